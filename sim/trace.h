@@ -1,0 +1,67 @@
+/* xenplace — VM start/stop traces: the native format and its parser.
+ *
+ * Native CSV (header row required, columns in any order, unknown columns an
+ * error) and JSON Lines with the same field names:
+ *
+ *   time         seconds since trace start, decimal (e.g. 0.25), >= 0
+ *   event        start | stop | toolstack_restart
+ *   vm           VM name (unique among live VMs)
+ *   vcpus        integer 1..XP_MAX_CPUS            (start only)
+ *   memory_mib   integer > 0                       (start only)
+ *   hard_affinity  optional xl CPU list "0-7,16"   (start only)
+ *   cpu_demand   optional 0..1 busy fraction per vCPU (start only; default 1)
+ *   lifetime     optional seconds; a stop is generated at time + lifetime
+ *
+ * The parser is strict: the first error stops it, names FILE:LINE:COLUMN,
+ * the field and what was expected, and no partial trace is returned.
+ */
+#ifndef XP_TRACE_H
+#define XP_TRACE_H
+
+#include "sim/types.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  XP_TRACE_START,
+  XP_TRACE_STOP,
+  XP_TRACE_TOOLSTACK_RESTART,
+} XpTraceEventType;
+
+typedef struct {
+  XpTime time;                /* ns since trace start */
+  XpTraceEventType type;
+  const char *vm;             /* interned in the trace's string chunk; NULL for toolstack_restart */
+  guint vcpus;
+  guint64 memory_mib;
+  gboolean has_hard_affinity;
+  XpCpumask hard_affinity;
+  guint cpu_demand_ppm;       /* busy fraction in parts per million; 1000000 = always busy */
+  XpTime lifetime;            /* 0 = none */
+  guint line;                 /* source line, for messages */
+} XpTraceEvent;
+
+typedef struct {
+  char *path;
+  GArray *events;             /* XpTraceEvent, stably sorted by time; lifetimes expanded into stops */
+  GStringChunk *strings;
+} XpTrace;
+
+/* By extension: .csv or .jsonl/.ndjson. Validates that stops name a live VM
+ * and that starts do not reuse a live name. */
+XpTrace *xp_trace_load (const char *path, GError **error);
+XpTrace *xp_trace_load_csv (const char *path, GError **error);
+XpTrace *xp_trace_load_jsonl (const char *path, GError **error);
+void xp_trace_free (XpTrace *trace);
+
+/* Write in the native CSV format (atomically). */
+gboolean xp_trace_write_csv (const XpTrace *trace, const char *path, GError **error);
+
+/* Parse a decimal number of seconds ("12", "0.25", "1e-3" is rejected) to ns. */
+gboolean xp_parse_seconds (const char *text, XpTime *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XpTrace, xp_trace_free)
+
+G_END_DECLS
+
+#endif

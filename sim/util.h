@@ -1,0 +1,22 @@
+/* xenplace — small helpers shared by the command line and the engine. */
+#ifndef XP_UTIL_H
+#define XP_UTIL_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Parse a size with an optional binary or decimal unit: "4096", "64GiB",
+ * "64G" (= GiB), "512MiB", "1.5TiB", "16GB" (= 10^9). Plain numbers are
+ * bytes unless @default_unit_bytes says otherwise. */
+gboolean xp_parse_size (const char *text, guint64 default_unit_bytes, guint64 *out_bytes);
+
+/* Write @contents to @path atomically (temporary file, then rename). */
+gboolean xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error);
+
+/* Format bytes as "12.5 GiB". */
+char *xp_format_bytes (guint64 bytes);
+
+G_END_DECLS
+
+#endif

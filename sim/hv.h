@@ -18,6 +18,21 @@ G_BEGIN_DECLS
 
 typedef struct XpHv XpHv;
 
+/* Public XENMEMF_* flags of XENMEM_populate_physmap (xen/include/public/memory.h). */
+#ifndef XP_XENMEMF_exact_node_request
+#define XP_XENMEMF_address_bits(b)    ((guint) (b) & 0xff)
+#define XP_XENMEMF_node(n)            ((((guint) (n) + 1) & 0xff) << 8)
+#define XP_XENMEMF_get_node(f)        ((((f) >> 8) - 1) & 0xff)
+#define XP_XENMEMF_exact_node_request (1u << 17)
+#define XP_XENMEMF_exact_node(n)      (XP_XENMEMF_node (n) | XP_XENMEMF_exact_node_request)
+#endif
+/* Extent orders the toolstack populates with. */
+#ifndef XP_ORDER_4K
+#define XP_ORDER_4K   0
+#define XP_ORDER_2M   9
+#define XP_ORDER_1G   18
+#endif
+
 typedef enum {
   XP_GUEST_HVM,
   XP_GUEST_PVH,
@@ -71,7 +86,9 @@ typedef struct {
   int (*domain_create) (XpHv *hv, XpGuestType type, guint max_vcpus, guint32 *domid);
   int (*domain_destroy) (XpHv *hv, guint32 domid);
   int (*domain_getinfo) (XpHv *hv, guint32 domid, XpDomainInfo *out);
-  /* Domids of all domains, ascending; *n in: capacity, out: count. */
+  /* Domids of all domains, ascending; *n in: capacity, out: the total
+   * number of domains (which may exceed the capacity: then only capacity
+   * entries were written). */
   int (*domain_list) (XpHv *hv, guint *n, guint32 *domids);
   int (*max_vcpus) (XpHv *hv, guint32 domid, guint n);
   int (*setmaxmem) (XpHv *hv, guint32 domid, guint64 max_kib);
@@ -94,6 +111,12 @@ typedef struct {
   int (*domain_node_pages) (XpHv *hv, guint32 domid, guint n_nodes, XpPages *pages);
 
   void (*free) (XpHv *hv);
+
+  /* Optional (NULL where the backend cannot tell; real Xen cannot): dirty
+   * pages the hypervisor scrubbed synchronously while handing them out,
+   * cumulative since boot. The toolstack charges their scrub time to the
+   * build that caused it. */
+  gint64 (*dirty_pages_scrubbed) (XpHv *hv);
 } XpHvOps;
 
 struct XpHv {

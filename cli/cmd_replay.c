@@ -1,0 +1,164 @@
+/* xenplace replay — run one trace on one topology under one policy. */
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli/commands.h"
+#include "sim/error.h"
+#include "sim/results.h"
+
+/* "NAME:key=value,key=value" for a plugin named NAME. The strings point
+ * into a copy kept alive by @params' first element. */
+static gboolean
+parse_plugin_params (const XpPolicy *policy, const char *spec, GPtrArray *params, GError **error)
+{
+  const char *colon = strchr (spec, ':');
+  g_autofree char *name = colon ? g_strndup (spec, colon - spec) : g_strdup (spec);
+  if (strcmp (name, policy->name) != 0)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "--policy '%s' does not name the plugin's policy '%s'", name, policy->name);
+      return FALSE;
+    }
+  if (!colon)
+    return TRUE;
+  char **pairs = g_strsplit (colon + 1, ",", -1);
+  for (guint i = 0; pairs[i]; i++)
+    {
+      char *eq = strchr (pairs[i], '=');
+      if (!eq || eq == pairs[i])
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "--policy: parameter '%s': expected key=value", pairs[i]);
+          g_strfreev (pairs);
+          return FALSE;
+        }
+      *eq = '\0';
+      XpPolicyParam *p = g_new (XpPolicyParam, 1);
+      p->key = pairs[i];
+      p->value = eq + 1;
+      g_ptr_array_add (params, p);
+    }
+  /* the split strings live as long as the process: a command runs once */
+  g_free (pairs);
+  return TRUE;
+}
+
+int
+xp_cmd_replay (int argc, char **argv)
+{
+  g_autofree char *topology = NULL, *trace_path = NULL, *policy_spec = NULL, *plugin = NULL;
+  g_autofree char *toolstack = NULL, *xen_version = NULL, *out = NULL;
+  g_auto (GStrv) ts_params = NULL, xen_params = NULL;
+  gint64 seed = 1;
+  gboolean quiet = FALSE, check = FALSE, node_claims = FALSE;
+  const GOptionEntry entries[] = {
+    { "topology", 't', 0, G_OPTION_ARG_STRING, &topology, "Host topology: bundled NAME, FILE.ini, FILE.xml, synthetic:DESC or host", "T" },
+    { "trace", 'f', 0, G_OPTION_ARG_FILENAME, &trace_path, "VM trace (.csv or .jsonl)", "FILE" },
+    { "policy", 'p', 0, G_OPTION_ARG_STRING, &policy_spec, "Placement policy, NAME[:key=value,...] (see 'xenplace policies')", "P" },
+    { "policy-plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "Load the policy from a shared object", "FILE.so" },
+    { "toolstack", 0, 0, G_OPTION_ARG_STRING, &toolstack, "xenopsd (default) or xl", "TS" },
+    { "ts", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ts_params, "Toolstack parameter, repeatable (builders=4, generation=old, claim_mode=0, populate_rate=8GiB, ...)", "NAME=VALUE" },
+    { "xen", 0, 0, G_OPTION_ARG_STRING, &xen_version, "Xen behaviour version, 4.17 (default, Debian 12) .. 4.22", "VERSION" },
+    { "xen-param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &xen_params, "Xen model parameter, repeatable (scrub_rate=4GiB, dom0_mem=4GiB, ...)", "NAME=VALUE" },
+    { "node-claims", 0, 0, G_OPTION_ARG_NONE, &node_claims, "What-if: Xen with XenServer's per-node claims (not upstream)", NULL },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of the run's random generator (default 1)", "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write results JSON here (atomically)", "FILE" },
+    { "check-invariants", 0, 0, G_OPTION_ARG_NONE, &check, "Check memory conservation after every event", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL },
+    { NULL }
+  };
+  if (!xp_cli_parse (&argc, &argv, "", "Replay a VM trace on a host topology under a placement policy.", entries))
+    return 2;
+  if (argc > 1)
+    {
+      xp_cli_error ("replay: unexpected argument '%s'", argv[1]);
+      return 2;
+    }
+  if (!topology || !trace_path || (!policy_spec && !plugin))
+    {
+      xp_cli_error ("replay: --topology, --trace and --policy (or --policy-plugin) are required");
+      return 2;
+    }
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) params = NULL;
+  g_autoptr (GArray) param_array = g_array_new (FALSE, FALSE, sizeof (XpPolicyParam));
+  g_autoptr (XpTopology) topo = NULL;
+  g_autoptr (XpTrace) trace = NULL;
+  g_autoptr (XpRun) run = NULL;
+  XpReplayConfig cfg;
+  xp_replay_config_init (&cfg);
+  cfg.seed = (guint64) seed;
+  cfg.check_invariants = check;
+  if (xen_version)
+    cfg.xen_version = xen_version;
+  if (!xp_xen_behaviour_init (&cfg.behaviour, cfg.xen_version, &error))
+    goto fail;
+  if (node_claims)
+    cfg.behaviour.node_claims = XP_NODE_CLAIMS_SINGLE;
+  for (guint i = 0; xen_params && xen_params[i]; i++)
+    if (!xp_xen_params_set (&cfg.xen, xen_params[i], &error))
+      goto fail;
+  if (toolstack && !xp_toolstack_kind_parse (toolstack, &cfg.toolstack.kind))
+    {
+      xp_cli_error ("replay: --toolstack: unknown toolstack '%s' (xenopsd or xl)", toolstack);
+      return 2;
+    }
+  XpToolstackKind kind = cfg.toolstack.kind;
+  xp_toolstack_params_init (&cfg.toolstack, kind);
+  for (guint i = 0; ts_params && ts_params[i]; i++)
+    if (!xp_toolstack_params_set (&cfg.toolstack, ts_params[i], &error))
+      goto fail;
+
+  if (plugin)
+    {
+      cfg.policy = xp_policy_load_plugin (plugin, &error);
+      if (!cfg.policy)
+        goto fail;
+      /* the plugin's parameters come as --policy NAME:key=value,... */
+      params = g_ptr_array_new_with_free_func (g_free);
+      if (policy_spec && !parse_plugin_params (cfg.policy, policy_spec, params, &error))
+        goto fail;
+      cfg.policy_spec = plugin;
+    }
+  else
+    {
+      cfg.policy = xp_policy_parse_spec (policy_spec, &params, &error);
+      if (!cfg.policy)
+        goto fail;
+      cfg.policy_spec = policy_spec;
+    }
+  /* the policy takes its parameters as one contiguous array */
+  for (guint i = 0; params && i < params->len; i++)
+    g_array_append_val (param_array, *(const XpPolicyParam *) params->pdata[i]);
+  cfg.policy_params = (const XpPolicyParam *) param_array->data;
+  cfg.n_policy_params = param_array->len;
+
+  topo = xp_topology_load (topology, &error);
+  if (!topo)
+    goto fail;
+  cfg.topo = topo;
+  cfg.topology_spec = topology;
+  trace = xp_trace_load (trace_path, &error);
+  if (!trace)
+    goto fail;
+  cfg.trace = trace;
+
+  run = xp_replay_run (&cfg, &error);
+  if (!run)
+    goto fail;
+  if (out && !xp_results_write (run, out, &error))
+    goto fail;
+  if (!quiet)
+    {
+      g_autoptr (GString) s = g_string_new (NULL);
+      xp_results_print_summary (run, s);
+      if (out)
+        g_string_append_printf (s, "  results: %s\n", out);
+      fputs (s->str, stdout);
+    }
+  return 0;
+
+fail:
+  xp_cli_error ("%s", error->message);
+  return 1;
+}

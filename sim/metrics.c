@@ -1,0 +1,150 @@
+/* xenplace — run metrics. */
+#include "config.h"
+#include <stdlib.h>
+#include "sim/metrics.h"
+
+XpMetrics *
+xp_metrics_new (guint n_nodes)
+{
+  XpMetrics *m = g_new0 (XpMetrics, 1);
+  m->n_nodes = n_nodes;
+  m->vms = g_array_new (FALSE, TRUE, sizeof (XpVmMetrics));
+  m->samples = g_array_new (FALSE, TRUE, sizeof (XpSample));
+  m->node_min_free = g_new (XpPages, n_nodes);
+  for (guint i = 0; i < n_nodes; i++)
+    m->node_min_free[i] = G_MAXUINT64;
+  return m;
+}
+
+void
+xp_metrics_free (XpMetrics *m)
+{
+  if (!m)
+    return;
+  for (guint i = 0; i < m->vms->len; i++)
+    g_free (g_array_index (m->vms, XpVmMetrics, i).node_pages);
+  for (guint i = 0; i < m->samples->len; i++)
+    g_free (g_array_index (m->samples, XpSample, i).node_free);
+  g_array_free (m->vms, TRUE);
+  g_array_free (m->samples, TRUE);
+  g_free (m->node_min_free);
+  g_free (m);
+}
+
+void
+xp_metrics_sample (XpMetrics *m, XpTime time, const XpPages *node_free, XpPages outstanding)
+{
+  XpSample s = { .time = time, .node_free = g_memdup2 (node_free, m->n_nodes * sizeof (XpPages)),
+                 .outstanding_claims = outstanding };
+  g_array_append_val (m->samples, s);
+  for (guint i = 0; i < m->n_nodes; i++)
+    m->node_min_free[i] = MIN (m->node_min_free[i], node_free[i]);
+}
+
+static int
+cmp_time (gconstpointer a, gconstpointer b)
+{
+  XpTime x = *(const XpTime *) a, y = *(const XpTime *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static XpTime
+percentile (const XpTime *sorted, guint n, guint pct)
+{
+  if (!n)
+    return 0;
+  guint rank = (guint) (((guint64) pct * n + 99) / 100);
+  return sorted[MAX (rank, 1) - 1];
+}
+
+void
+xp_metrics_finish (XpMetrics *m, GPtrArray *vms, guint64 events)
+{
+  XpRunSummary *s = &m->summary;
+  memset (s, 0, sizeof *s);
+  g_autofree XpTime *lat = g_new (XpTime, vms->len + 1);
+  guint n_lat = 0;
+  double loc_sum = 0, super_pages = 0, all_pages = 0, home_pages = 0;
+
+  for (guint i = 0; i < vms->len; i++)
+    {
+      const XpVm *vm = vms->pdata[i];
+      XpVmMetrics v = {
+        .name = vm->name, .vcpus = vm->vcpus, .memory_mib = vm->memory_mib, .state = vm->state,
+        .failure = vm->failure, .domid = vm->domid, .submit_time = vm->submit_time,
+        .start_latency = -1, .stop_time = vm->stop_time,
+        .decision_nodes = vm->decision.nodes, .decision_placed = vm->decision.placed,
+        .affinity_nodes = vm->affinity_nodes, .affinity_kind = vm->affinity_kind,
+        .claim_made = vm->claim_made, .single_node_fit = vm->single_node_fit,
+        .extents_1g = vm->extents_1g, .extents_2m = vm->extents_2m, .pages_4k = vm->pages_4k,
+        .dirty_pages_scrubbed = vm->dirty_pages_scrubbed,
+      };
+      v.node_pages = g_new0 (XpPages, m->n_nodes);
+      if (vm->node_pages)
+        memcpy (v.node_pages, vm->node_pages, m->n_nodes * sizeof (XpPages));
+      XpPages best = 0;
+      for (guint n = 0; n < m->n_nodes; n++)
+        {
+          v.pages += v.node_pages[n];
+          if (v.node_pages[n] > best)
+            {
+              best = v.node_pages[n];
+              v.home_node = n;
+            }
+          if (v.node_pages[n] > XP_NUMA_NODE_THRESHOLD_PAGES)
+            v.numa_nodes++;
+        }
+      v.locality = v.pages ? (double) best / (double) v.pages : 0;
+      v.spread = v.numa_nodes > 1;
+      v.avoidable_spread = v.spread && v.single_node_fit;
+      guint64 sp = (v.extents_1g << 18) + (v.extents_2m << 9);
+      guint64 populated = sp + v.pages_4k;
+      v.superpage_share = populated ? (double) sp / (double) populated : 0;
+
+      s->vms++;
+      gboolean ran = vm->running_time > 0 || vm->state == XP_VM_RUNNING
+                     || (vm->state == XP_VM_STOPPED && !vm->failure);
+      if (vm->state == XP_VM_FAILED)
+        s->failed++;
+      else if (ran)
+        {
+          s->started++;
+          v.start_latency = vm->running_time - vm->submit_time;
+          lat[n_lat++] = v.start_latency;
+          s->latency_mean += v.start_latency;
+          s->makespan = MAX (s->makespan, vm->running_time);
+          loc_sum += v.locality;
+          home_pages += (double) best;
+          all_pages += (double) v.pages;
+          super_pages += (double) sp;
+          if (v.spread)
+            s->spread++;
+          if (v.avoidable_spread)
+            s->avoidable_spread++;
+        }
+      if (vm->state == XP_VM_STOPPED)
+        s->stopped++;
+      g_array_append_val (m->vms, v);
+    }
+  if (n_lat)
+    {
+      s->latency_mean /= n_lat;
+      qsort (lat, n_lat, sizeof (XpTime), cmp_time);
+      s->latency_p50 = percentile (lat, n_lat, 50);
+      s->latency_p95 = percentile (lat, n_lat, 95);
+      s->latency_max = lat[n_lat - 1];
+      s->mean_locality = loc_sum / n_lat;
+    }
+  /* superpage share over the pages that were populated by the builder */
+  double populated_all = 0;
+  for (guint i = 0; i < m->vms->len; i++)
+    {
+      const XpVmMetrics *v = &g_array_index (m->vms, XpVmMetrics, i);
+      if (v->start_latency >= 0)
+        populated_all += (double) ((v->extents_1g << 18) + (v->extents_2m << 9) + v->pages_4k);
+    }
+  s->superpage_share = populated_all > 0 ? super_pages / populated_all : 0;
+  s->page_weighted_locality = all_pages > 0 ? home_pages / all_pages : 0;
+  s->events = events;
+}

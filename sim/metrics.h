@@ -1,0 +1,84 @@
+/* xenplace — what a run measured: per VM, per node, per run.
+ *
+ * Definitions (also in the README):
+ *   home node        the node holding most of a VM's pages (lowest id on ties)
+ *   memory locality  pages on the home node / all pages of the VM
+ *   numa_nodes       nodes holding more than 4096 pages (16 MiB) of the VM,
+ *                    as xenopsd's VM_metrics count them
+ *   spread           numa_nodes > 1
+ *   avoidable spread spread although, when the VM was placed, some node had
+ *                    free − claimed memory >= the VM's memory
+ *   superpage share  pages populated as 1 GiB or 2 MiB extents / all pages
+ *   start latency    from the start request to the VM running (queueing for
+ *                    a builder included)
+ */
+#ifndef XP_METRICS_H
+#define XP_METRICS_H
+
+#include "sim/toolstack.h"
+
+G_BEGIN_DECLS
+
+#define XP_NUMA_NODE_THRESHOLD_PAGES 4096
+
+typedef struct {
+  const char *name;
+  guint vcpus;
+  guint64 memory_mib;
+  XpVmState state;
+  const char *failure;
+  guint32 domid;
+  XpTime submit_time, start_latency, stop_time;   /* start_latency -1: never ran */
+  XpNodemask decision_nodes;
+  gboolean decision_placed;
+  XpNodemask affinity_nodes;
+  XpAffinityKind affinity_kind;
+  XpClaimKind claim_made;
+  XpPages pages;
+  XpPages *node_pages;            /* n_nodes entries */
+  guint home_node;
+  double locality;
+  guint numa_nodes;
+  gboolean spread, avoidable_spread, single_node_fit;
+  guint64 extents_1g, extents_2m, pages_4k;
+  XpPages dirty_pages_scrubbed;
+  double superpage_share;
+} XpVmMetrics;
+
+typedef struct {
+  XpTime time;
+  XpPages *node_free;             /* n_nodes */
+  XpPages outstanding_claims;
+} XpSample;
+
+typedef struct {
+  guint vms, started, failed, stopped;
+  guint spread, avoidable_spread;
+  double mean_locality;           /* mean over started VMs */
+  double page_weighted_locality;  /* all pages of started VMs */
+  double superpage_share;
+  XpTime latency_mean, latency_p50, latency_p95, latency_max;
+  XpTime makespan;                /* last build completion time */
+  guint64 events;
+} XpRunSummary;
+
+typedef struct {
+  guint n_nodes;
+  GArray *vms;                    /* XpVmMetrics */
+  GArray *samples;                /* XpSample, time series of free memory */
+  XpPages *node_min_free;         /* lowest free pages seen per node */
+  XpRunSummary summary;
+} XpMetrics;
+
+XpMetrics *xp_metrics_new (guint n_nodes);
+void xp_metrics_free (XpMetrics *m);
+void xp_metrics_sample (XpMetrics *m, XpTime time, const XpPages *node_free, XpPages outstanding);
+/* Compute per-VM metrics and the summary from the toolstack's VM records.
+ * The VM records must outlive @m (names are borrowed). */
+void xp_metrics_finish (XpMetrics *m, GPtrArray *vms, guint64 events);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XpMetrics, xp_metrics_free)
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,218 @@
+/* xenplace — replay driver. */
+#include "config.h"
+#include "sim/error.h"
+#include "sim/hv.h"
+#include "sim/replay.h"
+
+void
+xp_replay_config_init (XpReplayConfig *cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  cfg->xen_version = "4.17";
+  xp_xen_behaviour_init (&cfg->behaviour, cfg->xen_version, NULL);
+  xp_xen_params_init_defaults (&cfg->xen);
+  xp_toolstack_params_init (&cfg->toolstack, XP_TOOLSTACK_XENOPSD);
+  cfg->seed = 1;
+}
+
+typedef struct {
+  const XpReplayConfig *cfg;
+  XpEventQueue *events;
+  XpXen *xen;
+  XpHv *hv;
+  XpToolstack *ts;
+  XpMetrics *metrics;
+  GHashTable *live;          /* VM name -> XpVm*, VMs started and not yet stopped */
+  guint next_trace_event;
+  XpTime last_sample;
+  XpTime sample_interval;
+  XpPages *scratch_free;
+  GError *error;             /* first failure inside an event handler */
+} Replay;
+
+static void
+sample (Replay *rp, gboolean force)
+{
+  XpTime now = xp_event_queue_now (rp->events);
+  if (!force && rp->metrics->samples->len && now - rp->last_sample < rp->sample_interval)
+    return;
+  for (guint n = 0; n < rp->cfg->topo->n_nodes; n++)
+    rp->scratch_free[n] = xp_heap_node_avail (rp->xen, n);
+  xp_metrics_sample (rp->metrics, now, rp->scratch_free, xp_heap_outstanding_claims (rp->xen));
+  rp->last_sample = now;
+}
+
+static void
+vm_started (gpointer data, XpVm *vm)
+{
+  sample (data, FALSE);
+}
+
+static void
+vm_stopped (gpointer data, XpVm *vm)
+{
+  Replay *rp = data;
+  g_hash_table_remove (rp->live, vm->name);
+  sample (rp, FALSE);
+}
+
+static void trace_event (XpEventQueue *q, gpointer a, gpointer b);
+
+static void
+schedule_next_trace_event (Replay *rp)
+{
+  const GArray *ev = rp->cfg->trace->events;
+  if (rp->next_trace_event >= ev->len)
+    return;
+  const XpTraceEvent *e = &g_array_index (ev, XpTraceEvent, rp->next_trace_event);
+  xp_event_schedule (rp->events, MAX (e->time, xp_event_queue_now (rp->events)), trace_event, rp, (gpointer) e);
+}
+
+static void
+trace_event (XpEventQueue *q, gpointer a, gpointer b)
+{
+  Replay *rp = a;
+  const XpTraceEvent *e = b;
+  rp->next_trace_event++;
+  switch (e->type)
+    {
+    case XP_TRACE_START:
+      {
+        XpVm *vm = xp_toolstack_start (rp->ts, e->vm, e->vcpus, e->memory_mib,
+                                       e->has_hard_affinity ? &e->hard_affinity : NULL, e->cpu_demand_ppm);
+        g_hash_table_insert (rp->live, (gpointer) e->vm, vm);
+        break;
+      }
+    case XP_TRACE_STOP:
+      {
+        XpVm *vm = g_hash_table_lookup (rp->live, e->vm);
+        if (vm)
+          xp_toolstack_stop (rp->ts, vm);
+        break;
+      }
+    case XP_TRACE_TOOLSTACK_RESTART:
+      xp_toolstack_restart (rp->ts);
+      break;
+    }
+  schedule_next_trace_event (rp);
+}
+
+static gboolean
+validate (const XpReplayConfig *cfg, GError **error)
+{
+  const XpTopology *t = cfg->topo;
+  for (guint i = 0; i < cfg->trace->events->len; i++)
+    {
+      const XpTraceEvent *e = &g_array_index (cfg->trace->events, XpTraceEvent, i);
+      if (e->type != XP_TRACE_START)
+        continue;
+      if (e->has_hard_affinity)
+        {
+          XpCpumask all, outside;
+          xp_cpumask_fill (&all, t->n_cpus);
+          outside = e->hard_affinity;
+          for (guint w = 0; w < XP_CPUMASK_WORDS; w++)
+            outside.bits[w] &= ~all.bits[w];
+          if (!xp_cpumask_empty (&outside))
+            {
+              g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                           "%s:%u: field 'hard_affinity': CPU %u does not exist on topology %s (%u CPUs)",
+                           cfg->trace->path, e->line, xp_cpumask_next (&outside, 0), t->name, t->n_cpus);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+XpRun *
+xp_replay_run (const XpReplayConfig *cfg, GError **error)
+{
+  g_return_val_if_fail (cfg->topo && cfg->trace && cfg->policy, NULL);
+  if (!validate (cfg, error))
+    return NULL;
+
+  gint64 wall0 = g_get_monotonic_time ();
+  Replay rp = { .cfg = cfg };
+  rp.events = xp_event_queue_new ();
+  rp.xen = xp_xen_new (cfg->topo, &cfg->behaviour, &cfg->xen, rp.events, error);
+  if (!rp.xen)
+    {
+      xp_event_queue_free (rp.events);
+      return NULL;
+    }
+  gpointer policy_state = cfg->policy->init (cfg->topo, cfg->policy_params, cfg->n_policy_params, error);
+  if (!policy_state && error && *error)
+    {
+      xp_xen_free (rp.xen);
+      xp_event_queue_free (rp.events);
+      return NULL;
+    }
+  rp.hv = xp_hv_model_new (rp.xen);
+  XpToolstackHooks hooks = { vm_started, vm_stopped };
+  rp.ts = xp_toolstack_new (&cfg->toolstack, rp.hv, rp.events, cfg->topo, cfg->policy, policy_state, &hooks, &rp);
+  rp.metrics = xp_metrics_new (cfg->topo->n_nodes);
+  rp.live = g_hash_table_new (g_str_hash, g_str_equal);
+  rp.scratch_free = g_new0 (XpPages, cfg->topo->n_nodes);
+
+  const GArray *ev = cfg->trace->events;
+  XpTime span = ev->len ? g_array_index (ev, XpTraceEvent, ev->len - 1).time : 0;
+  rp.sample_interval = cfg->sample_interval ? cfg->sample_interval : MAX (10 * XP_NSEC_PER_MSEC, span / 1000);
+
+  gboolean check = cfg->check_invariants;
+#ifdef XP_DEBUG_INVARIANTS
+  check = TRUE;
+#endif
+  sample (&rp, TRUE);
+  schedule_next_trace_event (&rp);
+  g_autoptr (GString) why = g_string_new (NULL);
+  while (xp_event_run_one (rp.events))
+    {
+      if (check && !xp_heap_check_invariants (rp.xen, why))
+        {
+          g_set_error (&rp.error, XP_ERROR, XP_ERROR_FAILED, "invariant broken at t=%" G_GINT64_FORMAT " ns: %s",
+                       xp_event_queue_now (rp.events), why->str);
+          break;
+        }
+      if (rp.next_trace_event >= ev->len && xp_toolstack_builds_in_flight (rp.ts) == 0)
+        break;
+    }
+  sample (&rp, TRUE);
+
+  XpRun *run = NULL;
+  if (rp.error)
+    g_propagate_error (error, rp.error);
+  else
+    {
+      run = g_new0 (XpRun, 1);
+      run->config = *cfg;
+      run->events = xp_event_queue_events_run (rp.events);
+      xp_metrics_finish (rp.metrics, xp_toolstack_vms (rp.ts), run->events);
+      run->metrics = g_steal_pointer (&rp.metrics);
+      run->toolstack = g_steal_pointer (&rp.ts);
+    }
+
+  /* the toolstack's VM records stay with the run; the host goes */
+  g_free (rp.scratch_free);
+  g_hash_table_destroy (rp.live);
+  xp_metrics_free (rp.metrics);
+  xp_toolstack_free (rp.ts);
+  xp_hv_free (rp.hv);
+  if (cfg->policy->free)
+    cfg->policy->free (policy_state);
+  xp_xen_free (rp.xen);
+  xp_event_queue_free (rp.events);
+  if (run)
+    run->wall_seconds = (g_get_monotonic_time () - wall0) / 1e6;
+  return run;
+}
+
+void
+xp_run_free (XpRun *run)
+{
+  if (!run)
+    return;
+  xp_metrics_free (run->metrics);
+  xp_toolstack_free (run->toolstack);
+  g_free (run);
+}

@@ -1,0 +1,56 @@
+/* xenplace — the replay driver: one trace, one topology, one policy, one
+ * toolstack configuration, one seed → one XpRun.
+ *
+ * The trace feeds the event queue one event at a time; a start goes to the
+ * toolstack model, a stop destroys the VM, a toolstack_restart resets the
+ * toolstack's in-memory state. The run ends when the trace is exhausted and
+ * no build is in flight. Everything is deterministic given the inputs and
+ * the seed.
+ */
+#ifndef XP_REPLAY_H
+#define XP_REPLAY_H
+
+#include "sim/metrics.h"
+#include "sim/toolstack.h"
+#include "sim/trace.h"
+#include "sim/xen/xen.h"
+#include "policies/policy.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const XpTopology *topo;
+  const char *topology_spec;      /* as given, for the results file */
+  const XpTrace *trace;
+  const char *policy_spec;        /* "name:key=value,..." as given */
+  const XpPolicy *policy;
+  const XpPolicyParam *policy_params;
+  guint n_policy_params;
+  const char *xen_version;        /* "4.17" .. "4.22" */
+  XpXenBehaviour behaviour;
+  XpXenParams xen;
+  XpToolstackParams toolstack;
+  guint64 seed;
+  gboolean check_invariants;      /* after every event (always on with --enable-debug-invariants) */
+  XpTime sample_interval;         /* time series resolution; 0 = automatic */
+} XpReplayConfig;
+
+/* Fill defaults: Xen 4.17 behaviour and parameters, xenopsd toolstack. */
+void xp_replay_config_init (XpReplayConfig *cfg);
+
+typedef struct {
+  XpReplayConfig config;          /* copy; pointers borrowed from the caller */
+  XpMetrics *metrics;
+  XpToolstack *toolstack;         /* owns the VM records the metrics borrow */
+  guint64 events;
+  gdouble wall_seconds;           /* not part of the results file (not deterministic) */
+} XpRun;
+
+XpRun *xp_replay_run (const XpReplayConfig *cfg, GError **error);
+void xp_run_free (XpRun *run);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XpRun, xp_run_free)
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,200 @@
+/* xenplace — libxenguest memory population (meminit_hvm / meminit_pv). */
+#include "config.h"
+#include <errno.h>
+#include "sim/xenguest.h"
+
+#define PAGES_1G  (G_GUINT64_CONSTANT (1) << 18)
+#define PAGES_2M  (G_GUINT64_CONSTANT (1) << 9)
+#define FOUR_GIB_PFN (G_GUINT64_CONSTANT (1) << 20)
+
+void
+xp_meminit_hvm_init (XpMeminit *m, guint32 domid, XpPages mem_pages, guint64 mmio_bytes,
+                     guint node, gboolean exact)
+{
+  memset (m, 0, sizeof *m);
+  m->domid = domid;
+  m->device_model = TRUE;
+  /* libxl__build_hvm: lowmem_end = min(mem_size, 4 GiB - mmio_size); the
+   * excess goes above 4 GiB. */
+  guint64 hole_start = FOUR_GIB_PFN - (mmio_bytes >> XP_PAGE_SHIFT);
+  guint64 lowmem_end = MIN (mem_pages, hole_start);
+  m->range_start[0] = 0;
+  m->range_end[0] = lowmem_end;
+  m->n_ranges = 1;
+  if (mem_pages > lowmem_end)
+    {
+      m->range_start[1] = FOUR_GIB_PFN;
+      m->range_end[1] = FOUR_GIB_PFN + (mem_pages - lowmem_end);
+      m->n_ranges = 2;
+    }
+  if (node != XP_NO_NODE)
+    m->xenmemflags = exact ? XP_XENMEMF_exact_node (node) : XP_XENMEMF_node (node);
+  m->cur = 0xC0;   /* 0..0x9F are done first, 0xA0..0xBF is the VGA hole */
+}
+
+void
+xp_meminit_pv_init (XpMeminit *m, guint32 domid, XpPages mem_pages, guint node, gboolean exact)
+{
+  memset (m, 0, sizeof *m);
+  m->domid = domid;
+  m->device_model = FALSE;
+  m->low_done = TRUE;
+  m->range_start[0] = 0;
+  m->range_end[0] = mem_pages;
+  m->n_ranges = 1;
+  if (node != XP_NO_NODE)
+    m->xenmemflags = exact ? XP_XENMEMF_exact_node (node) : XP_XENMEMF_node (node);
+}
+
+XpPages
+xp_meminit_total_pages (const XpMeminit *m)
+{
+  XpPages total = 0;
+  for (guint i = 0; i < m->n_ranges; i++)
+    total += m->range_end[i] - m->range_start[i];
+  if (m->device_model)
+    total -= XP_VGA_HOLE_PAGES;
+  return total;
+}
+
+static gint64
+populate (XpHv *hv, XpMeminit *m, guint64 n, guint order)
+{
+  m->populate_calls++;
+  return hv->ops->populate_physmap (hv, m->domid, n, order, m->xenmemflags);
+}
+
+/* One pass of meminit_hvm's inner while loop: at most one GiB. Returns pages
+ * done or -errno. */
+static gint64
+hvm_one_chunk (XpHv *hv, XpMeminit *m, guint64 end)
+{
+  guint64 cur_pfn = m->cur, count = end - m->cur;
+  guint64 start = m->cur;
+
+  if (count > PAGES_1G)
+    count = PAGES_1G;
+  /* superpage tails: stop at the next GiB boundary, or keep whole GiBs */
+  if ((cur_pfn & (PAGES_1G - 1)) && count > (-cur_pfn & (PAGES_1G - 1)))
+    count = -cur_pfn & (PAGES_1G - 1);
+  else if ((count & (PAGES_1G - 1)) && count > PAGES_1G)
+    count &= ~(PAGES_1G - 1);
+
+  /* One 1 GiB attempt when aligned and clear of the MMIO hole (the hole
+   * lies between the two ranges here, so only alignment matters). */
+  if (((count | cur_pfn) & (PAGES_1G - 1)) == 0)
+    {
+      gint64 done = populate (hv, m, count >> 18, XP_ORDER_1G);
+      if (done > 0)
+        {
+          m->extents_1g += (guint64) done;
+          m->cur += (guint64) done << 18;
+          count -= (guint64) done << 18;
+        }
+    }
+
+  if (count)
+    {
+      /* at most 8 MiB of 2 MiB extents per pass, clipped to 2 MiB
+       * boundaries; note Xen's loop keeps using the pass's first pfn */
+      if (count > 4 * PAGES_2M)
+        count = 4 * PAGES_2M;
+      if ((cur_pfn & (PAGES_2M - 1)) && count > (-cur_pfn & (PAGES_2M - 1)))
+        count = -cur_pfn & (PAGES_2M - 1);
+      else if ((count & (PAGES_2M - 1)) && count > PAGES_2M)
+        count &= ~(PAGES_2M - 1);
+      if (((count | cur_pfn) & (PAGES_2M - 1)) == 0)
+        {
+          gint64 done = populate (hv, m, count >> 9, XP_ORDER_2M);
+          if (done > 0)
+            {
+              m->extents_2m += (guint64) done;
+              m->cur += (guint64) done << 9;
+              count -= (guint64) done << 9;
+            }
+        }
+    }
+
+  if (count)
+    {
+      /* 4 KiB fallback through _exact: any shortfall fails the build */
+      gint64 done = populate (hv, m, count, XP_ORDER_4K);
+      if (done < 0)
+        return done;
+      if ((guint64) done != count)
+        return -EBUSY;
+      m->pages_4k += count;
+      m->cur += count;
+    }
+  return (gint64) (m->cur - start);
+}
+
+/* meminit_pv: 2 MiB extents in batches (partial success allowed), then the
+ * rest as 4 KiB pages through _exact. */
+static gint64
+pv_one_chunk (XpHv *hv, XpMeminit *m, guint64 end, XpPages budget)
+{
+  guint64 start = m->cur;
+  guint64 superpages = (end - m->cur) >> 9;
+  if (superpages && (m->cur & (PAGES_2M - 1)) == 0)
+    {
+      guint64 batch = MIN (superpages, MAX (G_GUINT64_CONSTANT (1), budget >> 9));
+      batch = MIN (batch, 512);   /* SUPERPAGE_BATCH_SIZE */
+      gint64 done = populate (hv, m, batch, XP_ORDER_2M);
+      if (done > 0)
+        {
+          m->extents_2m += (guint64) done;
+          m->cur += (guint64) done << 9;
+        }
+      if (done == (gint64) batch)
+        return (gint64) (m->cur - start);
+    }
+  guint64 count = MIN (end - m->cur, G_GUINT64_CONSTANT (1) << 20);
+  gint64 done = populate (hv, m, count, XP_ORDER_4K);
+  if (done < 0)
+    return done;
+  if ((guint64) done != count)
+    return -EBUSY;
+  m->pages_4k += count;
+  m->cur += count;
+  return (gint64) (m->cur - start);
+}
+
+gint64
+xp_meminit_step (XpHv *hv, XpMeminit *m, XpPages budget)
+{
+  gint64 total = 0;
+  if (m->finished)
+    return 0;
+  if (m->device_model && !m->low_done)
+    {
+      gint64 done = populate (hv, m, 0xA0, XP_ORDER_4K);
+      if (done < 0)
+        return done;
+      if (done != 0xA0)
+        return -EBUSY;
+      m->pages_4k += 0xA0;
+      m->low_done = TRUE;
+      total += 0xA0;
+    }
+  while (!m->finished && (guint64) total < budget)
+    {
+      guint64 end = m->range_end[m->range];
+      if (m->cur >= end)
+        {
+          if (++m->range >= m->n_ranges)
+            {
+              m->finished = TRUE;
+              break;
+            }
+          m->cur = m->range_start[m->range];
+          continue;
+        }
+      gint64 done = m->device_model ? hvm_one_chunk (hv, m, end)
+                                    : pv_one_chunk (hv, m, end, budget - (guint64) total);
+      if (done < 0)
+        return done;
+      total += done;
+    }
+  return total;
+}

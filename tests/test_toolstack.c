@@ -1,0 +1,444 @@
+/* Tests of the toolstack model (xenopsd generations, xl) against a recording
+ * fake hypervisor: the order of hypercalls, claims, affinity, timing, the
+ * builder pool and numa_mutex. Numbers follow from the documented defaults. */
+#include "config.h"
+#include <errno.h>
+#include "tests/testutil.h"
+#include "tests/fake_hv.h"
+#include "sim/toolstack.h"
+
+/* ---- a scriptable policy ---- */
+
+typedef struct {
+  XpPlacement decision;
+  guint calls;
+  XpTime call_time[16];
+  XpPages seen_free[16][2];
+  guint exits;
+} TestPolicy;
+
+static gboolean
+tp_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpPlacement *out, GError **error)
+{
+  TestPolicy *tp = state;
+  if (tp->calls < 16)
+    {
+      tp->call_time[tp->calls] = view->now;
+      tp->seen_free[tp->calls][0] = view->node_free[0];
+      tp->seen_free[tp->calls][1] = view->node_free[1];
+    }
+  tp->calls++;
+  *out = tp->decision;
+  return TRUE;
+}
+
+static void
+tp_exit (gpointer state, guint32 domid)
+{
+  ((TestPolicy *) state)->exits++;
+}
+
+static const XpPolicy test_policy = {
+  .abi_version = XP_POLICY_ABI_VERSION, .name = "test", .description = "scripted",
+  .place = tp_place, .vm_exit = tp_exit,
+};
+
+/* ---- fixture: 2 nodes × 2 CPUs, 16 GiB free per node ---- */
+
+typedef struct {
+  XpTopology topo;
+  XpNode nodes[2];
+  XpCpu cpus[4];
+  guint node_cpus[2][2];
+  guint dist[4];
+  FakeHv f;
+  XpHv *hv;
+  XpEventQueue *q;
+  TestPolicy tp;
+  XpToolstackParams p;
+  XpToolstack *ts;
+} Fix;
+
+static void
+fix_init (Fix *x, XpToolstackKind kind)
+{
+  memset (x, 0, sizeof *x);
+  for (guint n = 0; n < 2; n++)
+    {
+      x->nodes[n].id = n;
+      x->nodes[n].memory_bytes = G_GUINT64_CONSTANT (16) << 30;
+      x->nodes[n].n_cpus = 2;
+      x->nodes[n].n_cores = 2;
+      x->nodes[n].cpus = x->node_cpus[n];
+      for (guint c = 0; c < 2; c++)
+        {
+          guint id = n * 2 + c;
+          x->node_cpus[n][c] = id;
+          x->cpus[id] = (XpCpu) { .id = id, .node = n, .socket = n, .core = id };
+        }
+    }
+  x->dist[0] = x->dist[3] = 10;
+  x->dist[1] = x->dist[2] = 21;
+  x->topo = (XpTopology) { .name = "test-2n", .n_nodes = 2, .nodes = x->nodes, .n_cpus = 4, .cpus = x->cpus,
+                           .n_sockets = 2, .distance = x->dist };
+  x->f.n_nodes = 2;
+  x->f.n_cpus = 4;
+  x->f.node_free[0] = x->f.node_free[1] = 16 * XP_PAGES_PER_GIB;
+  x->hv = fake_hv_new (&x->f);
+  x->q = xp_event_queue_new ();
+  xp_placement_init (&x->tp.decision);
+  xp_toolstack_params_init (&x->p, kind);
+}
+
+static void
+fix_start (Fix *x)
+{
+  x->ts = xp_toolstack_new (&x->p, x->hv, x->q, &x->topo, &test_policy, &x->tp, NULL, NULL);
+}
+
+static void
+fix_free (Fix *x)
+{
+  xp_toolstack_free (x->ts);
+  xp_event_queue_free (x->q);
+  g_string_free (x->f.log, TRUE);
+  g_free (x->hv);
+}
+
+static void
+decide (Fix *x, XpNodemask nodes, XpAffinityKind aff, gboolean set_node_affinity)
+{
+  x->tp.decision.placed = nodes != 0;
+  x->tp.decision.nodes = nodes;
+  x->tp.decision.affinity = aff;
+  x->tp.decision.set_node_affinity = set_node_affinity;
+}
+
+/* Guest RAM of a 4096 MiB VM = 4096 − 8 MiB video = 4088 MiB = 1046528 pages. */
+#define RAM_4G 1046528
+
+/* xl: create, max_vcpus, placement (node affinity, soft affinity), max_mem
+ * = 4 GiB + 1 MiB in KiB, paging pool = 4 × (256 × 2 + 4096) KiB / 4 = 4608
+ * pages, claim = RAM − 0x20 VGA hole, release, unpause — libxl's order. */
+START_TEST (test_xl_sequence)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XL);
+  decide (&x, xp_nodemask_of (1), XP_AFFINITY_SOFT, TRUE);
+  fix_start (&x);
+  XpVm *vm = xp_toolstack_start (x.ts, "vm1", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_str_eq (x.f.log->str, "create(2) max_vcpus(2) numainfo node_aff(1) vcpu_aff(soft=2-3) "
+                                  "maxmem(4195328) pool(4608) claim(1046496) claim(0) unpause ");
+  ck_assert_int_eq (vm->state, XP_VM_RUNNING);
+  ck_assert_int_eq (vm->claim_made, XP_CLAIM_HOST);
+  /* all of it on node 1: RAM − VGA hole + 8 MiB video */
+  ck_assert_uint_eq (vm->node_pages[1], RAM_4G - 32 + 2048);
+  ck_assert_uint_eq (vm->node_pages[0], 0);
+  /* 30 ms create + 1 + 20 ms placement/build_pre + populate of
+   * 1046496 pages at 8 GiB/s (499.008 ms) + 300 ms device model + 5 ms */
+  ck_assert_int_ge (vm->running_time, 855 * XP_NSEC_PER_MSEC);
+  ck_assert_int_le (vm->running_time, 856 * XP_NSEC_PER_MSEC);
+  fix_free (&x);
+}
+END_TEST
+
+/* xenopsd current, single-node plan, Xen without node claims (ENOSYS):
+ * affinity is set anyway, then a host-wide claim of the build pages.
+ * shadow = ceil((256×2 + 2×4096)/256) = 34 MiB = 8704 pages. */
+START_TEST (test_xenopsd_single_node_enosys)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  decide (&x, xp_nodemask_of (1), XP_AFFINITY_SOFT, FALSE);
+  fix_start (&x);
+  XpVm *vm = xp_toolstack_start (x.ts, "vm1", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_str_eq (x.f.log->str, "create(2) max_vcpus(2) maxmem(4195328) pool(8704) numainfo "
+                                  "claim_node(1,1046528)=-38 vcpu_aff(soft=2-3) claim(1046528) claim(0) unpause ");
+  ck_assert_int_eq (vm->claim_made, XP_CLAIM_HOST);
+  ck_assert_uint_eq (vm->affinity_nodes, xp_nodemask_of (1));
+  fix_free (&x);
+}
+END_TEST
+
+/* With node claims: claim on the node, affinity, and every populate call
+ * carries the node (exact: xenguest -mem_pnode), so memory lands there. */
+START_TEST (test_xenopsd_node_claim)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  x.f.claim_node_rc = 0;
+  decide (&x, xp_nodemask_of (1), XP_AFFINITY_SOFT, FALSE);
+  fix_start (&x);
+  XpVm *vm = xp_toolstack_start (x.ts, "vm1", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_str_eq (x.f.log->str, "create(2) max_vcpus(2) maxmem(4195328) pool(8704) numainfo "
+                                  "claim_node(1,1046528)=0 vcpu_aff(soft=2-3) claim(0) unpause ");
+  ck_assert_int_eq (vm->claim_made, XP_CLAIM_NODE);
+  ck_assert_uint_eq (vm->node_pages[1], RAM_4G - 32);
+  /* video RAM is populated by QEMU without a node: the fake puts it on the
+   * lowest node of the (untouched) node affinity */
+  ck_assert_uint_eq (vm->node_pages[0], 2048);
+  fix_free (&x);
+}
+END_TEST
+
+/* A node claim refused with ENOMEM: no affinity at all, host-wide claim. */
+START_TEST (test_xenopsd_node_claim_enomem)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  x.f.claim_node_rc = -ENOMEM;
+  decide (&x, xp_nodemask_of (0), XP_AFFINITY_SOFT, FALSE);
+  fix_start (&x);
+  XpVm *vm = xp_toolstack_start (x.ts, "vm1", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_ptr_null (strstr (x.f.log->str, "vcpu_aff"));
+  ck_assert_ptr_nonnull (strstr (x.f.log->str, "claim_node(0,1046528)=-12 claim(1046528)"));
+  ck_assert_uint_eq (vm->affinity_nodes, 0);
+  fix_free (&x);
+}
+END_TEST
+
+/* Multi-node plans are not acted upon by current xenopsd; the old
+ * generation sets soft affinity for any plan and makes no claim. */
+START_TEST (test_xenopsd_multi_node_generations)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  decide (&x, xp_nodemask_of (0) | xp_nodemask_of (1), XP_AFFINITY_SOFT, FALSE);
+  fix_start (&x);
+  xp_toolstack_start (x.ts, "vm1", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_ptr_null (strstr (x.f.log->str, "vcpu_aff"));
+  ck_assert_ptr_nonnull (strstr (x.f.log->str, "numainfo claim(1046528)"));
+  fix_free (&x);
+
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  x.p.generation = XP_XENOPSD_OLD;
+  decide (&x, xp_nodemask_of (0) | xp_nodemask_of (1), XP_AFFINITY_SOFT, FALSE);
+  fix_start (&x);
+  xp_toolstack_start (x.ts, "vm1", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  /* (libxenguest still cancels any claim at the end of meminit) */
+  ck_assert_str_eq (x.f.log->str, "create(2) max_vcpus(2) maxmem(4195328) pool(8704) numainfo "
+                                  "vcpu_aff(soft=0-3) claim(0) unpause ");
+  fix_free (&x);
+}
+END_TEST
+
+/* Old xenopsd's numa_resources is a running minimum: after vm1 (on node 0)
+ * is destroyed, node 0's free memory is back in Xen, but the view handed to
+ * the planner keeps the lowest value ever seen. */
+START_TEST (test_xenopsd_old_running_minimum)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  x.p.generation = XP_XENOPSD_OLD;
+  decide (&x, xp_nodemask_of (0), XP_AFFINITY_SOFT, FALSE);
+  fix_start (&x);
+  XpVm *vm1 = xp_toolstack_start (x.ts, "vm1", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  xp_toolstack_start (x.ts, "vm2", 2, 1024, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  xp_toolstack_stop (x.ts, vm1);
+  ck_assert_uint_eq (x.tp.exits, 1);
+  xp_toolstack_start (x.ts, "vm3", 2, 1024, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_uint_eq (x.tp.calls, 3);
+  /* vm2 saw node 0 with 16 GiB − vm1's 4 GiB − 32 pages (fake: no pool) */
+  XpPages after_vm1 = 16 * XP_PAGES_PER_GIB - (RAM_4G - 32 + 2048);
+  ck_assert_uint_eq (x.tp.seen_free[1][0], after_vm1);
+  /* vm3 still sees the minimum observed when vm2 was placed, although
+   * vm1's 4 GiB came back: node 0 really has 16 GiB − vm2 free, 3 GiB more */
+  XpPages vm2_pages = XP_MIB_TO_PAGES (1024 - 8) - 32 + 2048;
+  ck_assert_uint_eq (x.tp.seen_free[2][0], after_vm1);
+  /* (now vm3, of vm2's size, is there too) */
+  ck_assert_uint_eq (x.f.node_free[0], 16 * XP_PAGES_PER_GIB - 2 * vm2_pages);
+  /* a toolstack restart forgets the minimum */
+  xp_toolstack_restart (x.ts);
+  xp_toolstack_start (x.ts, "vm4", 2, 1024, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_uint_eq (x.tp.seen_free[3][0], 16 * XP_PAGES_PER_GIB - 2 * vm2_pages);
+  fix_free (&x);
+}
+END_TEST
+
+/* Two builders, five VMs at t = 0: the third build starts when the first ends. */
+START_TEST (test_builder_pool)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XL);
+  x.p.builders = 2;
+  decide (&x, 0, XP_AFFINITY_NONE, FALSE);
+  fix_start (&x);
+  XpVm *vms[5];
+  for (guint i = 0; i < 5; i++)
+    vms[i] = xp_toolstack_start (x.ts, "vm", 1, 1024, NULL, 1000000);
+  ck_assert_uint_eq (xp_toolstack_builds_in_flight (x.ts), 5);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_int_eq (vms[0]->build_start, 0);
+  ck_assert_int_eq (vms[1]->build_start, 0);
+  ck_assert_int_eq (vms[2]->build_start, vms[0]->running_time);
+  ck_assert_int_eq (vms[3]->build_start, vms[1]->running_time);
+  ck_assert_int_eq (vms[4]->build_start, vms[2]->running_time);
+  for (guint i = 0; i < 5; i++)
+    ck_assert_int_eq (vms[i]->state, XP_VM_RUNNING);
+  fix_free (&x);
+}
+END_TEST
+
+/* numa_mutex: with 100 ms of planning, two parallel xenopsd builds plan
+ * 100 ms apart; xl builds do not serialise. */
+START_TEST (test_numa_mutex)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  x.p.placement_ns = 100 * XP_NSEC_PER_MSEC;
+  decide (&x, xp_nodemask_of (0), XP_AFFINITY_SOFT, FALSE);
+  fix_start (&x);
+  xp_toolstack_start (x.ts, "a", 1, 1024, NULL, 1000000);
+  xp_toolstack_start (x.ts, "b", 1, 1024, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_uint_eq (x.tp.calls, 2);
+  ck_assert_int_eq (x.tp.call_time[1] - x.tp.call_time[0], 100 * XP_NSEC_PER_MSEC);
+  fix_free (&x);
+
+  fix_init (&x, XP_TOOLSTACK_XL);
+  x.p.placement_ns = 100 * XP_NSEC_PER_MSEC;
+  fix_start (&x);
+  xp_toolstack_start (x.ts, "a", 1, 1024, NULL, 1000000);
+  xp_toolstack_start (x.ts, "b", 1, 1024, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_int_eq (x.tp.call_time[1], x.tp.call_time[0]);
+  fix_free (&x);
+}
+END_TEST
+
+/* wait_xen_free_mem: 8 GiB free, a 16 GiB VM needs more; Xen reports
+ * scrub_pages = 0, so xenopsd gives up at once and destroys the domain. */
+START_TEST (test_not_enough_memory)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  x.f.node_free[0] = x.f.node_free[1] = 4 * XP_PAGES_PER_GIB;
+  fix_start (&x);
+  XpVm *vm = xp_toolstack_start (x.ts, "big", 4, 16384, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_int_eq (vm->state, XP_VM_FAILED);
+  ck_assert_ptr_nonnull (strstr (vm->failure, "Not_enough_memory"));
+  ck_assert_uint_eq (x.f.n_domains, 0);
+  ck_assert_int_eq (vm->stop_time, 30 * XP_NSEC_PER_MSEC);   /* right after create */
+  fix_free (&x);
+}
+END_TEST
+
+/* xl: a claim beyond free memory fails the build (libxl: domain destroyed). */
+START_TEST (test_xl_claim_enomem)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XL);
+  x.f.node_free[0] = x.f.node_free[1] = XP_PAGES_PER_GIB;
+  fix_start (&x);
+  XpVm *vm = xp_toolstack_start (x.ts, "big", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_int_eq (vm->state, XP_VM_FAILED);
+  ck_assert_ptr_nonnull (strstr (vm->failure, "claim"));
+  ck_assert_uint_eq (x.f.n_domains, 0);
+  ck_assert_uint_eq (x.f.outstanding, 0);
+  /* without claims the build starts and fails at the first 4 KiB shortfall */
+  fix_free (&x);
+  fix_init (&x, XP_TOOLSTACK_XL);
+  x.f.node_free[0] = x.f.node_free[1] = XP_PAGES_PER_GIB;
+  x.p.claim_mode = FALSE;
+  fix_start (&x);
+  vm = xp_toolstack_start (x.ts, "big", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_int_eq (vm->state, XP_VM_FAILED);
+  ck_assert_ptr_nonnull (strstr (vm->failure, "populate"));
+  ck_assert_uint_eq (x.f.node_free[0] + x.f.node_free[1], 2 * XP_PAGES_PER_GIB);   /* all given back */
+  fix_free (&x);
+}
+END_TEST
+
+/* A stop during the build destroys the domain when the build ends. */
+START_TEST (test_stop_while_building)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XL);
+  fix_start (&x);
+  XpVm *vm = xp_toolstack_start (x.ts, "a", 1, 1024, NULL, 1000000);
+  xp_event_run_one (x.q);   /* create */
+  xp_toolstack_stop (x.ts, vm);
+  ck_assert_int_eq (vm->state, XP_VM_BUILDING);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_int_eq (vm->state, XP_VM_STOPPED);
+  ck_assert_uint_eq (x.f.n_domains, 0);
+  ck_assert_uint_eq (x.f.node_free[0] + x.f.node_free[1], 32 * XP_PAGES_PER_GIB);
+  fix_free (&x);
+}
+END_TEST
+
+START_TEST (test_params)
+{
+  XpToolstackParams p;
+  g_autoptr (GError) error = NULL;
+  xp_toolstack_params_init (&p, XP_TOOLSTACK_XENOPSD);
+  ck_assert (xp_toolstack_params_set (&p, "builders=16", NULL));
+  ck_assert_uint_eq (p.builders, 16);
+  ck_assert (xp_toolstack_params_set (&p, "generation=old", NULL));
+  ck_assert_int_eq (p.generation, XP_XENOPSD_OLD);
+  ck_assert (xp_toolstack_params_set (&p, "populate_rate=2GiB", NULL));
+  ck_assert_uint_eq (p.populate_bytes_per_sec, G_GUINT64_CONSTANT (2) << 30);
+  ck_assert (xp_toolstack_params_set (&p, "create_ms=7", NULL));
+  ck_assert_int_eq (p.create_ns, 7 * XP_NSEC_PER_MSEC);
+  ck_assert (!xp_toolstack_params_set (&p, "builders=0", &error));
+  xp_assert_error_contains (error, "builders");
+  g_clear_error (&error);
+  ck_assert (!xp_toolstack_params_set (&p, "warp=9", &error));
+  xp_assert_error_contains (error, "unknown toolstack parameter 'warp'");
+  /* xenopsd's and libxl's memory figures for a 2 vCPU, 4096 MiB VM */
+  ck_assert_uint_eq (xp_xenopsd_shadow_mib (2, 4096, 1.0), 34);
+  ck_assert_uint_eq (xp_xenopsd_required_host_free_kib (2, 4096, 1.0), (4096 + 1 + 1 + 34 + 1) * 1024);
+  ck_assert_uint_eq (xp_libxl_need_memkb (2, 4096), 4096 * 1024 + 18432 + 2048);
+}
+END_TEST
+
+Suite *
+xp_test_toolstack_suite (void)
+{
+  Suite *s = suite_create ("toolstack");
+  TCase *tc = tcase_create ("flows");
+  tcase_add_test (tc, test_xl_sequence);
+  tcase_add_test (tc, test_xenopsd_single_node_enosys);
+  tcase_add_test (tc, test_xenopsd_node_claim);
+  tcase_add_test (tc, test_xenopsd_node_claim_enomem);
+  tcase_add_test (tc, test_xenopsd_multi_node_generations);
+  tcase_add_test (tc, test_xenopsd_old_running_minimum);
+  tcase_add_test (tc, test_builder_pool);
+  tcase_add_test (tc, test_numa_mutex);
+  tcase_add_test (tc, test_not_enough_memory);
+  tcase_add_test (tc, test_xl_claim_enomem);
+  tcase_add_test (tc, test_stop_while_building);
+  tcase_add_test (tc, test_params);
+  suite_add_tcase (s, tc);
+  return s;
+}

@@ -277,8 +277,8 @@ xp_topology_new_synthetic (const char *desc, GError **error)
   if (g_str_has_prefix (desc, SYNTHETIC_PREFIX))
     desc += strlen (SYNTHETIC_PREFIX);
   g_auto (GStrv) parts = g_strsplit (desc, ";", -1);
-  Parts p = { .hwloc = { g_strstrip (parts[0]), "synthetic" } };
-  for (guint i = 1; parts[i]; i++)
+  Parts p = { .hwloc = { parts[0] ? g_strstrip (parts[0]) : "", "synthetic" } };
+  for (guint i = 1; parts[0] && parts[i]; i++)
     {
       char *item = g_strstrip (parts[i]);
       if (!*item)

@@ -563,9 +563,9 @@ static const struct {
   { "pack:2 numa:1 core:2 pu:1; dist=11,20,20,10", "synthetic: dist: distance from node 0 to itself is 11" },
   { "pack:2 numa:1 core:2 pu:1; cpuless=2", "synthetic: cpuless: memory-only nodes need their memory" },
   { "pack:2 numa:1 core:2 pu:1; cpuless=x", "synthetic: cpuless: 'x' is not a node list" },
-  /* 65 nodes and 1026 CPUs are beyond Xen's MAX_NUMNODES and our CPU bound. */
+  /* 65 nodes and 9*57*2 = 1026 CPUs are beyond Xen's MAX_NUMNODES and our CPU bound. */
   { "numa:65 core:1 pu:1", "synthetic: NUMA nodes: 65, at most 64" },
-  { "pack:2 core:513 pu:1", "synthetic: CPUs: 1026, at most 1024" },
+  { "pack:9 numa:1 core:57 pu:2", "synthetic: CPUs: 1026, at most 1024" },
 };
 
 START_TEST (test_bad_synthetic)

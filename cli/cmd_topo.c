@@ -27,7 +27,7 @@ static int
 topo_list (int argc, char **argv)
 {
   const GOptionEntry entries[] = { { NULL } };
-  if (!xp_cli_parse (&argc, &argv, "list", "List the bundled topologies.", entries))
+  if (!xp_cli_parse (&argc, &argv, "", "List the bundled topologies.", entries))
     return 2;
   if (argc != 1)
     {
@@ -62,7 +62,7 @@ static int
 topo_show (int argc, char **argv)
 {
   const GOptionEntry entries[] = { { NULL } };
-  if (!xp_cli_parse (&argc, &argv, "show TOPOLOGY", "Describe a topology: nodes, CPUs, memory, distances.",
+  if (!xp_cli_parse (&argc, &argv, "TOPOLOGY", "Describe a topology: nodes, CPUs, memory, distances.",
                      entries))
     return 2;
   if (argc != 2)
@@ -93,7 +93,7 @@ topo_export (int argc, char **argv)
       "FILE" },
     { NULL }
   };
-  if (!xp_cli_parse (&argc, &argv, "export TOPOLOGY --format xml|synthetic [-o FILE]",
+  if (!xp_cli_parse (&argc, &argv, "TOPOLOGY --format xml|synthetic [-o FILE]",
                      "Export a topology in a form xp_topology_load() reads back to an equal topology.", entries))
     return 2;
   if (argc != 2)

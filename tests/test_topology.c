@@ -3,6 +3,7 @@
  * xenplace extensions, and bad input. */
 #include "config.h"
 #include <string.h>
+#include <sys/wait.h>
 #include <glib/gstdio.h>
 #include "sim/error.h"
 #include "sim/topology.h"
@@ -610,6 +611,98 @@ START_TEST (test_export_irregular_synthetic)
 }
 END_TEST
 
+
+START_TEST (test_memory_only_tie)
+{
+  /* Node 0 is memory-only and has a lower id than the only CPU node; in the
+   * XML both hang where their cpusets are equal (the whole machine), so only
+   * the "MemoryOnly" subtype keeps the pCPUs on node 1 when read back. */
+  g_autoptr (XpTopology) t = load_ok ("synthetic:pack:1 numa:1 core:2 pu:1; cpuless=0; mem=4GiB; dist=10,30");
+  ck_assert_uint_eq (t->nodes[0].n_cpus, 0);
+  ck_assert_uint_eq (t->nodes[1].n_cpus, 2);
+  g_autoptr (GString) xml = g_string_new (NULL);
+  ck_assert (xp_topology_export (t, "xml", xml, NULL));
+  ck_assert_ptr_nonnull (strstr (xml->str, "subtype=\"MemoryOnly\""));
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *path = xp_test_write (dir, "tie.xml", xml->str);
+  g_autoptr (XpTopology) back = load_ok (path);
+  ck_assert (xp_topology_equal (t, back));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
+/* Run the built program; NULL when it is not there (suite run on its own). */
+static char *
+xenplace_path (void)
+{
+  const char *b = g_getenv ("XP_BUILDDIR");
+  char *p = g_build_filename (b ? b : ".", "xenplace", NULL);
+  if (!g_file_test (p, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_free (p);
+      return NULL;
+    }
+  return p;
+}
+
+static int
+run (const char *const *argv, char **out, char **err)
+{
+  int status = 0;
+  GError *error = NULL;
+  ck_assert_msg (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error),
+                 "spawn: %s", error ? error->message : "?");
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+START_TEST (test_cli)
+{
+  g_autofree char *prog = xenplace_path ();
+  if (!prog)
+    {
+      fprintf (stderr, "SKIP test_cli: xenplace not built beside the tests (set XP_BUILDDIR)\n");
+      return;
+    }
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *file = g_build_filename (dir, "g2.txt", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+
+  const char *exp[] = { prog, "topo", "export", "generic-2n", "--format", "synthetic", "-o", file, NULL };
+  ck_assert_int_eq (run (exp, &out, &err), 0);
+  g_autofree char *text = NULL;
+  ck_assert (g_file_get_contents (file, &text, NULL, NULL));
+  ck_assert_str_eq (text, "synthetic:pack:2 numa:1 core:8 pu:2; mem=64GiB; dist=10,21\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  const char *list[] = { prog, "topo", "list", NULL };
+  ck_assert_int_eq (run (list, &out, &err), 0);
+  ck_assert_ptr_nonnull (strstr (out, "generic-4n"));
+  ck_assert_ptr_nonnull (strstr (out, "intel-snc4-2s"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  const char *show[] = { prog, "topo", "show", "amd-epyc-nps4-2s", NULL };
+  ck_assert_int_eq (run (show, &out, &err), 0);
+  ck_assert_ptr_nonnull (strstr (out, "8 nodes, 2 sockets, 128 cores, 256 pCPUs"));
+  ck_assert_ptr_nonnull (strstr (out, "  0:  10  11  12  12  32  32  32  32"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  const char *nofmt[] = { prog, "topo", "export", "generic-2n", NULL };
+  ck_assert_int_eq (run (nofmt, &out, &err), 2);
+  ck_assert_ptr_nonnull (strstr (err, "--format"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_autofree char *bad = xp_test_write (dir, "bad.ini", "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = lots\n");
+  const char *badshow[] = { prog, "topo", "show", bad, NULL };
+  ck_assert_int_eq (run (badshow, &out, &err), 1);
+  ck_assert_ptr_nonnull (strstr (err, ":3: memory: item 1 'lots' is not a size"));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 Suite *xp_test_topology_suite (void);
 
 Suite *
@@ -633,6 +726,8 @@ xp_test_topology_suite (void)
   tcase_add_test (tc, test_real_machines_round_trip);
   tcase_add_test (tc, test_host);
   tcase_add_test (tc, test_topology_dir_override);
+  tcase_add_test (tc, test_memory_only_tie);
+  tcase_add_test (tc, test_cli);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("errors");

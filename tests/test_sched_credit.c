@@ -1,0 +1,728 @@
+/* Tests of the credit1 scheduler model (sim/xen/sched_credit.c).
+ *
+ * Until the memory side of sim/xen/ is merged, hosts are built by hand: a
+ * plain XpTopology, an XpXen with an event queue, and XpDomain/XpVcpu
+ * structs whose vCPUs are handed to the scheduler's hooks directly. Numbers
+ * in comments follow from credit.c's rules with the event order of this
+ * model (equal-time events run in the order they were scheduled).
+ */
+#include "config.h"
+#include "tests/testutil.h"
+#include "sim/xen/sched_credit.h"
+#include "sim/error.h"
+
+#define MS XP_NSEC_PER_MSEC
+#define SEC XP_NSEC_PER_SEC
+
+typedef struct {
+  XpTopology topo;
+  XpXen xen;
+  XpEventQueue *q;
+  GRand *rand;
+  GPtrArray *doms;
+} Host;
+
+static Host *
+host_new_full (guint n_nodes, guint cpus_per_node, guint threads, guint version, const XpCreditParams *params,
+               guint32 seed)
+{
+  Host *h = g_new0 (Host, 1);
+  XpTopology *t = &h->topo;
+  t->name = (char *) "test";
+  t->n_nodes = n_nodes;
+  t->n_cpus = n_nodes * cpus_per_node;
+  t->n_sockets = n_nodes;
+  t->nodes = g_new0 (XpNode, n_nodes);
+  t->cpus = g_new0 (XpCpu, t->n_cpus);
+  for (guint n = 0; n < n_nodes; n++)
+    {
+      t->nodes[n].id = n;
+      t->nodes[n].n_cpus = cpus_per_node;
+      t->nodes[n].n_cores = cpus_per_node / threads;
+      t->nodes[n].cpus = g_new0 (guint, cpus_per_node);
+      for (guint i = 0; i < cpus_per_node; i++)
+        {
+          guint c = n * cpus_per_node + i;
+          t->nodes[n].cpus[i] = c;
+          t->cpus[c] = (XpCpu) { .id = c, .node = n, .socket = n, .core = c / threads, .thread = c % threads };
+        }
+    }
+  h->q = xp_event_queue_new ();
+  h->rand = g_rand_new_with_seed (seed);
+  h->doms = g_ptr_array_new ();
+  XpXen *x = &h->xen;
+  x->topo = t;
+  x->events = h->q;
+  x->behaviour.version = version;
+  x->behaviour.credit_balance_ratelimit = version >= 418;
+  x->behaviour.credit_skip_yielded = version >= 418;
+  xp_cpumask_fill (&x->online_cpus, t->n_cpus);
+  x->online_nodes = (G_GUINT64_CONSTANT (1) << n_nodes) - 1;
+  x->domain_list = g_ptr_array_new ();
+  g_autoptr (GError) err = NULL;
+  ck_assert_msg (xp_sched_credit_attach (x, params, h->rand, &err), "%s", err ? err->message : "");
+  return h;
+}
+
+static Host *
+host_new (guint n_nodes, guint cpus_per_node)
+{
+  return host_new_full (n_nodes, cpus_per_node, 1, 422, NULL, 1);
+}
+
+static void
+host_free (Host *h)
+{
+  h->xen.sched->free (&h->xen);
+  for (guint i = 0; i < h->doms->len; i++)
+    {
+      XpDomain *d = h->doms->pdata[i];
+      g_free (d->vcpus);
+      g_free (d);
+    }
+  g_ptr_array_free (h->doms, TRUE);
+  g_ptr_array_free (h->xen.domain_list, TRUE);
+  for (guint n = 0; n < h->topo.n_nodes; n++)
+    g_free (h->topo.nodes[n].cpus);
+  g_free (h->topo.nodes);
+  g_free (h->topo.cpus);
+  xp_event_queue_free (h->q);
+  g_rand_free (h->rand);
+  g_free (h);
+}
+
+/* A paused domain with @n vCPUs; @hard/@soft are CPU lists (NULL: all).
+ * Initial processors as sched_select_initial_cpu(): cycle through hard ∩ soft. */
+static XpDomain *
+host_dom (Host *h, guint n, const char *hard, const char *soft, guint weight, guint cap, guint demand)
+{
+  XpDomain *d = g_new0 (XpDomain, 1);
+  d->domid = h->doms->len + 1;
+  d->paused = TRUE;
+  d->n_vcpus = d->max_vcpus = n;
+  d->vcpus = g_new0 (XpVcpu, n);
+  d->weight = weight;
+  d->cap = cap;
+  g_ptr_array_add (h->doms, d);
+  g_ptr_array_add (h->xen.domain_list, d);
+  XpCpumask all, hm, sm, pref;
+  const char *why = NULL;
+  xp_cpumask_fill (&all, h->topo.n_cpus);
+  hm = sm = all;
+  if (hard)
+    ck_assert_msg (xp_cpumask_parse (hard, &hm, &why), "%s", why);
+  if (soft)
+    ck_assert_msg (xp_cpumask_parse (soft, &sm, &why), "%s", why);
+  xp_cpumask_and (&sm, &sm, &hm);
+  xp_cpumask_and (&pref, &sm, &hm);
+  guint cpu = xp_cpumask_next (&pref, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      XpVcpu *v = &d->vcpus[i];
+      v->domain = d;
+      v->id = i;
+      v->hard = hm;
+      v->soft = sm;
+      v->soft_aff_effective = !xp_cpumask_subset (&hm, &sm) && xp_cpumask_intersects (&sm, &hm);
+      v->processor = cpu;
+      cpu = xp_cpumask_next (&pref, cpu + 1);
+      if (cpu >= XP_MAX_CPUS)
+        cpu = xp_cpumask_next (&pref, 0);
+    }
+  xp_sched_credit_set_demand (&h->xen, d, demand);
+  for (guint i = 0; i < n; i++)
+    h->xen.sched->insert_vcpu (&h->xen, &d->vcpus[i]);
+  return d;
+}
+
+static void
+host_unpause (Host *h, XpDomain *d)
+{
+  d->paused = FALSE;
+  h->xen.sched->domain_unpause (&h->xen, d);
+}
+
+static void
+host_run (Host *h, XpTime until)
+{
+  xp_event_run_until (h->q, until);
+  xp_sched_credit_finish (&h->xen);
+}
+
+static XpTime
+run_node (Host *h, XpDomain *d, guint vcpu, guint node)
+{
+  return xp_sched_credit_vcpu_run_on_node (&h->xen, &d->vcpus[vcpu], node);
+}
+
+static XpCreditVcpuStats
+vstats (Host *h, XpDomain *d, guint vcpu)
+{
+  XpCreditVcpuStats s;
+  ck_assert (xp_sched_credit_vcpu_stats (&h->xen, &d->vcpus[vcpu], &s));
+  return s;
+}
+
+/* ---- soft affinity ---------------------------------------------------------- */
+
+typedef struct {
+  Host *h;
+  guint samples, bad;
+  guint node1_min, node1_max;
+} Sampler;
+
+static void
+sample_node1 (XpEventQueue *q, gpointer a, gpointer b)
+{
+  Sampler *s = a;
+  guint on1 = 0;
+  for (guint c = 2; c < 4; c++)
+    on1 += xp_sched_credit_pcpu_current (&s->h->xen, c) != NULL;
+  s->samples++;
+  s->node1_min = MIN (s->node1_min, on1);
+  s->node1_max = MAX (s->node1_max, on1);
+  if (xp_event_queue_now (q) + 7 * MS < 3 * SEC)
+    xp_event_schedule (q, xp_event_queue_now (q) + 7 * MS, sample_node1, s, NULL);
+}
+
+START_TEST (test_soft_affinity_stays_home_while_idle)
+{
+  /* 2 nodes × 2 pCPUs; two always-busy vCPUs with soft affinity to node 0
+   * (pCPUs 0-1), started 1 ms apart. Both start on pCPU 0 (vCPU 0 of a
+   * domain starts on the first CPU of its node affinity). At 1 ms b queues
+   * behind a on pCPU 0 and tickles the idle soft-affine pCPU 1, which
+   * steals it. Node 0 has an idle pCPU for each, so a runs 3000 ms and b
+   * 2999 ms there and nothing ever runs on node 1. */
+  Host *h = host_new (2, 2);
+  XpDomain *a = host_dom (h, 1, NULL, "0-1", 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, "0-1", 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, a);
+  host_run (h, 1 * MS);
+  host_unpause (h, b);
+  host_run (h, 3 * SEC);
+  ck_assert_int_eq (run_node (h, a, 0, 0), 3 * SEC);
+  ck_assert_int_eq (run_node (h, b, 0, 0), 2999 * MS);
+  ck_assert_int_eq (vstats (h, b, 0).processor, 1);
+  ck_assert_int_eq (vstats (h, b, 0).wait_ns, 0);
+  ck_assert_int_eq (run_node (h, a, 0, 1) + run_node (h, b, 0, 1), 0);
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 1), 0);
+  /* 2 pCPUs: 3000 + 2999 ms busy of 6000 */
+  ck_assert_uint_eq (xp_sched_credit_node_utilisation_ppm (&h->xen, 0), 5999 * 1000000ull / 6000);
+  ck_assert (!xp_sched_credit_node_has_idle (&h->xen, 0));
+  ck_assert (xp_sched_credit_node_has_idle (&h->xen, 1));
+  host_free (h);
+}
+END_TEST
+
+START_TEST (test_soft_affinity_spills_when_saturated)
+{
+  /* Three always-busy vCPUs, soft affinity to node 0, hard = all, each
+   * vCPU 0 of its own domain (so each starts on pCPU 0), started at 0, 1
+   * and 2 ms. d0 runs on pCPU 0; at 1 ms d1 queues there and tickles idle
+   * soft-affine pCPU 1, which steals it. At 2 ms d2 queues on pCPU 0: no
+   * idler in its soft affinity, so the hard step tickles pCPU 2 (the first
+   * idler after pCPU 0), which steals d2 in its hard balancing step
+   * (own node 1 has no work, then node 0). From then on each vCPU has its
+   * own pCPU and the tick re-pick keeps them (no idler on node 0, own
+   * pCPU idle but for itself). Over 3 s node 1 receives 2998 ms, all d2's,
+   * node 0 2 × 3000 - 1 ms, and from 25 ms on exactly one vCPU runs on
+   * node 1 at every sample. */
+  Host *h = host_new (2, 2);
+  XpDomain *d[3];
+  for (int i = 0; i < 3; i++)
+    d[i] = host_dom (h, 1, NULL, "0-1", 256, 0, XP_DEMAND_FULL);
+  for (int i = 0; i < 3; i++)
+    {
+      host_run (h, i * MS);
+      host_unpause (h, d[i]);
+    }
+  Sampler s = { .h = h, .node1_min = 99 };
+  xp_event_schedule (h->q, 25 * MS, sample_node1, &s, NULL);
+  host_run (h, 3 * SEC);
+  XpTime n0 = 0, n1 = 0;
+  for (int i = 0; i < 3; i++)
+    {
+      n0 += run_node (h, d[i], 0, 0);
+      n1 += run_node (h, d[i], 0, 1);
+    }
+  ck_assert_int_eq (n1, 2998 * MS);
+  ck_assert_int_eq (n0, 5999 * MS);
+  ck_assert_int_eq (run_node (h, d[2], 0, 1), 2998 * MS);
+  ck_assert_int_eq (run_node (h, d[2], 0, 0), 0);
+  ck_assert_int_eq (run_node (h, d[0], 0, 0), 3000 * MS);
+  ck_assert_int_eq (vstats (h, d[2], 0).wait_ns, 0);
+  XpCreditVcpuStats s2 = vstats (h, d[2], 0);
+  ck_assert_uint_eq (s2.migrations, 1);
+  ck_assert_uint_eq (s2.node_migrations, 1);
+  ck_assert_uint_eq (vstats (h, d[0], 0).migrations, 0);
+  ck_assert_uint_ge (s.samples, 400);
+  ck_assert_uint_eq (s.node1_min, 1);
+  ck_assert_uint_eq (s.node1_max, 1);
+  /* node 1: one of two pCPUs busy for 2998 of 3000 ms */
+  ck_assert_uint_eq (xp_sched_credit_node_utilisation_ppm (&h->xen, 1), 2998 * 1000000ull / 6000);
+  host_free (h);
+}
+END_TEST
+
+/* ---- hard affinity ------------------------------------------------------------- */
+
+START_TEST (test_hard_affinity_never_broken)
+{
+  /* 2 nodes × 2 pCPUs. Six vCPUs hard-pinned to node 0 (three domains of
+   * two, one with soft affinity to node 1, which is outside the hard mask
+   * and therefore ignored), busy or half busy, plus four unpinned
+   * half-busy vCPUs with soft affinity to node 0 pulling work towards
+   * node 0. Node 0 is oversubscribed for 5 s; no pinned vCPU may ever run
+   * on node 1 and node 0 must stay fully busy (6 vCPUs, demand >= 3 pCPUs). */
+  XpCreditParams p;
+  xp_credit_params_init_defaults (&p);
+  p.workload.mean_burst_ns = 3 * MS;
+  Host *h = host_new_full (2, 2, 1, 422, &p, 5);
+  XpDomain *pinned[3];
+  pinned[0] = host_dom (h, 2, "0-1", NULL, 256, 0, XP_DEMAND_FULL);
+  pinned[1] = host_dom (h, 2, "0-1", "2-3", 512, 0, 500000);
+  pinned[2] = host_dom (h, 2, "0-1", NULL, 128, 0, XP_DEMAND_FULL);
+  XpDomain *free1 = host_dom (h, 4, NULL, "0-1", 256, 0, 500000);
+  for (int i = 0; i < 3; i++)
+    host_unpause (h, pinned[i]);
+  host_unpause (h, free1);
+  host_run (h, 5 * SEC);
+  XpTime pinned_run = 0;
+  for (int i = 0; i < 3; i++)
+    for (guint v = 0; v < 2; v++)
+      {
+        ck_assert_int_eq (run_node (h, pinned[i], v, 1), 0);
+        pinned_run += run_node (h, pinned[i], v, 0);
+        ck_assert_uint_lt (vstats (h, pinned[i], v).processor, 2);
+      }
+  /* node 0's two pCPUs never idle (the pinned busy vCPUs alone fill them) */
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 0), 10 * SEC);
+  ck_assert_int_gt (pinned_run, 0);
+  /* the free vCPUs did run, and mostly on node 1 */
+  XpCreditVcpuStats fs;
+  XpTime fnode[2];
+  ck_assert (xp_sched_credit_domain_stats (&h->xen, free1, &fs, fnode));
+  ck_assert_int_gt (fnode[1], fnode[0]);
+  host_free (h);
+}
+END_TEST
+
+/* ---- credit accounting ------------------------------------------------------------ */
+
+typedef struct {
+  Host *h;
+  XpDomain *d;
+  gint credit[4];
+  gboolean active[4];
+  gint pri[4];
+  guint weight[4];
+  int n;
+} CreditLog;
+
+static void
+log_credit (XpEventQueue *q, gpointer a, gpointer b)
+{
+  CreditLog *l = a;
+  XpCreditVcpuStats s = vstats (l->h, l->d, 0);
+  l->credit[l->n] = s.credit;
+  l->active[l->n] = s.active;
+  l->pri[l->n] = s.pri;
+  xp_sched_credit_globals (&l->h->xen, NULL, &l->weight[l->n], NULL);
+  l->n++;
+}
+
+START_TEST (test_credit_evolution)
+{
+  /* One vCPU alone on one pCPU, given 45 ms of work at t=0, never waking
+   * again (demand 0).
+   *  t=0  wake: no BOOST (its insertion pick set the migrating flag), runs.
+   *  t=10 tick: burn 100 -> -100; becomes active (weight 256), acct armed
+   *       for t=30.
+   *  t=20 tick: -200.
+   *  t=30 slice timer: burn -> -300, keeps running; acct: fair share =
+   *       300 (alone) -> credit 0, UNDER.
+   *  t=40 tick: -100.  t=45 work done: burn 50 -> -150, blocks.
+   *  t=60 acct: -150 + 300 = 150, UNDER, still active.
+   *  t=90 acct: 150 + 300 = 450 > 300: leaves the active set, credit
+   *       halved to 225; no active weight left.
+   * Samples are taken 1 ns after each accounting instant. */
+  Host *h = host_new (1, 1);
+  XpDomain *d = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  host_unpause (h, d);
+  xp_sched_credit_vcpu_add_work (&h->xen, &d->vcpus[0], 45 * MS);
+  CreditLog l = { .h = h, .d = d };
+  for (int i = 1; i <= 3; i++)
+    xp_event_schedule (h->q, i * 30 * MS + 1, log_credit, &l, NULL);
+  host_run (h, 100 * MS);
+  ck_assert_int_eq (l.n, 3);
+  ck_assert_int_eq (l.credit[0], 0);
+  ck_assert_int_eq (l.pri[0], XP_CSCHED_PRI_UNDER);
+  ck_assert (l.active[0]);
+  ck_assert_int_eq (l.credit[1], 150);
+  ck_assert (l.active[1]);
+  ck_assert_int_eq (l.credit[2], 225);
+  ck_assert (!l.active[2]);
+  ck_assert_uint_eq (l.weight[2], 0);
+  ck_assert_int_eq (vstats (h, d, 0).run_ns, 45 * MS);
+  gint balance;
+  xp_sched_credit_globals (&h->xen, &balance, NULL, NULL);
+  ck_assert_int_eq (balance, 225);
+  host_free (h);
+}
+END_TEST
+
+START_TEST (test_weights_share_one_pcpu)
+{
+  /* Weights 256 and 512, one busy vCPU each, one pCPU, 3 s. Each 30 ms
+   * period hands out 300 credits: ceil(300 × 256 / 768) = 100 and 200.
+   * Running costs 300 per 30 ms, so the long-run shares are 1/3 and 2/3
+   * (1000 and 2000 ms). A vCPU's credit stays within [-300, 300], i.e.
+   * at most 600 credits = 60 ms of run time away from its entitlement at
+   * any instant; the tolerance is those 60 ms (2 % of 3 s). */
+  Host *h = host_new (1, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, NULL, 512, 0, XP_DEMAND_FULL);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  host_run (h, 3 * SEC);
+  XpTime ra = vstats (h, a, 0).run_ns, rb = vstats (h, b, 0).run_ns;
+  ck_assert_int_eq (ra + rb, 3 * SEC);
+  ck_assert_msg (ra >= 940 * MS && ra <= 1060 * MS, "weight 256 ran %" G_GINT64_FORMAT " ns", ra);
+  ck_assert_msg (rb >= 1940 * MS && rb <= 2060 * MS, "weight 512 ran %" G_GINT64_FORMAT " ns", rb);
+  host_free (h);
+}
+END_TEST
+
+START_TEST (test_cap_limits_share)
+{
+  /* Cap 50 on a busy vCPU alone on one pCPU: each period grants at most
+   * ceil(50 × 300 / 100) = 150 credits (half a period of run time); when
+   * the credit falls below -150 at accounting the vCPU is parked until the
+   * credit is non-negative again. Over 3 s it gets 50 %: 1500 ms, within
+   * one period's worth of credit swing (±300 credits = 30 ms) plus one
+   * slice of park/unpark phase (30 ms): ±60 ms. */
+  Host *h = host_new (1, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 50, XP_DEMAND_FULL);
+  host_unpause (h, a);
+  host_run (h, 3 * SEC);
+  XpTime ra = vstats (h, a, 0).run_ns;
+  ck_assert_msg (ra >= 1440 * MS && ra <= 1560 * MS, "cap 50 ran %" G_GINT64_FORMAT " ns", ra);
+  XpCreditCounters c;
+  xp_sched_credit_counters (&h->xen, &c);
+  ck_assert_uint_gt (c.parks, 10);
+  ck_assert_uint_ge (c.unparks + 1, c.parks);
+  /* while parked the pCPU idles: the node reports an idle pCPU sometimes */
+  ck_assert_int_eq (xp_sched_credit_pcpu_busy (&h->xen, 0), ra);
+  host_free (h);
+}
+END_TEST
+
+/* ---- BOOST ------------------------------------------------------------------------ */
+
+typedef struct {
+  Host *h;
+  XpDomain *b;
+  XpVcpu *cur;
+  XpTime run;
+} BoostProbe;
+
+static void
+probe_cur (XpEventQueue *q, gpointer a, gpointer b)
+{
+  BoostProbe *p = a;
+  xp_sched_credit_finish (&p->h->xen);
+  p->cur = xp_sched_credit_pcpu_current (&p->h->xen, 0);
+  p->run = vstats (p->h, p->b, 0).run_ns;
+}
+
+static void
+kick_b (XpEventQueue *q, gpointer a, gpointer b)
+{
+  BoostProbe *p = a;
+  xp_sched_credit_vcpu_add_work (&p->h->xen, &p->b->vcpus[0], MS);
+}
+
+START_TEST (test_boost_preempts_under)
+{
+  /* One pCPU. A is always busy from t=0. B never wakes by itself.
+   * t=5 ms: B gets 1 ms of work. This first wake is not boosted (the pick
+   * at insertion marked it migrating), so B (UNDER) does not preempt A
+   * (UNDER) and waits until A's slice ends at 30 ms; B runs 30-31 ms.
+   * t=50 ms: B gets 1 ms again. Now it is boosted: BOOST > A's UNDER (A's
+   * credit at the 30 ms accounting was 0 -> UNDER), and A has run 19 ms
+   * since 31 ms (more than the 1 ms ratelimit), so B runs at once: it is
+   * current at 50.5 ms and done at 51 ms. */
+  Host *h = host_new (1, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  BoostProbe p1 = { .h = h, .b = b }, p2 = { .h = h, .b = b }, p3 = { .h = h, .b = b };
+  xp_event_schedule (h->q, 5 * MS, kick_b, &p1, NULL);
+  xp_event_schedule (h->q, 29 * MS, probe_cur, &p1, NULL);
+  xp_event_schedule (h->q, 50 * MS, kick_b, &p2, NULL);
+  xp_event_schedule (h->q, 50 * MS + 500 * XP_NSEC_PER_USEC, probe_cur, &p2, NULL);
+  xp_event_schedule (h->q, 52 * MS, probe_cur, &p3, NULL);
+  host_run (h, 60 * MS);
+  ck_assert_ptr_eq (p1.cur, &a->vcpus[0]);
+  ck_assert_int_eq (p1.run, 0);
+  ck_assert_ptr_eq (p2.cur, &b->vcpus[0]);
+  ck_assert_int_eq (p2.run, MS + 500 * XP_NSEC_PER_USEC);
+  ck_assert_ptr_eq (p3.cur, &a->vcpus[0]);
+  ck_assert_int_eq (p3.run, 2 * MS);
+  XpCreditVcpuStats sb = vstats (h, b, 0);
+  /* waits: 5 -> 30 ms (25 ms) and 50 -> 50 ms (0) */
+  ck_assert_uint_eq (sb.wait_count, 2);
+  ck_assert_int_eq (sb.wait_ns, 25 * MS);
+  host_free (h);
+}
+END_TEST
+
+static void
+kick_c (XpEventQueue *q, gpointer a, gpointer b)
+{
+  BoostProbe *p = a;
+  xp_sched_credit_vcpu_add_work (&p->h->xen, b, MS);
+}
+
+START_TEST (test_boost_waits_for_ratelimit)
+{
+  /* One pCPU; A always busy, B and C never wake by themselves.
+   * B and C get 1 ms at 5 and 6 ms (unboosted first wakes): they queue
+   * behind A; at A's slice end (30 ms) A goes behind them: B runs 30-31,
+   * C 31-32, A from 32. At 50 ms B wakes boosted and preempts A (A has
+   * run 18 ms): B runs 50-51, A is switched in again at 51.
+   * At 51.4 ms C wakes boosted: A has run only 0.4 ms < ratelimit 1 ms, so
+   * A keeps the pCPU for the remaining 0.6 ms and C runs at 52.0 until
+   * 53.0. C waited 6 -> 31 (25 ms) and 51.4 -> 52.0 (0.6 ms). */
+  Host *h = host_new (1, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  XpDomain *c = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  host_unpause (h, c);
+  BoostProbe p1 = { .h = h, .b = c }, p2 = { .h = h, .b = c }, p3 = { .h = h, .b = c };
+  xp_event_schedule (h->q, 5 * MS, kick_c, &p1, &b->vcpus[0]);
+  xp_event_schedule (h->q, 6 * MS, kick_c, &p1, &c->vcpus[0]);
+  xp_event_schedule (h->q, 50 * MS, kick_c, &p1, &b->vcpus[0]);
+  xp_event_schedule (h->q, 51 * MS + 400 * XP_NSEC_PER_USEC, kick_c, &p1, &c->vcpus[0]);
+  xp_event_schedule (h->q, 51 * MS + 900 * XP_NSEC_PER_USEC, probe_cur, &p1, NULL);
+  xp_event_schedule (h->q, 52 * MS + 500 * XP_NSEC_PER_USEC, probe_cur, &p2, NULL);
+  xp_event_schedule (h->q, 54 * MS, probe_cur, &p3, NULL);
+  host_run (h, 60 * MS);
+  ck_assert_ptr_eq (p1.cur, &a->vcpus[0]);
+  ck_assert_int_eq (p1.run, MS);
+  ck_assert_ptr_eq (p2.cur, &c->vcpus[0]);
+  ck_assert_int_eq (p2.run, MS + 500 * XP_NSEC_PER_USEC);
+  ck_assert_ptr_eq (p3.cur, &a->vcpus[0]);
+  ck_assert_int_eq (p3.run, 2 * MS);
+  XpCreditVcpuStats sc = vstats (h, c, 0);
+  ck_assert_uint_eq (sc.wait_count, 2);
+  ck_assert_int_eq (sc.wait_ns, 25 * MS + 600 * XP_NSEC_PER_USEC);
+  host_free (h);
+}
+END_TEST
+
+/* ---- determinism ------------------------------------------------------------------ */
+
+static GString *
+mixed_run (guint32 seed)
+{
+  Host *h = host_new_full (2, 4, 2, 422, NULL, seed);
+  static const guint demand[] = { 1000000, 750000, 500000, 250000, 100000, 900000 };
+  XpDomain *d[6];
+  for (int i = 0; i < 6; i++)
+    d[i] = host_dom (h, 2 + i % 3, NULL, i % 2 ? "0-3" : "4-7", 256 << (i % 2), 0, demand[i]);
+  for (int i = 0; i < 6; i++)
+    host_unpause (h, d[i]);
+  host_run (h, 2 * SEC);
+  GString *out = g_string_new (NULL);
+  for (int i = 0; i < 6; i++)
+    for (guint v = 0; v < d[i]->n_vcpus; v++)
+      {
+        XpCreditVcpuStats s = vstats (h, d[i], v);
+        g_string_append_printf (out, "%d.%u run=%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+                                " wait=%" G_GINT64_FORMAT "/%" G_GUINT64_FORMAT " mig=%" G_GUINT64_FORMAT
+                                "/%" G_GUINT64_FORMAT " cr=%d\n",
+                                i, v, s.run_ns, run_node (h, d[i], v, 0), run_node (h, d[i], v, 1), s.wait_ns,
+                                s.wait_count, s.migrations, s.node_migrations, s.credit);
+      }
+  host_free (h);
+  return out;
+}
+
+START_TEST (test_same_seed_same_statistics)
+{
+  g_autoptr (GString) a = mixed_run (42);
+  g_autoptr (GString) b = mixed_run (42);
+  g_autoptr (GString) c = mixed_run (43);
+  ck_assert_str_eq (a->str, b->str);
+  /* and the seed matters (the statistics are not trivially constant) */
+  ck_assert_str_ne (a->str, c->str);
+}
+END_TEST
+
+/* ---- workload through the scheduler ---------------------------------------------- */
+
+START_TEST (test_demand_sets_busy_fraction)
+{
+  /* One vCPU with demand 0.25 alone on a pCPU for 200 s: it never waits,
+   * so it runs about 25 % of the time. With exponential periods (mean
+   * 10 + 30 ms) a cycle lasts 40 ms on average, ~5000 cycles: the run
+   * fraction's standard error is ~0.5 % absolute; allow 2 %. */
+  Host *h = host_new (1, 1);
+  XpDomain *d = host_dom (h, 1, NULL, NULL, 256, 0, 250000);
+  host_unpause (h, d);
+  host_run (h, 200 * SEC);
+  XpCreditVcpuStats s = vstats (h, d, 0);
+  ck_assert_int_ge (s.run_ns, 46 * SEC);
+  ck_assert_int_le (s.run_ns, 54 * SEC);
+  ck_assert_int_eq (s.wait_ns, 0);
+  ck_assert_uint_gt (s.wakeups, 4000);
+  host_free (h);
+}
+END_TEST
+
+START_TEST (test_starved_vcpu_work_is_delayed_not_lost)
+{
+  /* Two vCPUs pinned to pCPU 0: A always busy (weight 256), B with demand
+   * 0.5 (weight 256). Alone B would run 50 %; sharing, the credit split
+   * gives each at most half the pCPU, and B's busy work must all be done
+   * before it sleeps, so B's run time is its work: between 40 and 50 %,
+   * with A getting the rest: the pCPU never idles. */
+  Host *h = host_new (1, 2);
+  XpDomain *a = host_dom (h, 1, "0", NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, "0", NULL, 256, 0, 500000);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  host_run (h, 20 * SEC);
+  XpTime ra = vstats (h, a, 0).run_ns, rb = vstats (h, b, 0).run_ns;
+  ck_assert_int_eq (ra + rb, 20 * SEC);
+  ck_assert_int_ge (rb, 8 * SEC);
+  ck_assert_int_le (rb, 10 * SEC);
+  ck_assert_int_gt (vstats (h, b, 0).wait_ns, 0);
+  ck_assert_int_eq (xp_sched_credit_pcpu_busy (&h->xen, 1), 0);
+  host_free (h);
+}
+END_TEST
+
+/* ---- misc ---------------------------------------------------------------------------- */
+
+START_TEST (test_idle_host_costs_nothing)
+{
+  /* No runnable vCPU: no tick, no accounting, no timer: the queue is empty. */
+  Host *h = host_new (2, 8);
+  XpDomain *d = host_dom (h, 4, NULL, NULL, 256, 0, 0);
+  host_unpause (h, d);
+  host_run (h, 10 * SEC);
+  ck_assert_uint_eq (xp_event_queue_length (h->q), 0);
+  XpCreditCounters c;
+  xp_sched_credit_counters (&h->xen, &c);
+  ck_assert_uint_eq (c.ticks, 0);
+  ck_assert_uint_eq (c.accts, 0);
+  host_free (h);
+}
+END_TEST
+
+START_TEST (test_pause_and_remove)
+{
+  Host *h = host_new (1, 2);
+  XpDomain *a = host_dom (h, 2, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, a);
+  host_run (h, 100 * MS);
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 0), 200 * MS);
+  a->paused = TRUE;
+  h->xen.sched->domain_pause (&h->xen, a);
+  host_run (h, 200 * MS);
+  /* pausing stops both at once: nothing more ran */
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 0), 200 * MS);
+  ck_assert (xp_sched_credit_node_has_idle (&h->xen, 0));
+  host_unpause (h, a);
+  host_run (h, 300 * MS);
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 0), 400 * MS);
+  /* remove one vCPU while it runs */
+  h->xen.sched->remove_vcpu (&h->xen, &a->vcpus[1]);
+  ck_assert_ptr_null (a->vcpus[1].sched_priv);
+  host_run (h, 400 * MS);
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 0), 500 * MS);
+  h->xen.sched->remove_vcpu (&h->xen, &a->vcpus[0]);
+  ck_assert_ptr_null (a->sched_priv);
+  host_run (h, 500 * MS);
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 0), 500 * MS);
+  a->n_vcpus = 0;
+  host_free (h);
+}
+END_TEST
+
+START_TEST (test_adjust_affinity_moves_vcpu)
+{
+  /* A busy vCPU on node 0 is re-pinned to node 1: it moves at once (it is
+   * running, so at its next schedule, which the change triggers). */
+  Host *h = host_new (2, 2);
+  XpDomain *a = host_dom (h, 1, "0-1", NULL, 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, a);
+  host_run (h, 100 * MS);
+  const char *why;
+  ck_assert (xp_cpumask_parse ("2-3", &a->vcpus[0].hard, &why));
+  h->xen.sched->adjust_affinity (&h->xen, &a->vcpus[0]);
+  host_run (h, 300 * MS);
+  ck_assert_int_eq (run_node (h, a, 0, 0), 100 * MS);
+  ck_assert_int_eq (run_node (h, a, 0, 1), 200 * MS);
+  ck_assert_uint_eq (vstats (h, a, 0).node_migrations, 1);
+  host_free (h);
+}
+END_TEST
+
+START_TEST (test_params_errors)
+{
+  XpCreditParams p;
+  g_autoptr (GError) err = NULL;
+  xp_credit_params_init_defaults (&p);
+  ck_assert (xp_credit_params_set (&p, "tslice_ms=10", NULL));
+  ck_assert_uint_eq (p.tslice_ms, 10);
+  ck_assert (!xp_credit_params_set (&p, "tslice_ms=0", &err));
+  xp_assert_error_contains (err, "tslice_ms");
+  ck_assert_uint_eq (p.tslice_ms, 10);   /* unchanged */
+  g_clear_error (&err);
+  ck_assert (!xp_credit_params_set (&p, "ratelimit_us=50", &err));
+  xp_assert_error_contains (err, "ratelimit_us");
+  g_clear_error (&err);
+  ck_assert (!xp_credit_params_set (&p, "ratelimit_us=20000", &err));   /* > tslice 10 ms */
+  xp_assert_error_contains (err, "tslice");
+  g_clear_error (&err);
+  ck_assert (!xp_credit_params_set (&p, "nonsense=1", &err));
+  xp_assert_error_contains (err, "nonsense");
+  g_clear_error (&err);
+  ck_assert (!xp_credit_params_set (&p, "boost", &err));
+  xp_assert_error_contains (err, "NAME=VALUE");
+  g_clear_error (&err);
+  ck_assert (!xp_credit_params_set (&p, "weight=abc", &err));
+  xp_assert_error_contains (err, "weight");
+}
+END_TEST
+
+Suite *
+xp_test_sched_credit_suite (void)
+{
+  Suite *s = suite_create ("sched_credit");
+  TCase *tc = tcase_create ("core");
+  tcase_set_timeout (tc, 60);
+  tcase_add_test (tc, test_soft_affinity_stays_home_while_idle);
+  tcase_add_test (tc, test_soft_affinity_spills_when_saturated);
+  tcase_add_test (tc, test_hard_affinity_never_broken);
+  tcase_add_test (tc, test_credit_evolution);
+  tcase_add_test (tc, test_weights_share_one_pcpu);
+  tcase_add_test (tc, test_cap_limits_share);
+  tcase_add_test (tc, test_boost_preempts_under);
+  tcase_add_test (tc, test_boost_waits_for_ratelimit);
+  tcase_add_test (tc, test_same_seed_same_statistics);
+  tcase_add_test (tc, test_demand_sets_busy_fraction);
+  tcase_add_test (tc, test_starved_vcpu_work_is_delayed_not_lost);
+  tcase_add_test (tc, test_idle_host_costs_nothing);
+  tcase_add_test (tc, test_pause_and_remove);
+  tcase_add_test (tc, test_adjust_affinity_moves_vcpu);
+  tcase_add_test (tc, test_params_errors);
+  suite_add_tcase (s, tc);
+  return s;
+}

@@ -65,6 +65,8 @@ struct CVcpu {
   /* runqueue links (csched_unit.runq_elem) */
   CVcpu *rq_prev, *rq_next;
   gboolean on_runq;
+  XpNodemask soft_nodes;       /* nodes its soft balancing mask touches (0: no soft affinity) */
+  XpNodemask q_soft_nodes;     /* soft_nodes when it was queued */
   /* active list links (csched_unit.active_unit_elem) */
   CVcpu *act_prev, *act_next;
   gboolean active;
@@ -105,7 +107,8 @@ typedef struct {
   CVcpu *rq_head, *rq_tail;
   guint nr_runnable;           /* running (non-idle) + queued, as Xen counts */
   guint nr_queued_hi;          /* queued with pri > OVER (exact filter for stealing) */
-  XpEventId tick_ev, timer_ev, softirq_ev;
+  XpTime next_tick;            /* first global tick this pCPU takes part in */
+  XpEventId timer_ev, softirq_ev;
   XpTime run_start;            /* state_entry_time of curr */
   XpTime acct_from;            /* stats accounted up to here */
   XpTime slice_end;
@@ -125,11 +128,17 @@ struct Credit {
   CPcpu *pcpu;
   guint64 *online;             /* nw words */
   guint64 *idlers;             /* prv->idlers */
+  guint64 *busy;               /* pCPUs running a vCPU (their tick is on) */
+  guint n_busy;
+  XpEventId tick_ev;           /* the global tick (see ev_tick) */
   guint64 *node_cpus;          /* n_nodes × nw */
   XpNodemask nodes;            /* nodes with pCPUs */
   guint *balance_bias;
   guint *core_threads, *core_idle;  /* per core: pCPUs, idlers among them */
   guint *node_idle_cpus;       /* per node: pCPUs running idle */
+  guint *node_multi;           /* per node: pCPUs with nr_runnable > 1 */
+  guint *node_hi;              /* per node: queued vCPUs with pri > OVER */
+  guint *soft_cnt;             /* [queue node][n]: queued vCPUs whose soft mask touches node n */
   gboolean *node_has_idle;
   /* accounting */
   XpTime tslice, tick_period, ratelimit, lb_ratelimit, migr_delay;
@@ -306,7 +315,9 @@ set_pri (Credit *prv, CVcpu *svc, gint pri)
   if (svc->on_runq)
     {
       CPcpu *spc = &prv->pcpu[svc->v->processor];
-      spc->nr_queued_hi += (pri > PRI_OVER) - (svc->pri > PRI_OVER);
+      int d = (pri > PRI_OVER) - (svc->pri > PRI_OVER);
+      spc->nr_queued_hi += d;
+      prv->node_hi[spc->node] += d;
     }
   svc->pri = pri;
 }
@@ -336,8 +347,15 @@ runq_insert_raw (Credit *prv, CVcpu *svc)
   else
     spc->rq_tail = svc;
   svc->on_runq = TRUE;
+  svc->q_soft_nodes = svc->soft_nodes;
+  guint node;
+  XP_NODEMASK_FOREACH (node, svc->q_soft_nodes)
+    prv->soft_cnt[spc->node * prv->n_nodes + node]++;
   if (svc->pri > PRI_OVER)
-    spc->nr_queued_hi++;
+    {
+      spc->nr_queued_hi++;
+      prv->node_hi[spc->node]++;
+    }
 }
 
 static void
@@ -355,22 +373,45 @@ runq_remove_raw (Credit *prv, CVcpu *svc)
     spc->rq_tail = svc->rq_prev;
   svc->rq_prev = svc->rq_next = NULL;
   svc->on_runq = FALSE;
+  guint node;
+  XP_NODEMASK_FOREACH (node, svc->q_soft_nodes)
+    prv->soft_cnt[spc->node * prv->n_nodes + node]--;
   if (svc->pri > PRI_OVER)
-    spc->nr_queued_hi--;
+    {
+      spc->nr_queued_hi--;
+      prv->node_hi[spc->node]--;
+    }
   svc->flags &= ~FLAG_YIELD;   /* yield lasts until scheduled back in */
+}
+
+static inline void
+nr_inc (Credit *prv, guint cpu)
+{
+  CPcpu *spc = &prv->pcpu[cpu];
+  if (++spc->nr_runnable == 2)
+    prv->node_multi[spc->node]++;
+}
+
+static inline void
+nr_dec (Credit *prv, guint cpu)
+{
+  CPcpu *spc = &prv->pcpu[cpu];
+  g_assert (spc->nr_runnable > 0);
+  if (spc->nr_runnable-- == 2)
+    prv->node_multi[spc->node]--;
 }
 
 static void
 runq_insert (Credit *prv, CVcpu *svc)
 {
   runq_insert_raw (prv, svc);
-  prv->pcpu[svc->v->processor].nr_runnable++;
+  nr_inc (prv, svc->v->processor);
 }
 
 static void
 runq_remove (Credit *prv, CVcpu *svc)
 {
-  prv->pcpu[svc->v->processor].nr_runnable--;
+  nr_dec (prv, svc->v->processor);
   runq_remove_raw (prv, svc);
 }
 
@@ -667,6 +708,28 @@ ev_acct (XpEventQueue *q, gpointer a, gpointer b)
     prv->acct_ev = xp_event_schedule (prv->q, NOW (prv) + prv->tslice, ev_acct, prv, NULL);
 }
 
+/* Nodes whose pCPUs the vCPU's soft balancing mask touches; 0 without an
+ * effective soft affinity (a filter for the soft stealing step). */
+static void
+update_soft_nodes (Credit *prv, CVcpu *svc)
+{
+  guint64 m[XP_CPUMASK_WORDS];
+  svc->soft_nodes = 0;
+  if (!has_soft (prv, svc))
+    return;
+  balance_mask (prv, svc, STEP_SOFT, m);
+  for (guint n = 0; n < prv->n_nodes; n++)
+    {
+      const guint64 *nc = prv->node_cpus + (gsize) n * prv->nw;
+      for (guint w = 0; w < prv->nw; w++)
+        if (m[w] & nc[w])
+          {
+            svc->soft_nodes |= xp_nodemask_of (n);
+            break;
+          }
+    }
+}
+
 /* ---- pCPU choice (_csched_cpu_pick) --------------------------------------- */
 
 /* Every thread of @cpu's core idle, counting @own (the pCPU the vCPU sits
@@ -866,7 +929,7 @@ runq_steal (Credit *prv, guint peer, guint cpu, gint pri, int step)
         {
           runq_remove (prv, s);
           set_processor (prv, s, cpu);
-          prv->pcpu[cpu].nr_runnable++;
+          nr_inc (prv, cpu);
           prv->ctr.steals++;
           return s;
         }
@@ -887,6 +950,10 @@ load_balance (Credit *prv, guint cpu, CVcpu *snext)
       guint peer_node = node;
       do
         {
+          /* exact shortcut: a node where every pCPU would be skipped */
+          if (!prv->node_multi[peer_node] || (pri != PRI_IDLE && !prv->node_hi[peer_node])
+              || (step == STEP_SOFT && !prv->soft_cnt[peer_node * prv->n_nodes + node]))
+            goto next_node;
           const guint64 *ncpus = prv->node_cpus + (gsize) peer_node * nw;
           for (guint w = 0; w < nw; w++)
             workers[w] = prv->online[w] & ~prv->idlers[w] & ncpus[w];
@@ -913,6 +980,7 @@ load_balance (Credit *prv, guint cpu, CVcpu *snext)
                 }
               while (peer != first);
             }
+        next_node:
           peer_node = xp_nodemask_cycle (prv->nodes, peer_node);
         }
       while (peer_node != node);
@@ -967,7 +1035,7 @@ do_schedule (Credit *prv, guint cpu)
       if (runnable (scurr))
         runq_insert_raw (prv, scurr);
       else
-        spc->nr_runnable--;
+        nr_dec (prv, cpu);
     }
 
   CVcpu *snext = spc->rq_head;
@@ -1003,15 +1071,20 @@ do_schedule (Credit *prv, guint cpu)
         }
       if (scurr && !snext)
         {
-          cancel (prv, &spc->tick_ev);
+          /* stop_timer(ticker) */
+          m_clr (prv->busy, cpu);
+          prv->n_busy--;
           node_idle_update (prv, spc->node, +1);
         }
       if (!scurr && snext)
         {
+          /* the ticker restarts aligned to the tick period */
           node_idle_update (prv, spc->node, -1);
-          cancel (prv, &spc->tick_ev);
-          spc->tick_ev = xp_event_schedule (prv->q, now + prv->tick_period - now % prv->tick_period,
-                                            ev_tick, prv, GUINT_TO_POINTER (cpu));
+          m_set (prv->busy, cpu);
+          prv->n_busy++;
+          spc->next_tick = now + prv->tick_period - now % prv->tick_period;
+          if (!prv->tick_ev)
+            prv->tick_ev = xp_event_schedule (prv->q, spc->next_tick, ev_tick, prv, NULL);
         }
       /* context_saved(): a migration requested while it ran happens now */
       if (scurr && scurr->migrate_pending)
@@ -1039,36 +1112,57 @@ ev_timer (XpEventQueue *q, gpointer a, gpointer b)
   do_schedule (prv, cpu);
 }
 
-/* csched_tick() with csched_unit_acct() */
+/* csched_tick() with csched_unit_acct() for one busy pCPU. */
 static void
-ev_tick (XpEventQueue *q, gpointer a, gpointer b)
+tick_one (Credit *prv, guint cpu, XpTime now)
 {
-  Credit *prv = a;
-  guint cpu = GPOINTER_TO_UINT (b);
   CPcpu *spc = &prv->pcpu[cpu];
-  XpTime now = NOW (prv);
-  spc->tick_ev = 0;
-  prv->ctr.ticks++;
   CVcpu *c = spc->curr;
-  if (c)
+  prv->ctr.ticks++;
+  account (prv, cpu, now);
+  if (c->pri == PRI_BOOST)
+    c->pri = PRI_UNDER;  /* running: not on a runq */
+  burn_credits (c, now);
+  if (!c->active)
+    acct_start (prv, c);
+  else if (!c->migrate_pending)
     {
-      account (prv, cpu, now);
-      if (c->pri == PRI_BOOST)
-        c->pri = PRI_UNDER;  /* running: not on a runq */
-      burn_credits (c, now);
-      if (!c->active)
-        acct_start (prv, c);
-      else if (!c->migrate_pending && cpu_pick (prv, c) != cpu)
+      /* With no idler in its hard affinity the pick returns this pCPU
+       * (both steps end on the start pCPU), so it is skipped: exact. */
+      gboolean any = FALSE;
+      for (guint w = 0; w < prv->nw && !any; w++)
+        any = (prv->idlers[w] & c->v->hard.bits[w]) != 0;
+      if (any && cpu_pick (prv, c) != cpu)
         {
           c->migrate_pending = TRUE;
           raise_softirq (prv, cpu);
         }
-      if (c->has_work && c->work_left == 0)
-        raise_softirq (prv, cpu);
     }
   runq_sort (prv, cpu);
-  if (c)
-    spc->tick_ev = xp_event_schedule (prv->q, now + prv->tick_period, ev_tick, prv, GUINT_TO_POINTER (cpu));
+}
+
+/* All pCPU tickers in one event. Xen's per-pCPU tickers all run on the
+ * same grid (a ticker restarts aligned to the tick period), so one event
+ * at each grid point that visits the busy pCPUs (those whose ticker was
+ * already running before this grid point) is the same set of ticks; the
+ * pCPUs are visited in ascending id (Xen runs them concurrently). */
+static void
+ev_tick (XpEventQueue *q, gpointer a, gpointer b)
+{
+  Credit *prv = a;
+  XpTime now = NOW (prv);
+  prv->tick_ev = 0;
+  guint n = prv->n_cpus, nw = prv->nw;
+  for (guint cpu = m_next (prv->busy, 0, n, nw); cpu < n; cpu = m_next (prv->busy, cpu + 1, n, nw))
+    {
+      CPcpu *spc = &prv->pcpu[cpu];
+      if (spc->next_tick > now)
+        continue;
+      spc->next_tick = now + prv->tick_period;
+      tick_one (prv, cpu, now);
+    }
+  if (prv->n_busy)
+    prv->tick_ev = xp_event_schedule (prv->q, now + prv->tick_period, ev_tick, prv, NULL);
 }
 
 /* A blocked period is over: new busy work arrives. */
@@ -1144,6 +1238,7 @@ op_insert_vcpu (XpXen *xen, XpVcpu *v)
   svc->flags = xp_cpumask_weight (&v->hard) == 1 ? FLAG_PINNED : 0;
   v->sched_priv = svc;
   sd->n_vcpus++;
+  update_soft_nodes (prv, svc);
   if (v->processor >= prv->n_cpus)
     v->processor = m_next (v->hard.bits, 0, prv->n_cpus, prv->nw) < prv->n_cpus
       ? m_next (v->hard.bits, 0, prv->n_cpus, prv->nw) : 0;
@@ -1200,6 +1295,7 @@ op_adjust_affinity (XpXen *xen, XpVcpu *v)
     svc->flags |= FLAG_PINNED;
   else
     svc->flags &= ~FLAG_PINNED;
+  update_soft_nodes (prv, svc);
   if (svc->running)
     {
       svc->migrate_pending = TRUE;
@@ -1273,11 +1369,12 @@ op_free (XpXen *xen)
     }
   for (guint c = 0; c < prv->n_cpus; c++)
     {
-      cancel (prv, &prv->pcpu[c].tick_ev);
       cancel (prv, &prv->pcpu[c].timer_ev);
       cancel (prv, &prv->pcpu[c].softirq_ev);
     }
   cancel (prv, &prv->acct_ev);
+  cancel (prv, &prv->tick_ev);
+  g_free (prv->busy);
   xp_workload_free (prv->wl);
   g_free (prv->pcpu);
   g_free (prv->online);
@@ -1287,6 +1384,9 @@ op_free (XpXen *xen)
   g_free (prv->core_threads);
   g_free (prv->core_idle);
   g_free (prv->node_idle_cpus);
+  g_free (prv->node_multi);
+  g_free (prv->node_hi);
+  g_free (prv->soft_cnt);
   g_free (prv->node_has_idle);
   g_free (prv);
   xen->sched_priv = NULL;
@@ -1454,9 +1554,13 @@ xp_sched_credit_attach (XpXen *xen, const XpCreditParams *params, GRand *rand, G
   prv->pcpu = g_new0 (CPcpu, prv->n_cpus);
   prv->online = g_new0 (guint64, nw);
   prv->idlers = g_new0 (guint64, nw);
+  prv->busy = g_new0 (guint64, nw);
   prv->node_cpus = g_new0 (guint64, (gsize) nw * prv->n_nodes);
   prv->balance_bias = g_new0 (guint, prv->n_nodes);
   prv->node_idle_cpus = g_new0 (guint, prv->n_nodes);
+  prv->node_multi = g_new0 (guint, prv->n_nodes);
+  prv->node_hi = g_new0 (guint, prv->n_nodes);
+  prv->soft_cnt = g_new0 (guint, prv->n_nodes * prv->n_nodes);
   prv->node_has_idle = g_new0 (gboolean, prv->n_nodes);
 
   memcpy (prv->online, xen->online_cpus.bits, nw * sizeof (guint64));

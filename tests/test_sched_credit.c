@@ -264,6 +264,107 @@ START_TEST (test_soft_affinity_spills_when_saturated)
 }
 END_TEST
 
+
+START_TEST (test_tick_repick_brings_vcpu_home)
+{
+  /* As in the spill test, d2 runs on node 1 from 2 ms. At 1000.5 ms d1's
+   * domain is paused, so pCPU 1 (node 0) goes idle: its balancing finds
+   * nothing (every runq holds only its running vCPU). At the next tick
+   * (1010 ms) the re-pick for d2 finds idle pCPU 1 in its soft affinity
+   * and d2 migrates there. Node 1 time of d2: 2 -> 1010 ms = 1008 ms; node 0
+   * time: 1010 -> 2000 ms = 990 ms. */
+  Host *h = host_new (2, 2);
+  XpDomain *d[3];
+  for (int i = 0; i < 3; i++)
+    d[i] = host_dom (h, 1, NULL, "0-1", 256, 0, XP_DEMAND_FULL);
+  for (int i = 0; i < 3; i++)
+    {
+      host_run (h, i * MS);
+      host_unpause (h, d[i]);
+    }
+  host_run (h, 1000 * MS + 500 * XP_NSEC_PER_USEC);
+  d[1]->paused = TRUE;
+  h->xen.sched->domain_pause (&h->xen, d[1]);
+  host_run (h, 2000 * MS);
+  ck_assert_int_eq (run_node (h, d[2], 0, 1), 1008 * MS);
+  ck_assert_int_eq (run_node (h, d[2], 0, 0), 990 * MS);
+  ck_assert_uint_eq (vstats (h, d[2], 0).processor, 1);
+  ck_assert_uint_eq (vstats (h, d[2], 0).node_migrations, 2);
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 1), 1008 * MS);
+  host_free (h);
+}
+END_TEST
+
+static XpTime
+balance_ratelimit_wait (guint version)
+{
+  /* One node, 2 pCPUs. A (busy, hard all) runs on pCPU 0. C is pinned to
+   * pCPU 1 and runs 10 -> 11 ms; when it blocks pCPU 1 balances (nothing
+   * to steal) and idles. At 11.5 ms B (hard all, sitting on pCPU 0) wakes
+   * behind A and tickles idle pCPU 1.
+   *  4.22: pCPU 1 balanced 0.5 ms ago (< load_balance_ratelimit 1 ms), so
+   *        it does not look for work and idles again. B waits until A's
+   *        second tick (20 ms) moves A to idle pCPU 1: B waits 8.5 ms.
+   *  4.17: no balancing ratelimit: pCPU 1 steals B at once: no wait. */
+  Host *h = host_new_full (1, 2, 1, version, NULL, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  XpDomain *c = host_dom (h, 1, "1", NULL, 256, 0, 0);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  host_unpause (h, c);
+  host_run (h, 10 * MS);
+  xp_sched_credit_vcpu_add_work (&h->xen, &c->vcpus[0], MS);
+  host_run (h, 11 * MS + 500 * XP_NSEC_PER_USEC);
+  ck_assert_ptr_null (xp_sched_credit_pcpu_current (&h->xen, 1));
+  ck_assert_uint_eq (vstats (h, b, 0).processor, 0);
+  xp_sched_credit_vcpu_add_work (&h->xen, &b->vcpus[0], MS);
+  host_run (h, 100 * MS);
+  ck_assert_int_eq (vstats (h, b, 0).run_ns, MS);
+  XpTime w = vstats (h, b, 0).wait_ns;
+  host_free (h);
+  return w;
+}
+
+START_TEST (test_load_balance_ratelimit_by_version)
+{
+  ck_assert_int_eq (balance_ratelimit_wait (422), 8500 * XP_NSEC_PER_USEC);
+  ck_assert_int_eq (balance_ratelimit_wait (417), 0);
+}
+END_TEST
+
+START_TEST (test_smt_prefers_idle_core)
+{
+  /* One node, 2 cores × 2 threads (pCPUs 0,1 = core 0; 2,3 = core 1).
+   * A runs on pCPU 0. B wakes at 1 ms behind A on pCPU 0 and tickles the
+   * next idler, pCPU 1 (A's sibling), which steals it: both on core 0.
+   * 10 ms tick: A and B become active. 20 ms tick (pCPUs in id order): A's
+   * re-pick sees its core half busy and core 1 fully idle (Xen's
+   * same-socket rule: 1 idle sibling < 2) and moves A to pCPU 2; B's
+   * re-pick at the same tick wants core 1 as well, but B is placed when
+   * pCPU 1 reschedules, after A has left: then core 0 is fully idle and B
+   * stays on pCPU 1. Result: one vCPU per core from 20 ms on. */
+  Host *h = host_new_full (1, 4, 2, 422, NULL, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, a);
+  host_run (h, MS);
+  host_unpause (h, b);
+  host_run (h, 15 * MS);
+  ck_assert_uint_eq (vstats (h, b, 0).processor, 1);
+  ck_assert_uint_eq (vstats (h, a, 0).processor, 0);
+  host_run (h, 1000 * MS);
+  ck_assert_uint_eq (vstats (h, b, 0).processor, 1);
+  ck_assert_uint_eq (vstats (h, b, 0).migrations, 1);
+  ck_assert_uint_eq (vstats (h, a, 0).processor, 2);
+  ck_assert_uint_eq (vstats (h, a, 0).migrations, 1);
+  /* A ran 20 ms on pCPU 0, then pCPU 2 */
+  ck_assert_int_eq (xp_sched_credit_pcpu_busy (&h->xen, 0), 20 * MS);
+  ck_assert_int_eq (xp_sched_credit_pcpu_busy (&h->xen, 2), 980 * MS);
+  host_free (h);
+}
+END_TEST
+
 /* ---- hard affinity ------------------------------------------------------------- */
 
 START_TEST (test_hard_affinity_never_broken)
@@ -710,6 +811,9 @@ xp_test_sched_credit_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_soft_affinity_stays_home_while_idle);
   tcase_add_test (tc, test_soft_affinity_spills_when_saturated);
+  tcase_add_test (tc, test_tick_repick_brings_vcpu_home);
+  tcase_add_test (tc, test_load_balance_ratelimit_by_version);
+  tcase_add_test (tc, test_smt_prefers_idle_core);
   tcase_add_test (tc, test_hard_affinity_never_broken);
   tcase_add_test (tc, test_credit_evolution);
   tcase_add_test (tc, test_weights_share_one_pcpu);

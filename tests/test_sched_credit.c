@@ -365,6 +365,53 @@ START_TEST (test_smt_prefers_idle_core)
 }
 END_TEST
 
+
+static void
+do_yield (XpEventQueue *q, gpointer a, gpointer b)
+{
+  Host *h = a;
+  xp_sched_credit_vcpu_yield (&h->xen, b);
+}
+
+static XpTime
+yield_wait (guint version, XpVcpu **cur_at_6ms)
+{
+  /* One node, 2 pCPUs. A (busy) runs on pCPU 0; C, pinned to pCPU 1, runs
+   * 0 -> 7 ms. B (hard all, on pCPU 0) gets work at 2 ms and queues behind
+   * A (equal priority, no idler: no preemption). At 5 ms A yields: the
+   * ratelimit does not hold a yielder, A goes behind B and B runs. At 7 ms
+   * C blocks and idle pCPU 1 balances:
+   *  4.17: it steals A (queued, yielded): A waited 5 -> 7 ms = 2 ms.
+   *  4.22: yielded units are never stolen; A waits on pCPU 0 until B's
+   *        second tick (20 ms) moves B to idle pCPU 1: 15 ms. */
+  Host *h = host_new_full (1, 2, 1, version, NULL, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  XpDomain *c = host_dom (h, 1, "1", NULL, 256, 0, 0);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  host_unpause (h, c);
+  xp_sched_credit_vcpu_add_work (&h->xen, &c->vcpus[0], 7 * MS);
+  host_run (h, 2 * MS);
+  xp_sched_credit_vcpu_add_work (&h->xen, &b->vcpus[0], 100 * MS);
+  xp_event_schedule (h->q, 5 * MS, do_yield, h, &a->vcpus[0]);
+  host_run (h, 6 * MS);
+  *cur_at_6ms = xp_sched_credit_pcpu_current (&h->xen, 0);
+  ck_assert_ptr_eq (*cur_at_6ms, &b->vcpus[0]);
+  host_run (h, 100 * MS);
+  XpTime w = vstats (h, a, 0).wait_ns;
+  host_free (h);
+  return w;
+}
+
+START_TEST (test_yield_and_steal_by_version)
+{
+  XpVcpu *cur;
+  ck_assert_int_eq (yield_wait (422, &cur), 15 * MS);
+  ck_assert_int_eq (yield_wait (417, &cur), 2 * MS);
+}
+END_TEST
+
 /* ---- hard affinity ------------------------------------------------------------- */
 
 START_TEST (test_hard_affinity_never_broken)
@@ -814,6 +861,7 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_tick_repick_brings_vcpu_home);
   tcase_add_test (tc, test_load_balance_ratelimit_by_version);
   tcase_add_test (tc, test_smt_prefers_idle_core);
+  tcase_add_test (tc, test_yield_and_steal_by_version);
   tcase_add_test (tc, test_hard_affinity_never_broken);
   tcase_add_test (tc, test_credit_evolution);
   tcase_add_test (tc, test_weights_share_one_pcpu);

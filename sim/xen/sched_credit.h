@@ -15,6 +15,21 @@
  *
  * Release-dependent behaviour is taken from xen->behaviour:
  * credit_balance_ratelimit and credit_skip_yielded (both from 4.18).
+ *
+ * Contract with the core (domain.c / sched_core.c):
+ *  - insert_vcpu once per vCPU after XEN_DOMCTL_max_vcpus (v->processor set
+ *    as sched_select_initial_cpu() does, masks and soft_aff_effective set);
+ *    the d->vcpus array must not move afterwards;
+ *  - domain_unpause/domain_pause on every (un)pause; the scheduler keeps its
+ *    own paused flag, initialised from d->paused at the first call;
+ *  - adjust_affinity after v->hard/v->soft changed (it migrates the vCPU,
+ *    as vcpu_set_affinity() does);
+ *  - remove_vcpu for every vCPU before the XpDomain is freed. A vCPU's
+ *    statistics go with it: read them (xp_sched_credit_domain_stats) before
+ *    destroying the domain.
+ *  - the scheduler tells the memory model which nodes have an idle pCPU
+ *    through xp_heap_set_node_idle() (referenced weakly: skipped when
+ *    page_alloc.c is not linked).
  */
 #ifndef XP_SCHED_CREDIT_H
 #define XP_SCHED_CREDIT_H
@@ -58,7 +73,9 @@ gboolean xp_sched_credit_attach (XpXen *xen, const XpCreditParams *params, GRand
 
 /* Busy fraction of each vCPU of @d, in ppm (0 .. 1,000,000). Takes effect
  * for the next drawn period; a vCPU that was never going to wake again
- * (demand 0) gets a sleep drawn from now. */
+ * (demand 0) gets a sleep drawn from now. Before the first call a domU has
+ * workload.default_demand_ppm and dom0 workload.dom0_demand_ppm. Call it
+ * once the domain has vCPUs (its state is freed with the last vCPU). */
 void xp_sched_credit_set_demand (XpXen *xen, XpDomain *d, guint demand_ppm);
 guint xp_sched_credit_get_demand (XpXen *xen, XpDomain *d);
 

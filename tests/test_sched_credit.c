@@ -822,6 +822,98 @@ START_TEST (test_adjust_affinity_moves_vcpu)
 }
 END_TEST
 
+
+START_TEST (test_weight_change_midway)
+{
+  /* Two busy vCPUs on one pCPU, weight 256 each for 3 s (1500 ms each,
+   * within the 60 ms credit swing), then B's weight becomes 768: the
+   * active weight total is 256 + 768 at once, and A now earns
+   * 300 × 256 / 1024 = 75 credits a period (entitlement 1/4: 750 ms of
+   * the next 3 s). Credit1 is not exact here: A's credit is clipped at
+   * -300 while it waits OVER, which forgives its debt, and once B turns
+   * OVER both share 30 ms slices round-robin; A therefore never gets less
+   * than its entitlement and in this model gets 28 % (840 ms of 3 s; 28.6 %
+   * over 30 s). Asserted: between 750 and 900 ms. */
+  Host *h = host_new (1, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  host_run (h, 3 * SEC);
+  XpTime a1 = vstats (h, a, 0).run_ns;
+  ck_assert_int_ge (a1, 1440 * MS);
+  ck_assert_int_le (a1, 1560 * MS);
+  ck_assert_int_eq (xp_sched_credit_set_weight_cap (&h->xen, b, 768, 0xFFFF), 0);
+  ck_assert_uint_eq (b->weight, 768);
+  guint w;
+  xp_sched_credit_globals (&h->xen, NULL, &w, NULL);
+  ck_assert_uint_eq (w, 256 + 768);
+  host_run (h, 6 * SEC);
+  XpTime a2 = vstats (h, a, 0).run_ns - a1;
+  ck_assert_msg (a2 >= 750 * MS && a2 <= 900 * MS, "A ran %" G_GINT64_FORMAT, a2);
+  ck_assert_int_eq (xp_sched_credit_set_weight_cap (&h->xen, b, 70000, 0), -EINVAL);
+  host_free (h);
+}
+END_TEST
+
+START_TEST (test_attach_errors_and_dom0)
+{
+  g_autoptr (GError) err = NULL;
+  XpCreditParams p;
+  /* no event queue */
+  XpTopology t = { .n_nodes = 1, .n_cpus = 2 };
+  XpNode nd = { .n_cpus = 2 };
+  XpCpu cpus[2] = { { .id = 0 }, { .id = 1, .core = 1 } };
+  t.nodes = &nd;
+  t.cpus = cpus;
+  g_autoptr (GRand) r = g_rand_new_with_seed (1);
+  XpXen x = { .topo = &t };
+  ck_assert (!xp_sched_credit_attach (&x, NULL, r, &err));
+  xp_assert_error_contains (err, "event queue");
+  g_clear_error (&err);
+  /* bad parameters */
+  g_autoptr (XpEventQueue) q = xp_event_queue_new ();
+  x.events = q;
+  xp_credit_params_init_defaults (&p);
+  p.ratelimit_us = 40000;
+  ck_assert (!xp_credit_params_check (&p, &err));
+  xp_assert_error_contains (err, "ratelimit_us");
+  g_clear_error (&err);
+  ck_assert (!xp_sched_credit_attach (&x, &p, r, &err));
+  xp_assert_error_contains (err, "ratelimit_us");
+  g_clear_error (&err);
+  ck_assert_ptr_null (x.sched);
+  /* dom0 exists before the scheduler: attach inserts its vCPUs; with the
+   * default dom0 demand 0 they never run */
+  XpDomain dom0 = { .domid = 0, .is_dom0 = TRUE, .n_vcpus = 2 };
+  XpVcpu v[2] = { { .domain = &dom0, .id = 0 }, { .domain = &dom0, .id = 1, .processor = 1 } };
+  xp_cpumask_fill (&v[0].hard, 2);
+  xp_cpumask_fill (&v[1].hard, 2);
+  v[0].soft = v[0].hard;
+  v[1].soft = v[1].hard;
+  dom0.vcpus = v;
+  x.domain_list = g_ptr_array_new ();
+  g_ptr_array_add (x.domain_list, &dom0);
+  xp_cpumask_fill (&x.online_cpus, 2);
+  ck_assert (xp_sched_credit_attach (&x, NULL, r, NULL));
+  ck_assert (!xp_sched_credit_attach (&x, NULL, r, &err));
+  xp_assert_error_contains (err, "already");
+  ck_assert_ptr_nonnull (v[0].sched_priv);
+  ck_assert_uint_eq (xp_sched_credit_get_demand (&x, &dom0), 0);
+  xp_event_run_until (q, SEC);
+  ck_assert_int_eq (xp_sched_credit_pcpu_busy (&x, 0) + xp_sched_credit_pcpu_busy (&x, 1), 0);
+  /* give dom0 work: it runs */
+  xp_sched_credit_set_demand (&x, &dom0, XP_DEMAND_FULL / 2);
+  xp_event_run_until (q, 2 * SEC);
+  xp_sched_credit_finish (&x);
+  ck_assert_int_gt (xp_sched_credit_pcpu_busy (&x, 0) + xp_sched_credit_pcpu_busy (&x, 1), 0);
+  x.sched->free (&x);
+  ck_assert_ptr_null (x.sched);
+  ck_assert_ptr_null (v[0].sched_priv);
+  g_ptr_array_free (x.domain_list, TRUE);
+}
+END_TEST
+
 START_TEST (test_params_errors)
 {
   XpCreditParams p;
@@ -875,6 +967,8 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_pause_and_remove);
   tcase_add_test (tc, test_adjust_affinity_moves_vcpu);
   tcase_add_test (tc, test_params_errors);
+  tcase_add_test (tc, test_weight_change_midway);
+  tcase_add_test (tc, test_attach_errors_and_dom0);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -128,6 +128,7 @@ struct Credit {
   CPcpu *pcpu;
   guint64 *online;             /* nw words */
   guint64 *idlers;             /* prv->idlers */
+  guint n_idlers;
   guint64 *busy;               /* pCPUs running a vCPU (their tick is on) */
   guint n_busy;
   XpEventId tick_ev;           /* the global tick (see ev_tick) */
@@ -285,11 +286,13 @@ set_idler (Credit *prv, guint cpu, gboolean idle)
   if (idle)
     {
       m_set (prv->idlers, cpu);
+      prv->n_idlers++;
       prv->core_idle[prv->pcpu[cpu].core]++;
     }
   else
     {
       m_clr (prv->idlers, cpu);
+      prv->n_idlers--;
       prv->core_idle[prv->pcpu[cpu].core]--;
     }
 }
@@ -1119,13 +1122,13 @@ tick_one (Credit *prv, guint cpu, XpTime now)
   CPcpu *spc = &prv->pcpu[cpu];
   CVcpu *c = spc->curr;
   prv->ctr.ticks++;
-  account (prv, cpu, now);
+  /* statistics are brought up to date at schedule time and by finish() */
   if (c->pri == PRI_BOOST)
     c->pri = PRI_UNDER;  /* running: not on a runq */
   burn_credits (c, now);
   if (!c->active)
     acct_start (prv, c);
-  else if (!c->migrate_pending)
+  else if (!c->migrate_pending && prv->n_idlers)
     {
       /* With no idler in its hard affinity the pick returns this pCPU
        * (both steps end on the start pCPU), so it is skipped: exact. */
@@ -1152,15 +1155,16 @@ ev_tick (XpEventQueue *q, gpointer a, gpointer b)
   Credit *prv = a;
   XpTime now = NOW (prv);
   prv->tick_ev = 0;
-  guint n = prv->n_cpus, nw = prv->nw;
-  for (guint cpu = m_next (prv->busy, 0, n, nw); cpu < n; cpu = m_next (prv->busy, cpu + 1, n, nw))
-    {
-      CPcpu *spc = &prv->pcpu[cpu];
-      if (spc->next_tick > now)
-        continue;
-      spc->next_tick = now + prv->tick_period;
-      tick_one (prv, cpu, now);
-    }
+  for (guint w = 0; w < prv->nw; w++)
+    for (guint64 bits = prv->busy[w]; bits; bits &= bits - 1)
+      {
+        guint cpu = w * 64 + (guint) __builtin_ctzll (bits);
+        CPcpu *spc = &prv->pcpu[cpu];
+        if (spc->next_tick > now)
+          continue;
+        spc->next_tick = now + prv->tick_period;
+        tick_one (prv, cpu, now);
+      }
   if (prv->n_busy)
     prv->tick_ev = xp_event_schedule (prv->q, now + prv->tick_period, ev_tick, prv, NULL);
 }

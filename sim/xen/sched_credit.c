@@ -7,8 +7,10 @@
  *    plus the context switch done by core.c's schedule()).
  *  - the per-pCPU scheduling timer (end of timeslice / ratelimit slice) and
  *    the end of the running vCPU's busy period share one event per pCPU.
- *  - csched_tick: one event per busy pCPU every tick period (10 ms), stopped
- *    when the pCPU goes idle and restarted aligned to the period.
+ *  - csched_tick: Xen's per-pCPU tickers all run on the 10 ms grid (a
+ *    ticker stops when its pCPU idles and restarts aligned to the period),
+ *    so one event per grid point, armed only while some pCPU is busy,
+ *    ticks every pCPU whose ticker was running (ascending pCPU id).
  *  - csched_acct: one global event every timeslice (30 ms) while some
  *    domain is active; it is re-armed on the same 30 ms grid when a vCPU
  *    becomes active again (Xen's acct with no active weight only resets the
@@ -29,6 +31,13 @@
  *  - spinlock trylock failures in load balancing never happen (no
  *    concurrency); tasklets, cpupools (one pool = all online pCPUs) and
  *    pCPU hotplug are not modelled.
+ *  - csched_acct computes in 64 bits where Xen's uint32 arithmetic could
+ *    overflow (very large weights × vCPU counts × pCPUs).
+ *
+ * Speed: the peers visited by load balancing are filtered with per-node
+ * and per-pCPU counters (queued vCPUs, queued UNDER/BOOST vCPUs, queued
+ * vCPUs whose soft affinity touches a node) that only skip pCPUs Xen's
+ * loop would skip without stealing, so the result is the same.
  */
 #include "config.h"
 #include "sim/xen/sched_credit.h"
@@ -130,6 +139,8 @@ struct Credit {
   guint64 *idlers;             /* prv->idlers */
   guint n_idlers;
   guint64 *busy;               /* pCPUs running a vCPU (their tick is on) */
+  guint64 *multi;              /* pCPUs with nr_runnable > 1 (something queued) */
+  guint64 *hi;                 /* pCPUs with nr_queued_hi > 0 */
   guint n_busy;
   XpEventId tick_ev;           /* the global tick (see ev_tick) */
   guint64 *node_cpus;          /* n_nodes × nw */
@@ -313,14 +324,25 @@ node_idle_update (Credit *prv, guint node, int delta)
 /* ---- runqueue (runq_insert / runq_remove) ------------------------------- */
 
 static inline void
+hi_add (Credit *prv, guint cpu, int d)
+{
+  CPcpu *spc = &prv->pcpu[cpu];
+  spc->nr_queued_hi += d;
+  prv->node_hi[spc->node] += d;
+  if (spc->nr_queued_hi)
+    m_set (prv->hi, cpu);
+  else
+    m_clr (prv->hi, cpu);
+}
+
+static inline void
 set_pri (Credit *prv, CVcpu *svc, gint pri)
 {
   if (svc->on_runq)
     {
-      CPcpu *spc = &prv->pcpu[svc->v->processor];
       int d = (pri > PRI_OVER) - (svc->pri > PRI_OVER);
-      spc->nr_queued_hi += d;
-      prv->node_hi[spc->node] += d;
+      if (d)
+        hi_add (prv, svc->v->processor, d);
     }
   svc->pri = pri;
 }
@@ -355,10 +377,7 @@ runq_insert_raw (Credit *prv, CVcpu *svc)
   XP_NODEMASK_FOREACH (node, svc->q_soft_nodes)
     prv->soft_cnt[spc->node * prv->n_nodes + node]++;
   if (svc->pri > PRI_OVER)
-    {
-      spc->nr_queued_hi++;
-      prv->node_hi[spc->node]++;
-    }
+    hi_add (prv, svc->v->processor, +1);
 }
 
 static void
@@ -380,10 +399,7 @@ runq_remove_raw (Credit *prv, CVcpu *svc)
   XP_NODEMASK_FOREACH (node, svc->q_soft_nodes)
     prv->soft_cnt[spc->node * prv->n_nodes + node]--;
   if (svc->pri > PRI_OVER)
-    {
-      spc->nr_queued_hi--;
-      prv->node_hi[spc->node]--;
-    }
+    hi_add (prv, svc->v->processor, -1);
   svc->flags &= ~FLAG_YIELD;   /* yield lasts until scheduled back in */
 }
 
@@ -392,7 +408,10 @@ nr_inc (Credit *prv, guint cpu)
 {
   CPcpu *spc = &prv->pcpu[cpu];
   if (++spc->nr_runnable == 2)
-    prv->node_multi[spc->node]++;
+    {
+      prv->node_multi[spc->node]++;
+      m_set (prv->multi, cpu);
+    }
 }
 
 static inline void
@@ -401,7 +420,10 @@ nr_dec (Credit *prv, guint cpu)
   CPcpu *spc = &prv->pcpu[cpu];
   g_assert (spc->nr_runnable > 0);
   if (spc->nr_runnable-- == 2)
-    prv->node_multi[spc->node]--;
+    {
+      prv->node_multi[spc->node]--;
+      m_clr (prv->multi, cpu);
+    }
 }
 
 static void
@@ -958,8 +980,12 @@ load_balance (Credit *prv, guint cpu, CVcpu *snext)
               || (step == STEP_SOFT && !prv->soft_cnt[peer_node * prv->n_nodes + node]))
             goto next_node;
           const guint64 *ncpus = prv->node_cpus + (gsize) peer_node * nw;
+          /* Xen's workers are the non-idle pCPUs of the node; those with
+           * nr_runnable <= 1 are skipped at once, so leaving them out of
+           * the cycle finds the same pCPU. */
           for (guint w = 0; w < nw; w++)
-            workers[w] = prv->online[w] & ~prv->idlers[w] & ncpus[w];
+            workers[w] = prv->online[w] & ~prv->idlers[w] & ncpus[w] & prv->multi[w]
+              & (pri == PRI_IDLE ? G_MAXUINT64 : prv->hi[w]);
           m_clr (workers, cpu);
           guint first = m_cycle (workers, prv->balance_bias[peer_node], n, nw);
           if (first < n)
@@ -1379,6 +1405,8 @@ op_free (XpXen *xen)
   cancel (prv, &prv->acct_ev);
   cancel (prv, &prv->tick_ev);
   g_free (prv->busy);
+  g_free (prv->multi);
+  g_free (prv->hi);
   xp_workload_free (prv->wl);
   g_free (prv->pcpu);
   g_free (prv->online);
@@ -1559,6 +1587,8 @@ xp_sched_credit_attach (XpXen *xen, const XpCreditParams *params, GRand *rand, G
   prv->online = g_new0 (guint64, nw);
   prv->idlers = g_new0 (guint64, nw);
   prv->busy = g_new0 (guint64, nw);
+  prv->multi = g_new0 (guint64, nw);
+  prv->hi = g_new0 (guint64, nw);
   prv->node_cpus = g_new0 (guint64, (gsize) nw * prv->n_nodes);
   prv->balance_bias = g_new0 (guint, prv->n_nodes);
   prv->node_idle_cpus = g_new0 (guint, prv->n_nodes);

@@ -672,6 +672,50 @@ START_TEST (test_boost_waits_for_ratelimit)
 }
 END_TEST
 
+
+static void
+count_schedules (XpEventQueue *q, gpointer a, gpointer b)
+{
+  XpCreditCounters c;
+  xp_sched_credit_counters (a, &c);
+  *(guint64 *) b = c.schedules;
+}
+
+START_TEST (test_ratelimit_min_timer_guard)
+{
+  /* As in test_boost_waits_for_ratelimit, A is switched in again at 51 ms.
+   * C wakes boosted at 51.05 ms: A has run 50 µs, less than the 100 µs
+   * CSCHED_MIN_TIMER, so the kept slice is 100 µs (not 950 µs): another
+   * schedule at 51.15 ms, where A has run 150 µs and keeps the pCPU for
+   * the remaining 850 µs; C runs at 52.0 ms. Between 51.01 and 51.99 ms
+   * exactly those two schedules happen; C waited 25 + 0.95 ms. */
+  Host *h = host_new (1, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  XpDomain *c = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  host_unpause (h, c);
+  BoostProbe p1 = { .h = h, .b = c };
+  guint64 s0 = 0, s1 = 0;
+  const XpTime US = XP_NSEC_PER_USEC;
+  xp_event_schedule (h->q, 5 * MS, kick_c, &p1, &b->vcpus[0]);
+  xp_event_schedule (h->q, 6 * MS, kick_c, &p1, &c->vcpus[0]);
+  xp_event_schedule (h->q, 50 * MS, kick_c, &p1, &b->vcpus[0]);
+  xp_event_schedule (h->q, 51010 * US, count_schedules, &h->xen, &s0);
+  xp_event_schedule (h->q, 51050 * US, kick_c, &p1, &c->vcpus[0]);
+  xp_event_schedule (h->q, 51990 * US, count_schedules, &h->xen, &s1);
+  xp_event_schedule (h->q, 51990 * US, probe_cur, &p1, NULL);
+  host_run (h, 60 * MS);
+  ck_assert_uint_eq (s1 - s0, 2);
+  ck_assert_ptr_eq (p1.cur, &a->vcpus[0]);
+  XpCreditVcpuStats sc = vstats (h, c, 0);
+  ck_assert_int_eq (sc.wait_ns, 25 * MS + 950 * US);
+  ck_assert_int_eq (sc.run_ns, 2 * MS);
+  host_free (h);
+}
+END_TEST
+
 /* ---- determinism ------------------------------------------------------------------ */
 
 static GString *
@@ -960,6 +1004,7 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_cap_limits_share);
   tcase_add_test (tc, test_boost_preempts_under);
   tcase_add_test (tc, test_boost_waits_for_ratelimit);
+  tcase_add_test (tc, test_ratelimit_min_timer_guard);
   tcase_add_test (tc, test_same_seed_same_statistics);
   tcase_add_test (tc, test_demand_sets_busy_fraction);
   tcase_add_test (tc, test_starved_vcpu_work_is_delayed_not_lost);

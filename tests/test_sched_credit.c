@@ -565,6 +565,67 @@ START_TEST (test_cap_limits_share)
 }
 END_TEST
 
+
+typedef struct {
+  Host *h;
+  XpDomain *a, *b;
+  gint ca[4], cb[4], bal[4];
+  gboolean parked[4];
+  int n;
+} CapLog;
+
+static void
+log_cap (XpEventQueue *q, gpointer p, gpointer unused)
+{
+  CapLog *l = p;
+  XpCreditVcpuStats sa = vstats (l->h, l->a, 0), sb = vstats (l->h, l->b, 0);
+  l->ca[l->n] = sa.credit;
+  l->cb[l->n] = sb.credit;
+  l->parked[l->n] = sa.parked;
+  xp_sched_credit_globals (&l->h->xen, &l->bal[l->n], NULL, NULL);
+  l->n++;
+}
+
+START_TEST (test_acct_cap_balance_park)
+{
+  /* Two pCPUs; A (cap 50) pinned to pCPU 0, B pinned to pCPU 1, both busy.
+   * Both activate at the 10 ms tick (A first, so the active list is B, A).
+   * Each runs its whole period, burning 300 before every accounting.
+   * acct 30: total 600, W 512. B: fair ceil(600·256/512) = 300 = peak ->
+   *   0. A: peak min(300, cap 150) = 150 -> -300 + 150 = -150 (OVER, not
+   *   below -150: not parked). balance -150.
+   * acct 60: negative balance: total 750, peaks +ceil(150·256/512) = 75.
+   *   B: fair 375 = peak 375 -> -300 + 375 = 75. A: fair 375 capped to
+   *   150 -> -450 + 150 = -300 < -150: parked. balance -225.
+   * acct 90: total 825, peak 300 + ceil(225·256/512) = 413, fair
+   *   ceil(412.5) = 413. B: -225 + 413 = 188. A (parked, credit -300):
+   *   -300 + 150 = -150, stays parked. balance 38.
+   * acct 120: total 600. B: -112 + 300 = 188. A: -150 + 150 = 0: UNDER,
+   *   unparked and running again. balance 188. */
+  Host *h = host_new (1, 2);
+  XpDomain *a = host_dom (h, 1, "0", NULL, 256, 50, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, "1", NULL, 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  CapLog l = { .h = h, .a = a, .b = b };
+  for (int i = 1; i <= 4; i++)
+    xp_event_schedule (h->q, i * 30 * MS + 1, log_cap, &l, NULL);
+  host_run (h, 125 * MS);
+  ck_assert_int_eq (l.n, 4);
+  static const gint ca[] = { -150, -300, -150, 0 }, cb[] = { 0, 75, 188, 188 }, bal[] = { -150, -225, 38, 188 };
+  static const gboolean parked[] = { FALSE, TRUE, TRUE, FALSE };
+  for (int i = 0; i < 4; i++)
+    {
+      ck_assert_msg (l.ca[i] == ca[i] && l.cb[i] == cb[i] && l.bal[i] == bal[i] && l.parked[i] == parked[i],
+                     "acct %d: A %d B %d balance %d parked %d", i, l.ca[i], l.cb[i], l.bal[i], l.parked[i]);
+    }
+  /* A ran 0 -> 60 ms, parked until 120 ms, then again */
+  ck_assert_int_eq (vstats (h, a, 0).run_ns, 65 * MS);
+  ck_assert (xp_sched_credit_pcpu_current (&h->xen, 0) == &a->vcpus[0]);
+  host_free (h);
+}
+END_TEST
+
 /* ---- BOOST ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -1002,6 +1063,7 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_credit_evolution);
   tcase_add_test (tc, test_weights_share_one_pcpu);
   tcase_add_test (tc, test_cap_limits_share);
+  tcase_add_test (tc, test_acct_cap_balance_park);
   tcase_add_test (tc, test_boost_preempts_under);
   tcase_add_test (tc, test_boost_waits_for_ratelimit);
   tcase_add_test (tc, test_ratelimit_min_timer_guard);

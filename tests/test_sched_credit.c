@@ -142,10 +142,18 @@ host_unpause (Host *h, XpDomain *d)
   h->xen.sched->domain_unpause (&h->xen, d);
 }
 
+/* Run to @until, checking the scheduler's invariants after every event. */
 static void
 host_run (Host *h, XpTime until)
 {
-  xp_event_run_until (h->q, until);
+  g_autoptr (GString) why = g_string_new (NULL);
+  while (xp_event_queue_peek_time (h->q) <= until)
+    {
+      xp_event_run_one (h->q);
+      ck_assert_msg (xp_sched_credit_check_invariants (&h->xen, why), "at %" G_GINT64_FORMAT " ns: %s",
+                     xp_event_queue_now (h->q), why->str);
+    }
+  xp_event_run_until (h->q, until);   /* advances the clock to @until */
   xp_sched_credit_finish (&h->xen);
 }
 

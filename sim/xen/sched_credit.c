@@ -1934,3 +1934,85 @@ xp_sched_credit_globals (XpXen *xen, gint *credit_balance, guint *weight, guint 
   if (n_active_domains)
     *n_active_domains = n;
 }
+
+/* Consistency of the scheduler's redundant state (tests, debug builds). */
+gboolean
+xp_sched_credit_check_invariants (XpXen *xen, GString *why)
+{
+  Credit *prv = PRIV (xen);
+  if (!prv)
+    return TRUE;
+  gboolean ok = TRUE;
+#define FAIL(...) do { ok = FALSE; if (why) g_string_append_printf (why, __VA_ARGS__); } while (0)
+  guint nn = prv->n_nodes;
+  g_autofree guint *multi = g_new0 (guint, nn), *hi = g_new0 (guint, nn), *idle = g_new0 (guint, nn);
+  g_autofree guint *soft = g_new0 (guint, nn * nn), *core_idle = g_new0 (guint, prv->n_cores);
+  guint n_idlers = 0;
+  for (guint c = 0; c < prv->n_cpus; c++)
+    {
+      CPcpu *spc = &prv->pcpu[c];
+      guint q = 0, qhi = 0;
+      CVcpu *prev = NULL;
+      for (CVcpu *s = spc->rq_head; s; prev = s, s = s->rq_next)
+        {
+          q++;
+          qhi += s->pri > PRI_OVER;
+          if (s->rq_prev != prev || !s->on_runq || s->running || s->v->processor != c || !runnable (s))
+            FAIL ("pCPU %u: bad queued vCPU d%u.%u\n", c, s->v->domain->domid, s->v->id);
+          guint n;
+          XP_NODEMASK_FOREACH (n, s->q_soft_nodes)
+            soft[spc->node * nn + n]++;
+        }
+      if (spc->rq_tail != prev)
+        FAIL ("pCPU %u: runq tail\n", c);
+      if (spc->nr_runnable != q + (spc->curr != NULL))
+        FAIL ("pCPU %u: nr_runnable %u, queued %u, running %d\n", c, spc->nr_runnable, q, spc->curr != NULL);
+      if (spc->nr_queued_hi != qhi || m_test (prv->hi, c) != (qhi > 0))
+        FAIL ("pCPU %u: nr_queued_hi %u, counted %u\n", c, spc->nr_queued_hi, qhi);
+      if (m_test (prv->multi, c) != (spc->nr_runnable > 1))
+        FAIL ("pCPU %u: multi mask\n", c);
+      if (m_test (prv->busy, c) != (spc->curr != NULL))
+        FAIL ("pCPU %u: busy mask\n", c);
+      if (spc->curr && (m_test (prv->idlers, c) || !spc->curr->running || spc->curr->v->processor != c))
+        FAIL ("pCPU %u: running vCPU state\n", c);
+      if (spc->curr && !spc->curr->migrate_pending && !xp_cpumask_test (&spc->curr->v->hard, c))
+        FAIL ("pCPU %u: d%u.%u runs outside its hard affinity\n", c, spc->curr->v->domain->domid,
+              spc->curr->v->id);
+      multi[spc->node] += spc->nr_runnable > 1;
+      hi[spc->node] += qhi;
+      idle[spc->node] += spc->curr == NULL && m_test (prv->online, c);
+      if (m_test (prv->idlers, c))
+        {
+          n_idlers++;
+          core_idle[spc->core]++;
+        }
+    }
+  for (guint n = 0; n < nn; n++)
+    {
+      if (multi[n] != prv->node_multi[n] || hi[n] != prv->node_hi[n] || idle[n] != prv->node_idle_cpus[n])
+        FAIL ("node %u: counters multi %u/%u hi %u/%u idle %u/%u\n", n, multi[n], prv->node_multi[n], hi[n],
+              prv->node_hi[n], idle[n], prv->node_idle_cpus[n]);
+      for (guint m = 0; m < nn; m++)
+        if (soft[n * nn + m] != prv->soft_cnt[n * nn + m])
+          FAIL ("soft_cnt[%u][%u] %u, counted %u\n", n, m, prv->soft_cnt[n * nn + m], soft[n * nn + m]);
+    }
+  if (n_idlers != prv->n_idlers)
+    FAIL ("n_idlers %u, counted %u\n", prv->n_idlers, n_idlers);
+  for (guint k = 0; k < prv->n_cores; k++)
+    if (core_idle[k] != prv->core_idle[k])
+      FAIL ("core %u idle %u, counted %u\n", k, prv->core_idle[k], core_idle[k]);
+  guint weight = 0;
+  for (CDom *sd = prv->active_head; sd; sd = sd->next)
+    {
+      guint n = 0;
+      for (CVcpu *s = sd->act_head; s; s = s->act_next)
+        n++;
+      if (!sd->on_active || n != sd->active_count || n == 0)
+        FAIL ("domain %u: active list\n", sd->d->domid);
+      weight += sd->weight * n;
+    }
+  if (weight != prv->weight)
+    FAIL ("active weight %u, counted %u\n", prv->weight, weight);
+#undef FAIL
+  return ok;
+}

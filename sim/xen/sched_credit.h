@@ -140,6 +140,11 @@ void xp_sched_credit_counters (XpXen *xen, XpCreditCounters *out);
 /* Current credit_balance, weight total and active domains (for tests). */
 void xp_sched_credit_globals (XpXen *xen, gint *credit_balance, guint *weight, guint *n_active_domains);
 
+/* Check the scheduler's redundant state (runqueue counts and masks, idlers,
+ * active weight) and that no running vCPU is outside its hard affinity.
+ * FALSE with a description appended to @why (may be NULL). */
+gboolean xp_sched_credit_check_invariants (XpXen *xen, GString *why);
+
 G_END_DECLS
 
 #endif

@@ -824,6 +824,137 @@ START_TEST (test_same_seed_same_statistics)
 }
 END_TEST
 
+
+typedef struct {
+  Host *h;
+  GRand *r;
+  XpDomain *d[8];
+  guint n;
+  guint ops[8];
+} Chaos;
+
+static void
+chaos_step (XpEventQueue *q, gpointer p, gpointer unused)
+{
+  Chaos *c = p;
+  XpXen *x = &c->h->xen;
+  XpDomain *d = c->d[g_rand_int_range (c->r, 0, c->n)];
+  XpVcpu *v = &d->vcpus[g_rand_int_range (c->r, 0, d->n_vcpus)];
+  guint op = g_rand_int_range (c->r, 0, 8);
+  c->ops[op]++;
+  switch (op)
+    {
+    case 0: /* new hard affinity: one node, or everything */
+    case 1:
+      {
+        guint node = g_rand_int_range (c->r, 0, 3);
+        xp_cpumask_clear (&v->hard);
+        for (guint cpu = 0; cpu < 8; cpu++)
+          if (node == 2 || cpu / 4 == node)
+            xp_cpumask_set (&v->hard, cpu);
+        if (op == 1)
+          {
+            xp_cpumask_clear (&v->hard);
+            xp_cpumask_set (&v->hard, g_rand_int_range (c->r, 0, 8));   /* pinned to one pCPU */
+          }
+        XpCpumask all;
+        xp_cpumask_fill (&all, 8);
+        xp_cpumask_and (&v->soft, &v->soft, &v->hard);
+        v->soft_aff_effective = !xp_cpumask_subset (&v->hard, &v->soft) && xp_cpumask_intersects (&v->soft, &v->hard);
+        x->sched->adjust_affinity (x, v);
+        break;
+      }
+    case 2: /* new soft affinity */
+      {
+        guint node = g_rand_int_range (c->r, 0, 2);
+        xp_cpumask_clear (&v->soft);
+        for (guint cpu = node * 4; cpu < node * 4 + 4; cpu++)
+          xp_cpumask_set (&v->soft, cpu);
+        xp_cpumask_and (&v->soft, &v->soft, &v->hard);
+        v->soft_aff_effective = !xp_cpumask_subset (&v->hard, &v->soft) && xp_cpumask_intersects (&v->soft, &v->hard);
+        x->sched->adjust_affinity (x, v);
+        break;
+      }
+    case 3:
+      if (d->paused)
+        {
+          d->paused = FALSE;
+          x->sched->domain_unpause (x, d);
+        }
+      else
+        {
+          d->paused = TRUE;
+          x->sched->domain_pause (x, d);
+        }
+      break;
+    case 4:
+      xp_sched_credit_set_demand (x, d, g_rand_int_range (c->r, 0, 1000001));
+      break;
+    case 5:
+      xp_sched_credit_vcpu_yield (x, v);
+      break;
+    case 6:
+      xp_sched_credit_set_weight_cap (x, d, g_rand_int_range (c->r, 1, 1024), g_rand_int_range (c->r, 0, 3) * 40);
+      break;
+    case 7:
+      xp_sched_credit_vcpu_add_work (x, v, g_rand_int_range (c->r, 1, 20) * XP_NSEC_PER_MSEC);
+      break;
+    }
+  XpTime next = xp_event_queue_now (q) + g_rand_int_range (c->r, 1, 3000) * XP_NSEC_PER_USEC;
+  xp_event_schedule (q, next, chaos_step, c, NULL);
+}
+
+START_TEST (test_chaos_keeps_invariants)
+{
+  /* 2 nodes × 2 cores × 2 threads, 8 domains of 1-4 vCPUs with mixed
+   * demand, and every ~1.5 ms a random control operation (affinity
+   * changes incl. single-pCPU pinning, pause/unpause, demand, yield,
+   * weight/cap, extra work). host_run() checks the invariants after every
+   * event (no vCPU outside its hard affinity among them); at the end the
+   * pCPUs' busy time equals the vCPUs' run time, and removing every vCPU
+   * leaves an idle, empty scheduler. */
+  XpCreditParams p;
+  xp_credit_params_init_defaults (&p);
+  p.workload.mean_burst_ns = 2 * MS;
+  Host *h = host_new_full (2, 4, 2, 422, &p, 77);
+  Chaos c = { .h = h, .r = g_rand_new_with_seed (2024), .n = 8 };
+  for (guint i = 0; i < c.n; i++)
+    {
+      c.d[i] = host_dom (h, 1 + i % 4, i % 3 == 0 ? "0-3" : NULL, i % 2 ? "4-7" : NULL, 256, i == 5 ? 30 : 0,
+                         (i * 137 + 100) % 1000 * 1000);
+      host_unpause (h, c.d[i]);
+    }
+  xp_event_schedule (h->q, MS, chaos_step, &c, NULL);
+  host_run (h, 5 * SEC);
+  for (guint op = 0; op < 8; op++)
+    ck_assert_uint_gt (c.ops[op], 100);
+  XpTime run = 0, busy = 0;
+  for (guint i = 0; i < c.n; i++)
+    for (guint v = 0; v < c.d[i]->n_vcpus; v++)
+      run += vstats (h, c.d[i], v).run_ns;
+  for (guint cpu = 0; cpu < 8; cpu++)
+    busy += xp_sched_credit_pcpu_busy (&h->xen, cpu);
+  ck_assert_int_eq (run, busy);
+  ck_assert_int_gt (busy, 5 * SEC);
+  for (guint i = 0; i < c.n; i++)
+    for (guint v = 0; v < c.d[i]->n_vcpus; v++)
+      h->xen.sched->remove_vcpu (&h->xen, &c.d[i]->vcpus[v]);
+  g_autoptr (GString) why = g_string_new (NULL);
+  ck_assert_msg (xp_sched_credit_check_invariants (&h->xen, why), "%s", why->str);
+  guint w, nact;
+  xp_sched_credit_globals (&h->xen, NULL, &w, &nact);
+  ck_assert_uint_eq (w, 0);
+  ck_assert_uint_eq (nact, 0);
+  /* the chaos event is still queued; drop it by running without it */
+  g_rand_free (c.r);
+  for (guint cpu = 0; cpu < 8; cpu++)
+    ck_assert_ptr_null (xp_sched_credit_pcpu_current (&h->xen, cpu));
+  for (guint i = 0; i < c.n; i++)
+    c.d[i]->n_vcpus = 0;
+  host_free (h);
+}
+END_TEST
+
 /* ---- workload through the scheduler ---------------------------------------------- */
 
 START_TEST (test_demand_sets_busy_fraction)
@@ -1076,6 +1207,7 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_boost_waits_for_ratelimit);
   tcase_add_test (tc, test_ratelimit_min_timer_guard);
   tcase_add_test (tc, test_same_seed_same_statistics);
+  tcase_add_test (tc, test_chaos_keeps_invariants);
   tcase_add_test (tc, test_demand_sets_busy_fraction);
   tcase_add_test (tc, test_starved_vcpu_work_is_delayed_not_lost);
   tcase_add_test (tc, test_idle_host_costs_nothing);

@@ -1,0 +1,3 @@
+/* Tests of the modelled hypervisor: claims (being written). */
+#include "config.h"
+#include "tests/testutil.h"

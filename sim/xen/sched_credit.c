@@ -44,7 +44,8 @@
 #include "sim/error.h"
 
 /* The memory model's scrubber wants to know which nodes have an idle pCPU.
- * It lives in page_alloc.c; until that is linked the call is skipped. */
+ * It lives in page_alloc.c; the call is skipped when that is not linked or
+ * the host has no heap (hosts built by hand in tests). */
 #pragma weak xp_heap_set_node_idle
 
 #define PRI_BOOST XP_CSCHED_PRI_BOOST
@@ -316,7 +317,7 @@ node_idle_update (Credit *prv, guint node, int delta)
   if (has != prv->node_has_idle[node])
     {
       prv->node_has_idle[node] = has;
-      if (xp_heap_set_node_idle)
+      if (xp_heap_set_node_idle && prv->xen->heap)
         xp_heap_set_node_idle (prv->xen, node, has);
     }
 }
@@ -1655,7 +1656,7 @@ xp_sched_credit_attach (XpXen *xen, const XpCreditParams *params, GRand *rand, G
   XP_NODEMASK_FOREACH (node, nodes)
     {
       prv->node_has_idle[node] = TRUE;
-      if (xp_heap_set_node_idle)
+      if (xp_heap_set_node_idle && xen->heap)
         xp_heap_set_node_idle (xen, node, TRUE);
     }
 

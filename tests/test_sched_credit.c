@@ -11,6 +11,12 @@
 #include "sim/xen/sched_credit.h"
 #include "sim/error.h"
 
+
+/* Host builders of the sim/xen suites (tests/test_page_alloc.c). */
+XpTopology *xp_test_topo (guint n, guint cpus_per_node, const guint *mem_gib);
+void xp_test_topo_free (XpTopology *t);
+XpXen *xp_test_xen (const XpTopology *t, const char *version, XpEventQueue *q, const char *const *params);
+
 #define MS XP_NSEC_PER_MSEC
 #define SEC XP_NSEC_PER_SEC
 
@@ -1158,6 +1164,68 @@ START_TEST (test_attach_errors_and_dom0)
 }
 END_TEST
 
+
+START_TEST (test_real_core_and_scrub_coupling)
+{
+  /* The real core (domain.c, sched_core.c, page_alloc.c): 2 nodes × 2
+   * pCPUs, 4 GiB each, all memory dirty at boot, scrubbing 1 GiB/s per
+   * node while the node has an idle pCPU. A domain with 2 busy vCPUs
+   * hard-pinned to node 0 keeps both node-0 pCPUs busy from t=0, so for
+   * 1 s node 0 scrubs nothing while node 1 scrubs 1 GiB. Destroying the
+   * domain idles node 0, which then scrubs 1 GiB in the next second. */
+  static const guint mem[] = { 4, 4 };
+  XpTopology *t = xp_test_topo (2, 2, mem);
+  XpEventQueue *q = xp_event_queue_new ();
+  const char *params[] = { "boot_dirty=1", "scrub_rate=1GiB", NULL };
+  XpXen *xen = xp_test_xen (t, "4.22", q, params);
+  GRand *r = g_rand_new_with_seed (3);
+  ck_assert (xp_sched_credit_attach (xen, NULL, r, NULL));
+  xp_heap_scrub_advance (xen);
+  XpPages dirty0 = xp_heap_node_need_scrub (xen, 0), dirty1 = xp_heap_node_need_scrub (xen, 1);
+  ck_assert_uint_gt (dirty0, 2 * XP_PAGES_PER_GIB);
+  ck_assert_uint_gt (dirty1, 2 * XP_PAGES_PER_GIB);
+
+  XpDomainConfig cfg = { .type = XP_DOMAIN_HVM, .max_vcpus = 2 };
+  XpDomain *d = NULL;
+  ck_assert_int_eq (xp_domain_create (xen, &cfg, &d), 0);
+  ck_assert_int_eq (xp_domain_max_vcpus (xen, d, 2), 0);
+  ck_assert_ptr_nonnull (d->vcpus[1].sched_priv);   /* inserted by the core */
+  XpCpumask hard;
+  xp_cpumask_clear (&hard);
+  xp_cpumask_set (&hard, 0);
+  xp_cpumask_set (&hard, 1);
+  for (guint i = 0; i < 2; i++)
+    {
+      XpCpumask h = hard;
+      ck_assert_int_eq (xp_vcpu_set_affinity (xen, &d->vcpus[i], &h, NULL, XP_VCPUAFFINITY_HARD), 0);
+    }
+  xp_sched_credit_set_demand (xen, d, XP_DEMAND_FULL);
+  ck_assert_int_eq (xp_domain_unpause (xen, d), 0);
+  xp_event_run_until (q, SEC);
+  xp_sched_credit_finish (xen);
+  ck_assert (!xp_sched_credit_node_has_idle (xen, 0));
+  xp_heap_scrub_advance (xen);
+  ck_assert_uint_eq (xp_heap_node_need_scrub (xen, 0), dirty0);
+  ck_assert_uint_eq (xp_heap_node_need_scrub (xen, 1), dirty1 - XP_PAGES_PER_GIB);
+  XpCreditVcpuStats s;
+  XpTime on_node[2];
+  ck_assert (xp_sched_credit_domain_stats (xen, d, &s, on_node));
+  ck_assert_int_eq (on_node[0], 2 * SEC);
+  ck_assert_int_eq (on_node[1], 0);
+
+  ck_assert_int_eq (xp_domain_destroy (xen, d), 0);
+  ck_assert (xp_sched_credit_node_has_idle (xen, 0));
+  xp_event_run_until (q, 2 * SEC);
+  xp_heap_scrub_advance (xen);
+  ck_assert_uint_eq (xp_heap_node_need_scrub (xen, 0), dirty0 - XP_PAGES_PER_GIB);
+  ck_assert_uint_eq (xp_event_queue_length (q), 0);
+  xp_xen_free (xen);
+  xp_event_queue_free (q);
+  g_rand_free (r);
+  xp_test_topo_free (t);
+}
+END_TEST
+
 START_TEST (test_params_errors)
 {
   XpCreditParams p;
@@ -1214,6 +1282,7 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_pause_and_remove);
   tcase_add_test (tc, test_adjust_affinity_moves_vcpu);
   tcase_add_test (tc, test_params_errors);
+  tcase_add_test (tc, test_real_core_and_scrub_coupling);
   tcase_add_test (tc, test_weight_change_midway);
   tcase_add_test (tc, test_attach_errors_and_dom0);
   suite_add_tcase (s, tc);

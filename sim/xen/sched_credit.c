@@ -674,7 +674,8 @@ ev_acct (XpEventQueue *q, gpointer a, gpointer b)
             credit_total += (guint) (((guint64) (fair - peak) * weight_total + (weight_left - 1)) / weight_left);
           if (credit_xtra && prv->active_head != sd)
             {
-              /* move to the head: it gets first pick of spare credit later */
+              /* a clamped domain goes to the head, so that next time its
+               * surplus is handed to all the domains after it */
               sdom_unlink (prv, sd);
               sd->next = prv->active_head;
               prv->active_head->prev = sd;

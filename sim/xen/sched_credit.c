@@ -164,6 +164,8 @@ struct Credit {
   XpEventId acct_ev;
   XpTime attach_time;
   XpCreditCounters ctr;
+  XpCreditExitFunc exit_fn;
+  gpointer exit_data;
 };
 
 static const XpSchedOps credit_ops;
@@ -1237,6 +1239,8 @@ workload_start (Credit *prv, CVcpu *svc)
 
 /* ---- hooks (XpSchedOps) --------------------------------------------------- */
 
+static void fill_stats (Credit *prv, CVcpu *svc, XpCreditVcpuStats *o);
+
 static CDom *
 sdom_get (Credit *prv, XpDomain *d)
 {
@@ -1305,6 +1309,12 @@ op_remove_vcpu (XpXen *xen, XpVcpu *v)
   g_assert (!svc->running && !svc->on_runq);
   if (svc->active)
     acct_stop (prv, svc);
+  if (prv->exit_fn)
+    {
+      XpCreditVcpuStats st;
+      fill_stats (prv, svc, &st);
+      prv->exit_fn (xen, v, &st, svc->run_ns, prv->exit_data);
+    }
   g_free (svc->run_ns);
   g_free (svc);
   v->sched_priv = NULL;
@@ -1722,6 +1732,15 @@ xp_sched_credit_set_weight_cap (XpXen *xen, XpDomain *d, guint weight, guint cap
       d->cap = cap;
     }
   return 0;
+}
+
+void
+xp_sched_credit_set_exit_hook (XpXen *xen, XpCreditExitFunc fn, gpointer user_data)
+{
+  Credit *prv = PRIV (xen);
+  g_return_if_fail (prv);
+  prv->exit_fn = fn;
+  prv->exit_data = user_data;
 }
 
 void

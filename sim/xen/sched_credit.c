@@ -1165,6 +1165,13 @@ tick_one (Credit *prv, guint cpu, XpTime now)
       gboolean any = FALSE;
       for (guint w = 0; w < prv->nw && !any; w++)
         any = (prv->idlers[w] & c->v->hard.bits[w]) != 0;
+      /* Likewise when this pCPU has nothing queued, lies in the first
+       * step's mask and its core is otherwise idle: the pick starts here,
+       * finds this pCPU idle (it counts as idle for its only vCPU) and
+       * keeps it. */
+      if (any && !spc->rq_head && core_fully_idle (prv, cpu, cpu)
+          && (!has_soft (prv, c) || xp_cpumask_test (&c->v->soft, cpu)))
+        any = FALSE;
       if (any && cpu_pick (prv, c) != cpu)
         {
           c->migrate_pending = TRUE;

@@ -606,8 +606,9 @@ xp_trace_load_csv (const char *path, GError **error)
             for (guint f = 0; f < N_FIELDS; f++)
               if (colmap[f] == (int) bad_col - 1)
                 name = field_names[f];
+          g_autofree char *shown = g_strescape (line, NULL);
           g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:%u:%u: field '%s': expected %s, got '%s'",
-                       path, lineno, bad_col, name, why, line);
+                       path, lineno, bad_col, name, why, shown);
           ok = FALSE;
           break;
         }
@@ -656,14 +657,15 @@ xp_trace_load_csv (const char *path, GError **error)
           for (guint f = 0; f < N_FIELDS; f++)
             if (colmap[f] == (int) col - 1)
               name = field_names[f];
+          g_autofree char *shown = g_strescape (line, NULL);
           if (fields->len < n_cols)
             g_set_error (error, XP_ERROR, XP_ERROR_PARSE,
-                         "%s:%u:%u: field '%s': expected %u columns as in the header (truncated line?), got %u: '%s'",
-                         path, lineno, col, name, n_cols, fields->len, line);
+                         "%s:%u:%u: field '%s': expected %u columns as in the header, found %u (truncated line?), got '%s'",
+                         path, lineno, col, name, n_cols, fields->len, shown);
           else
             g_set_error (error, XP_ERROR, XP_ERROR_PARSE,
-                         "%s:%u:%u: field '(extra)': expected %u columns as in the header, got %u: '%s'",
-                         path, lineno, col, n_cols, fields->len, line);
+                         "%s:%u:%u: field '(extra)': expected %u columns as in the header, found %u, got '%s'",
+                         path, lineno, col, n_cols, fields->len, shown);
           ok = FALSE;
           break;
         }

@@ -130,6 +130,7 @@ struct Importer {
   guint n_cols;
   gboolean (*parse) (Importer *im, GPtrArray *f, Record *rec, GError **error);
   GHashTable *vmtypes;     /* vmTypeId string -> VmType* */
+  GPtrArray *header;       /* column names of the header row */
   gboolean header_done;
 };
 
@@ -240,6 +241,11 @@ read_header (Importer *im, GPtrArray *f, const char *const *names, guint n_names
   im->col_names = names;
   im->n_needed = n_names;
   im->n_cols = f->len;
+  if (!im->header)
+    im->header = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_set_size (im->header, 0);
+  for (guint c = 0; c < f->len; c++)
+    g_ptr_array_add (im->header, g_strdup (g_ptr_array_index (f, c)));
   for (guint i = 0; i < n_names; i++)
     im->col[i] = -1;
   for (guint c = 0; c < f->len; c++)
@@ -254,8 +260,10 @@ read_header (Importer *im, GPtrArray *f, const char *const *names, guint n_names
     if (im->col[i] < 0)
       {
         g_autofree char *exp = g_strdup_printf ("a header row with a '%s' column", names[i]);
-        g_autofree char *joined = g_strjoinv (",", (char **) f->pdata);
-        return ferr (im, 1, names[i], exp, joined, error);
+        g_autoptr (GString) joined = g_string_new (NULL);
+        for (guint c = 0; c < f->len; c++)
+          g_string_append_printf (joined, "%s%s", c ? "," : "", (const char *) g_ptr_array_index (f, c));
+        return ferr (im, 1, names[i], exp, joined->str, error);
       }
   return TRUE;
 }
@@ -266,10 +274,7 @@ check_cols (Importer *im, GPtrArray *f, GError **error)
   if (f->len == im->n_cols)
     return TRUE;
   guint col = MIN (f->len, im->n_cols) + 1;
-  const char *name = "(extra)";
-  for (guint i = 0; i < im->n_needed; i++)
-    if (im->col[i] == (int) col - 1)
-      name = im->col_names[i];
+  const char *name = col <= im->header->len ? g_ptr_array_index (im->header, col - 1) : "(extra)";
   g_autofree char *exp = g_strdup_printf ("%u columns as in the header, found %u (truncated line?)", im->n_cols, f->len);
   return ferr (im, col, name, exp, f->len ? g_ptr_array_index (f, f->len - 1) : "", error);
 }
@@ -402,6 +407,8 @@ load_vmtypes (Importer *im, GError **error)
       g_hash_table_replace (im->vmtypes, g_strdup (type), vt);
     }
   fclose (fp);
+  if (sub.header)
+    g_ptr_array_free (sub.header, TRUE);
   if (ok && !header)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:1:1: expected a header row (vmTypeId,machineId,core,memory,...), got an empty file",
@@ -660,6 +667,8 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
       ok = FALSE;
     }
   fclose (in);
+  if (im.header)
+    g_ptr_array_free (im.header, TRUE);
   if (ok)
     ok = flush_stops (&w, heap, live, XP_TIME_NEVER);
   while (heap->len)

@@ -65,6 +65,7 @@ struct XpHeap {
   guint64 hcount;
 
   guint32 *head, *tail;                /* [node][zone][order] */
+  guint32 *count;                      /* [node][zone][order]: blocks on the list */
   guint32 *order_mask;                 /* [node][zone]: bit j set when list j is non-empty */
   XpPages *avail;                      /* [node][zone] */
 
@@ -257,6 +258,7 @@ list_del (XpHeap *h, guint32 i)
     h->blk[b->next].prev = b->prev;
   else
     h->tail[l] = b->prev;
+  h->count[l]--;
   if (h->head[l] == NIL)
     h->order_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
 }
@@ -287,6 +289,7 @@ list_add (XpHeap *h, guint32 i)
         h->head[l] = i;
       h->tail[l] = i;
     }
+  h->count[l]++;
   h->order_mask[zidx (b->node, b->zone)] |= 1u << b->order;
 }
 
@@ -970,12 +973,7 @@ xp_heap_node_avail_order (const XpXen *xen, guint node, guint order)
   XpPages sum = 0;
   for (guint zone = 0; zone < NR_ZONES; zone++)
     for (guint j = order; j <= h->max_order; j++)
-      {
-        guint c = 0;
-        for (guint32 i = h->head[lidx (h, node, zone, j)]; i != NIL; i = h->blk[i].next)
-          c++;
-        sum += (XpPages) c << j;
-      }
+      sum += (XpPages) h->count[lidx (h, node, zone, j)] << j;
   return sum;
 }
 
@@ -1105,6 +1103,7 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   h->tail = g_new (guint32, nl);
   memset (h->head, 0xff, nl * sizeof (guint32));
   memset (h->tail, 0xff, nl * sizeof (guint32));
+  h->count = g_new0 (guint32, nl);
   h->order_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
   h->avail = g_new0 (XpPages, (gsize) n * NR_ZONES);
   h->node_avail = g_new0 (XpPages, n);
@@ -1177,6 +1176,7 @@ xp_heap_free (XpHeap *h)
   g_free (h->hash);
   g_free (h->head);
   g_free (h->tail);
+  g_free (h->count);
   g_free (h->order_mask);
   g_free (h->avail);
   g_free (h->node_avail);
@@ -1228,6 +1228,14 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
         {
           free_walk[b->node] += sz;
           dirty_walk[b->node] += b->n_dirty;
+          if (b->order < h->max_order)
+            {
+              guint32 bi = hash_get (h, b->pfn ^ sz);
+              if (bi != NIL && h->blk[bi].state == BLK_FREE && h->blk[bi].order == b->order
+                  && h->blk[bi].node == b->node)
+                FAIL ("free buddies %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT " not merged",
+                      b->pfn, b->pfn ^ sz);
+            }
           if (b->n_dirty != dirty_count (h->dirty[b->node], b->pfn, b->pfn + sz))
             FAIL ("block %" G_GUINT64_FORMAT " dirty count %" G_GUINT64_FORMAT " disagrees with runs",
                   b->pfn, b->n_dirty);
@@ -1257,6 +1265,14 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
       if (za != h->node_avail[node])
         FAIL ("node %u: zone avail sum %" G_GUINT64_FORMAT " != node avail", node, za);
       total += h->node_avail[node];
+    }
+  for (gsize l = 0; l < (gsize) n * NR_ZONES * h->n_orders; l++)
+    {
+      guint32 c = 0;
+      for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
+        c++;
+      if (c != h->count[l])
+        FAIL ("free list %" G_GSIZE_FORMAT ": %u blocks, counter says %u", l, c, h->count[l]);
     }
   if (total != h->total_avail)
     FAIL ("total_avail %" G_GUINT64_FORMAT " != sum of nodes %" G_GUINT64_FORMAT, h->total_avail, total);

@@ -214,6 +214,19 @@ hash_get (const XpHeap *h, guint64 pfn)
   return NIL;
 }
 
+/* Point an existing entry at another record. */
+static inline void
+hash_replace (XpHeap *h, guint64 pfn, guint32 v)
+{
+  guint64 s = hslot (h, pfn);
+  while (h->hash[s].key != pfn)
+    {
+      g_assert (h->hash[s].key != HASH_EMPTY);
+      s = (s + 1) & h->hmask;
+    }
+  h->hash[s].val = v;
+}
+
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
 static void
 hash_del (XpHeap *h, guint64 pfn)
@@ -404,10 +417,10 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
       h->total_need_scrub += n;
       dirty_add (h->dirty[node], pfn, pfn + n);
     }
+  /* have_entry: the hash maps pfn -> rec (true for a block coming back) */
+  gboolean have_entry = rec != NIL;
   if (rec == NIL)
     rec = blk_new (h);
-  else
-    hash_del (h, pfn);
 
   while (order < h->max_order)
     {
@@ -421,10 +434,19 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
       if (b->state != BLK_FREE || b->order != order || b->node != node)
         break;
       list_del (h, bi);
-      hash_del (h, bpfn);
       dirty += b->n_dirty;
       blk_release (h, bi);
-      pfn = MIN (pfn, bpfn);
+      if (bpfn < pfn)
+        {
+          /* the buddy's head becomes the merged block's head */
+          hash_replace (h, bpfn, rec);
+          if (have_entry)
+            hash_del (h, pfn);
+          have_entry = TRUE;
+          pfn = bpfn;
+        }
+      else
+        hash_del (h, bpfn);
       order++;
     }
   Blk *b = &h->blk[rec];
@@ -436,7 +458,8 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
   b->n_dirty = dirty;
   b->owner = NULL;
   list_add (h, rec);
-  hash_put (h, pfn, rec);
+  if (!have_entry)
+    hash_put (h, pfn, rec);
 }
 
 /* Per-node check of the node-claims what-if (reference §2.8 item 2). */
@@ -602,8 +625,8 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   guint k = b->order;
   guint64 pfn = b->pfn;
   XpPages dirty = b->n_dirty;
+  gboolean split = k > order;
   list_del (h, bi);
-  hash_del (h, pfn);
 
   /* Split: lower halves go back to the lists, continue in the upper half. */
   while (k > order)
@@ -626,7 +649,10 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
       lb->n_dirty = low_dirty;
       lb->owner = NULL;
       list_add (h, li);
-      hash_put (h, pfn, li);
+      if (k + 1 == b->order)
+        hash_replace (h, pfn, li);   /* the original head now names the lower half */
+      else
+        hash_put (h, pfn, li);
       dirty -= low_dirty;
       pfn += half;
     }
@@ -662,7 +688,8 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   b->owner = NULL;
   b->kind = OWN_ANON;
   b->extra = 0;
-  hash_put (h, pfn, bi);
+  if (split)
+    hash_put (h, pfn, bi);
   return bi;
 }
 

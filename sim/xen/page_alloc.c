@@ -12,10 +12,23 @@
  * case never touches the run set. Upstream keeps a per-page bit and a
  * first_dirty index; the run set gives the same counts without per-page work.
  *
- * Simplifications (each costs nothing observable for placement or start
- * success): no Xen heap / boot allocator distinction, no offlining, no LLC
- * colouring, no scrub/alloc handshake (background scrubbing is computed
- * lazily as a function of time, see xp_heap_scrub_advance()).
+ * Simplifications, and what they cost:
+ * - no Xen heap / boot allocator distinction, no offlining, no LLC colouring,
+ *   no static memory: none of them moves guest pages between nodes;
+ * - no scrub/allocation handshake: background scrubbing is computed lazily
+ *   as a function of time (xp_heap_scrub_advance()), a block is scrubbed
+ *   or allocated atomically;
+ * - a block counts as dirty exactly when it holds a dirty page. Upstream's
+ *   split marks the upper half dirty from its first page whenever the
+ *   original first_dirty lay in the lower half, so after splitting a
+ *   partly dirty block upstream may call a clean remainder dirty (and skip
+ *   it in pass 1 of an order > 0 request) where the model does not; only
+ *   blocks that merged clean and dirty halves can be affected;
+ * - without a domain and without a node (anonymous allocations) the search
+ *   starts at the lowest node instead of the current CPU's node;
+ * - a dirty page handed out counts as zeroed at once (the time it takes is
+ *   reported through xp_heap_last_alloc_dirty_pages() for the caller to
+ *   charge; 4.22's deferred scrub inside populate_physmap() is folded in).
  */
 #include "config.h"
 #include "sim/xen/xen.h"

@@ -799,7 +799,7 @@ owner_detach (XpXen *xen, guint32 bi)
       g_assert (mi != NIL);
       h->blk[mi].owner_idx = idx;
     }
-  g_array_set_size (arr, last);
+  arr->len = last;     /* shrink without g_array_set_size()'s generic path (no clear func, not zero-terminated) */
   if (b->kind == OWN_MEMORY)
     d->node_pages[b->node] -= n;
   else

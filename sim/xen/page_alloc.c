@@ -7,10 +7,13 @@
  * intrusive doubly linked lists per (node, zone, order) and a per-(node, zone)
  * bitmap of non-empty orders lets the search skip empty lists.
  *
- * Dirty (need_scrub) pages are kept as a per-node ordered set of pfn runs;
- * each block also carries its exact count of dirty pages, so the common clean
- * case never touches the run set. Upstream keeps a per-page bit and a
- * first_dirty index; the run set gives the same counts without per-page work.
+ * Dirty (need_scrub) pages: every free block carries its exact count of
+ * dirty pages. A block is clean (0), wholly dirty (its size: what a dying
+ * domain's frees produce) or partly dirty; only partly dirty blocks (clean
+ * and dirty halves merged, or a block scrubbed half-way) keep their dirty
+ * pages as pfn runs in a per-node ordered set, so the common paths never
+ * touch that set. Upstream keeps a per-page bit and a first_dirty index; the
+ * counts are the same without per-page work.
  *
  * Simplifications, and what they cost:
  * - no Xen heap / boot allocator distinction, no offlining, no LLC colouring,
@@ -425,10 +428,9 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
   h->total_avail += n;
   if (need_scrub)
     {
-      dirty = n;
+      dirty = n;               /* wholly dirty: no runs */
       h->node_need_scrub[node] += n;
       h->total_need_scrub += n;
-      dirty_add (h->dirty[node], pfn, pfn + n);
     }
   /* have_entry: the hash maps pfn -> rec (true for a block coming back) */
   gboolean have_entry = rec != NIL;
@@ -447,7 +449,17 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
       if (b->state != BLK_FREE || b->order != order || b->node != node)
         break;
       list_del (h, bi);
-      dirty += b->n_dirty;
+      XpPages size = G_GUINT64_CONSTANT (1) << order;
+      XpPages merged = dirty + b->n_dirty;
+      if (merged && merged != 2 * size)
+        {
+          /* the result is partly dirty: wholly dirty halves become runs */
+          if (dirty == size)
+            dirty_add (h->dirty[node], pfn, pfn + size);
+          if (b->n_dirty == size)
+            dirty_add (h->dirty[node], bpfn, bpfn + size);
+        }
+      dirty = merged;
       blk_release (h, bi);
       if (bpfn < pfn)
         {
@@ -648,9 +660,16 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
       XpPages half = G_GUINT64_CONSTANT (1) << k;
       XpPages low_dirty = 0;
       if (dirty == 2 * half)
-        low_dirty = half;
+        low_dirty = half;              /* wholly dirty halves */
       else if (dirty)
-        low_dirty = dirty_count (h->dirty[node], pfn, pfn + half);
+        {
+          low_dirty = dirty_count (h->dirty[node], pfn, pfn + half);
+          /* a half that turns out wholly dirty drops its runs */
+          if (low_dirty == half)
+            dirty_remove (h->dirty[node], pfn, pfn + half, half);
+          if (dirty - low_dirty == half)
+            dirty_remove (h->dirty[node], pfn + half, pfn + 2 * half, half);
+        }
       guint32 li = blk_new (h);
       b = &h->blk[bi];               /* the pool may have moved */
       Blk *lb = &h->blk[li];
@@ -684,8 +703,11 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
    * by populate_physmap() right after): either way they leave the dirty pool. */
   if (dirty)
     {
-      XpPages removed = dirty_remove (h->dirty[node], pfn, pfn + req, dirty);
-      g_assert (removed == dirty);
+      if (dirty != req)
+        {
+          XpPages removed = dirty_remove (h->dirty[node], pfn, pfn + req, dirty);
+          g_assert (removed == dirty);
+        }
       node_dirty_dec (h, node, dirty);
       h->alloc_scrubbed += dirty;
     }
@@ -1038,8 +1060,16 @@ scrub_node (XpHeap *h, guint node, XpPages budget)
               if (bi == NIL || h->blk[bi].n_dirty == 0)
                 break;
               Blk *b = &h->blk[bi];
-              XpPages z = dirty_remove (h->dirty[node], b->pfn, b->pfn + (G_GUINT64_CONSTANT (1) << j),
-                                        budget - done);
+              XpPages size = G_GUINT64_CONSTANT (1) << j, z;
+              if (b->n_dirty == size)
+                {
+                  /* wholly dirty: zero from the start; the rest becomes a run */
+                  z = MIN (size, budget - done);
+                  if (z < size)
+                    dirty_add (h->dirty[node], b->pfn + z, b->pfn + size);
+                }
+              else
+                z = dirty_remove (h->dirty[node], b->pfn, b->pfn + size, budget - done);
               b->n_dirty -= z;
               done += z;
               if (b->n_dirty)
@@ -1248,6 +1278,7 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
   g_autofree XpPages *used_walk = g_new0 (XpPages, n);
   g_autofree XpPages *dirty_walk = g_new0 (XpPages, n);
   g_autofree XpPages *dom_sum = g_new0 (XpPages, n);
+  g_autofree XpPages *run_walk = g_new0 (XpPages, n);
   XpPages total = 0;
 
 #define FAIL(...) do { ok = FALSE; if (why) { g_string_append_printf (why, __VA_ARGS__); g_string_append_c (why, '\n'); } } while (0)
@@ -1276,9 +1307,12 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
                 FAIL ("free buddies %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT " not merged",
                       b->pfn, b->pfn ^ sz);
             }
-          if (b->n_dirty != dirty_count (h->dirty[b->node], b->pfn, b->pfn + sz))
-            FAIL ("block %" G_GUINT64_FORMAT " dirty count %" G_GUINT64_FORMAT " disagrees with runs",
-                  b->pfn, b->n_dirty);
+          XpPages runs = dirty_count (h->dirty[b->node], b->pfn, b->pfn + sz);
+          if (b->n_dirty > sz || runs != (b->n_dirty == sz ? 0 : b->n_dirty))
+            FAIL ("block %" G_GUINT64_FORMAT " order %u: dirty count %" G_GUINT64_FORMAT
+                  " disagrees with %" G_GUINT64_FORMAT " pages of runs", b->pfn, b->order, b->n_dirty, runs);
+          if (b->n_dirty != sz)
+            run_walk[b->node] += runs;
         }
       else
         used_walk[b->node] += sz;
@@ -1297,6 +1331,12 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
       if (dirty_walk[node] != h->node_need_scrub[node])
         FAIL ("node %u: dirty blocks %" G_GUINT64_FORMAT " != need_scrub %" G_GUINT64_FORMAT,
               node, dirty_walk[node], h->node_need_scrub[node]);
+      XpPages runs = 0;
+      for (GTreeNode *tn = g_tree_node_first (h->dirty[node]); tn; tn = g_tree_node_next (tn))
+        runs += K2P (g_tree_node_value (tn)) - K2P (g_tree_node_key (tn));
+      if (runs != run_walk[node])
+        FAIL ("node %u: %" G_GUINT64_FORMAT " pages of dirty runs, partly dirty blocks hold %" G_GUINT64_FORMAT,
+              node, runs, run_walk[node]);
       if (h->node_need_scrub[node] > h->node_avail[node])
         FAIL ("node %u: need_scrub > free", node);
       XpPages za = 0;

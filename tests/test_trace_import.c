@@ -43,6 +43,17 @@ data_path (const char *name)
   return xp_test_srcpath (rel);
 }
 
+/* bench/traces/NAME was made from the sample by the command in its README. */
+static void
+check_bundled (const char *got, const char *name)
+{
+  g_autofree char *rel = g_build_filename ("bench/traces", name, NULL);
+  g_autofree char *path = xp_test_srcpath (rel);
+  g_autofree char *want = NULL;
+  ck_assert_msg (g_file_get_contents (path, &want, NULL, NULL), "cannot read %s", path);
+  ck_assert_str_eq (got, want);
+}
+
 START_TEST (test_azure_v1)
 {
   XpImportOptions o = { .format = XP_IMPORT_AZURE_V1, .machine_id = -1 };
@@ -67,6 +78,7 @@ START_TEST (test_azure_v1)
                     "9000,stop,x5Ee1UwHm4,,,,,\n"
                     "86400,stop,x2Bb7RtKp1,,,,,\n");
   ck_assert (rep.starts == 5 && rep.stops == 5 && rep.running_at_end == 0);
+  check_bundled (got, "azure-v1-sample.csv");
   /* At 300 s three VMs are alive with stops pending (x1, x2, x3). */
   ck_assert_uint_eq (rep.peak_pending, 3);
   g_free (got);
@@ -118,6 +130,7 @@ START_TEST (test_azure_v2)
                     "1800,stop,v2bbQ2,,,,,\n"
                     "3600,stop,v2aaQ1,,,,,\n");
   ck_assert_uint_eq (rep.running_at_end, 1);
+  check_bundled (got, "azure-v2-sample.csv");
 }
 END_TEST
 
@@ -143,6 +156,7 @@ START_TEST (test_azure_packing)
                     "32400,stop,3,,,,,\n"
                     "43200,stop,1,,,,,\n");
   ck_assert (rep.skipped_before == 1 && rep.running_at_end == 1);
+  check_bundled (got, "azure-packing-2020-sample.csv");
   /* Machine 1 has no row for type 12. */
   o.machine_id = 1;
   ck_assert (import (&o, "tests/data/traces/azure-packing-2020-vm.csv", &rep, &error) == NULL);
@@ -174,6 +188,7 @@ START_TEST (test_alibaba_openb)
                     "9000,stop,openb-pod-0003,,,,,\n"
                     "12000,stop,openb-pod-0000,,,,,\n");
   ck_assert (rep.skipped_filtered == 1 && rep.running_at_end == 1 && rep.starts == 4);
+  check_bundled (got, "alibaba-openb-sample.csv");
 }
 END_TEST
 

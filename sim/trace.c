@@ -304,13 +304,16 @@ typedef struct {
 /* Sort key at equal times: stops generated from lifetimes come first (a
  * name may be reused by a start at the very instant its lifetime ends),
  * ordered by their start's time and row; then the file's rows in file order.
- * This order survives a write and reload (the writer emits rows sorted). */
+ * This order survives a write and reload (the writer emits rows sorted).
+ * Sorting keys (not 190-byte events) and permuting the events in place
+ * keeps a multi-million-event load to one copy of the events. */
 typedef struct {
-  XpTraceEvent ev;
-  guint klass;        /* 0 = lifetime stop, 1 = row */
+  XpTime time;
   XpTime start_time;  /* lifetime stops: their start's time */
-  guint index;        /* row index, also into the Where array */
-} Pending;
+  guint32 klass;      /* 0 = lifetime stop, 1 = row */
+  guint32 index;      /* row index (of the start, for a lifetime stop), also into Where */
+  guint32 pos;        /* position in the events array before sorting */
+} SortKey;
 
 static gboolean
 field_error (GError **error, const char *path, guint line, guint col, Field f,
@@ -419,11 +422,11 @@ row_to_event (const Row *r, const char *path, XpTrace *trace, XpTraceEvent *ev, 
 }
 
 static gint
-pending_cmp (gconstpointer a, gconstpointer b)
+key_cmp (gconstpointer a, gconstpointer b)
 {
-  const Pending *x = a, *y = b;
-  if (x->ev.time != y->ev.time)
-    return x->ev.time < y->ev.time ? -1 : 1;
+  const SortKey *x = a, *y = b;
+  if (x->time != y->time)
+    return x->time < y->time ? -1 : 1;
   if (x->klass != y->klass)
     return x->klass < y->klass ? -1 : 1;
   if (x->start_time != y->start_time)
@@ -431,79 +434,113 @@ pending_cmp (gconstpointer a, gconstpointer b)
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Expand, sort and validate @rows (file order) into @trace->events. @where
- * gives columns per row (may be NULL: the writer's column order is used). */
+/* Expand, sort and validate @rows (file order; consumed) into
+ * @trace->events. @where gives columns per row (may be NULL: the writer's
+ * column order is used). On error @trace is unchanged. */
 static gboolean
-finish (XpTrace *trace, const GArray *rows, const Where *where, GError **error)
+finish (XpTrace *trace, GArray *rows, const Where *where, GError **error)
 {
-  GArray *all = g_array_sized_new (FALSE, FALSE, sizeof (Pending), rows->len + rows->len / 2);
-  for (guint i = 0; i < rows->len; i++)
+  guint n_rows = rows->len;
+  for (guint i = 0; i < n_rows; i++)
     {
       const XpTraceEvent *ev = &g_array_index (rows, XpTraceEvent, i);
-      Pending p = { *ev, 1, 0, i };
-      p.ev.from_lifetime = FALSE;
-      g_array_append_val (all, p);
       if (ev->type == XP_TRACE_START && ev->lifetime > 0)
         {
-          Pending s = { { 0 }, 0, ev->time, i };
-          s.ev.time = ev->time + ev->lifetime;
-          s.ev.type = XP_TRACE_STOP;
-          s.ev.vm = ev->vm;
-          s.ev.cpu_demand_ppm = 1000000;
-          s.ev.line = ev->line;
-          s.ev.from_lifetime = TRUE;
-          g_array_append_val (all, s);
+          XpTraceEvent s = { 0 };
+          s.time = ev->time + ev->lifetime;
+          s.type = XP_TRACE_STOP;
+          s.vm = ev->vm;
+          s.cpu_demand_ppm = 1000000;
+          s.line = ev->line;
+          s.from_lifetime = TRUE;
+          s.lifetime = ev->lifetime;   /* only for the message below; cleared after */
+          g_array_append_val (rows, s);
         }
     }
-  g_array_sort (all, pending_cmp);
+  guint n = rows->len;
+  SortKey *keys = g_new (SortKey, MAX (n, 1));
+  for (guint i = 0, g = n_rows; i < n_rows; i++)
+    {
+      const XpTraceEvent *ev = &g_array_index (rows, XpTraceEvent, i);
+      keys[i] = (SortKey) { ev->time, 0, 1, i, i };
+      if (ev->type == XP_TRACE_START && ev->lifetime > 0)
+        {
+          keys[g] = (SortKey) { g_array_index (rows, XpTraceEvent, g).time, ev->time, 0, i, g };
+          g++;
+        }
+    }
+  qsort (keys, n, sizeof *keys, (int (*) (const void *, const void *)) key_cmp);
 
   GHashTable *live = g_hash_table_new (g_str_hash, g_str_equal);
   gboolean ok = TRUE;
-  for (guint i = 0; i < all->len && ok; i++)
+  for (guint k = 0; k < n && ok; k++)
     {
-      const Pending *p = &g_array_index (all, Pending, i);
-      const XpTraceEvent *ev = &p->ev;
-      guint vm_col = where ? where[p->index].vm_col : 3;
-      guint lt_col = where ? where[p->index].lifetime_col : 8;
-      g_autofree char *at = xp_trace_format_seconds (ev->time);
+      const XpTraceEvent *ev = &g_array_index (rows, XpTraceEvent, keys[k].pos);
+      guint vm_col = where ? where[keys[k].index].vm_col : 3;
+      guint lt_col = where ? where[keys[k].index].lifetime_col : 8;
       if (ev->type == XP_TRACE_START)
         {
           if (!g_hash_table_add (live, (gpointer) ev->vm))
             {
+              g_autofree char *at = xp_trace_format_seconds (ev->time);
               g_autofree char *exp = g_strdup_printf ("a VM name not already running at %s s", at);
               ok = field_error (error, trace->path, ev->line, vm_col, F_VM, exp, ev->vm);
             }
         }
-      else if (ev->type == XP_TRACE_STOP)
+      else if (ev->type == XP_TRACE_STOP && !g_hash_table_remove (live, ev->vm))
         {
-          if (!g_hash_table_remove (live, ev->vm))
+          g_autofree char *at = xp_trace_format_seconds (ev->time);
+          g_autofree char *exp = NULL;
+          if (ev->from_lifetime)
             {
-              g_autofree char *exp = NULL;
-              if (ev->from_lifetime)
-                {
-                  exp = g_strdup_printf ("a lifetime ending while '%s' still runs (it was stopped before %s s)",
-                                         ev->vm, at);
-                  g_autofree char *lt = xp_trace_format_seconds (
-                    g_array_index (rows, XpTraceEvent, p->index).lifetime);
-                  ok = field_error (error, trace->path, ev->line, lt_col, F_LIFETIME, exp, lt);
-                }
-              else
-                {
-                  exp = g_strdup_printf ("a VM running at %s s", at);
-                  ok = field_error (error, trace->path, ev->line, vm_col, F_VM, exp, ev->vm);
-                }
+              exp = g_strdup_printf ("a lifetime ending while '%s' still runs (it was stopped before %s s)",
+                                     ev->vm, at);
+              g_autofree char *lt = xp_trace_format_seconds (ev->lifetime);
+              ok = field_error (error, trace->path, ev->line, lt_col, F_LIFETIME, exp, lt);
+            }
+          else
+            {
+              exp = g_strdup_printf ("a VM running at %s s", at);
+              ok = field_error (error, trace->path, ev->line, vm_col, F_VM, exp, ev->vm);
             }
         }
     }
   g_hash_table_destroy (live);
-  if (ok)
+  if (!ok)
     {
-      g_array_set_size (trace->events, 0);
-      for (guint i = 0; i < all->len; i++)
-        g_array_append_val (trace->events, g_array_index (all, Pending, i).ev);
+      g_free (keys);
+      g_array_free (rows, TRUE);
+      return FALSE;
     }
-  g_array_free (all, TRUE);
-  return ok;
+  /* Permute in place: slot k receives the event at keys[k].pos, following
+   * each cycle once; a visited slot is marked with G_MAXUINT32. */
+  XpTraceEvent *v = (XpTraceEvent *) rows->data;
+  for (guint i = 0; i < n; i++)
+    {
+      if (keys[i].pos == G_MAXUINT32)
+        continue;
+      XpTraceEvent tmp = v[i];
+      guint j = i;
+      for (;;)
+        {
+          guint src = keys[j].pos;
+          keys[j].pos = G_MAXUINT32;
+          if (src == i)
+            {
+              v[j] = tmp;
+              break;
+            }
+          v[j] = v[src];
+          j = src;
+        }
+    }
+  for (guint i = 0; i < n; i++)
+    if (v[i].from_lifetime)
+      v[i].lifetime = 0;
+  g_free (keys);
+  g_array_free (trace->events, TRUE);
+  trace->events = rows;
+  return TRUE;
 }
 
 XpTrace *
@@ -530,7 +567,7 @@ xp_trace_free (XpTrace *trace)
 gboolean
 xp_trace_finish (XpTrace *trace, GError **error)
 {
-  g_autoptr (GArray) rows = g_array_sized_new (FALSE, FALSE, sizeof (XpTraceEvent), trace->events->len);
+  GArray *rows = g_array_sized_new (FALSE, FALSE, sizeof (XpTraceEvent), trace->events->len);
   for (guint i = 0; i < trace->events->len; i++)
     {
       const XpTraceEvent *ev = &g_array_index (trace->events, XpTraceEvent, i);
@@ -701,7 +738,7 @@ xp_trace_load_csv (const char *path, GError **error)
       empty_error (path, error);
       return NULL;
     }
-  if (!finish (trace, rows, (const Where *) where->data, error))
+  if (!finish (trace, g_steal_pointer (&rows), (const Where *) where->data, error))
     return NULL;
   return g_steal_pointer (&trace);
 }
@@ -924,7 +961,7 @@ xp_trace_load_jsonl (const char *path, GError **error)
       empty_error (path, error);
       return NULL;
     }
-  if (!finish (trace, rows, (const Where *) where->data, error))
+  if (!finish (trace, g_steal_pointer (&rows), (const Where *) where->data, error))
     return NULL;
   return g_steal_pointer (&trace);
 }

@@ -199,7 +199,7 @@ cmd_import (int argc, char **argv)
       "azure-packing-2020: use the vmType rows of this machineId (default: lowest per type)", "ID" },
     { NULL },
   };
-  if (!xp_cli_parse (&argc, &argv, "IN", "Convert a public VM trace into the native CSV format (streaming).", entries))
+  if (!xp_cli_parse (&argc, &argv, "IN", "Convert a public VM trace into the native CSV format (streaming; IN may be - for standard input).", entries))
     return 2;
   XpImportOptions o = { .machine_id = machine_id };
   if (!format || !xp_import_format_parse (format, &o.format))

@@ -940,7 +940,7 @@ xp_trace_load_jsonl (const char *path, GError **error)
             }
         }
       if (ok)
-        for (Field f = F_TIME; f <= F_VM && ok; f++)
+        for (Field f = F_TIME; f <= F_EVENT && ok; f++)   /* vm is checked per event type */
           if (!r.text[f])
             ok = field_error (error, path, lineno, r.col[f], f, "this field in every object", "");
       XpTraceEvent ev;

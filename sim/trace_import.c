@@ -548,7 +548,10 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
   if (opts->format == XP_IMPORT_AZURE_PACKING_2020 && !load_vmtypes (&im, error))
     return FALSE;
 
-  FILE *in = fopen (in_path, "r");
+  gboolean use_stdin = strcmp (in_path, "-") == 0;
+  if (use_stdin)
+    im.path = in_path = "<stdin>";
+  FILE *in = use_stdin ? stdin : fopen (in_path, "r");
   if (!in)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot read: %s", in_path, g_strerror (errno));
@@ -564,7 +567,8 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
       g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", out_path, g_strerror (errno));
       if (fd >= 0)
         close (fd);
-      fclose (in);
+      if (!use_stdin)
+        fclose (in);
       return FALSE;
     }
 
@@ -666,7 +670,8 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
       g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s:%u: read error: %s", in_path, im.line, g_strerror (errno));
       ok = FALSE;
     }
-  fclose (in);
+  if (!use_stdin)
+    fclose (in);
   if (im.header)
     g_ptr_array_free (im.header, TRUE);
   if (ok)

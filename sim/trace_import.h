@@ -53,7 +53,9 @@ typedef struct {
   guint64 peak_pending;         /* most stops held in memory at once */
 } XpImportReport;
 
-/* Convert @in_path into the native CSV @out_path. @report may be NULL. */
+/* Convert @in_path ("-" = standard input, named "<stdin>" in messages, so
+ * that `zcat vmtable.csv.gz | sort ... |` can feed it) into the native CSV
+ * @out_path. @report may be NULL. */
 gboolean xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *out_path,
                           XpImportReport *report, GError **error);
 

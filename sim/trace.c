@@ -621,6 +621,8 @@ xp_trace_load_csv (const char *path, GError **error)
   gboolean have_header = FALSE, ok = TRUE;
   guint lineno = 0;
   char *p = contents, *end = contents + len;
+  if (len >= 3 && memcmp (p, "\xEF\xBB\xBF", 3) == 0)
+    p += 3;   /* a UTF-8 byte order mark, as spreadsheets write */
   while (ok && p < end)
     {
       char *nl = memchr (p, '\n', (gsize) (end - p));
@@ -838,6 +840,8 @@ xp_trace_load_jsonl (const char *path, GError **error)
   gboolean ok = TRUE;
   guint lineno = 0;
   char *p = contents, *end = contents + len;
+  if (len >= 3 && memcmp (p, "\xEF\xBB\xBF", 3) == 0)
+    p += 3;   /* a UTF-8 byte order mark, as spreadsheets write */
   while (ok && p < end)
     {
       char *nl = memchr (p, '\n', (gsize) (end - p));

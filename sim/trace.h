@@ -37,7 +37,7 @@ typedef struct {
   gboolean has_hard_affinity;
   XpCpumask hard_affinity;
   guint cpu_demand_ppm;       /* busy fraction in parts per million; 1000000 = always busy */
-  XpTime lifetime;            /* 0 = none */
+  XpTime lifetime;            /* 0 = none; informational: the stop is already in the events */
   guint line;                 /* source line, for messages */
   gboolean from_lifetime;     /* a stop generated from a start's lifetime (not written back) */
 } XpTraceEvent;

@@ -590,6 +590,8 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
     {
       im.line++;
       rep->lines++;
+      if (im.line == 1 && line->len >= 3 && memcmp (line->str, "\xEF\xBB\xBF", 3) == 0)
+        g_string_erase (line, 0, 3);   /* a UTF-8 byte order mark */
       if (!line->len)
         continue;
       g_ptr_array_set_size (fields, 0);

@@ -326,6 +326,10 @@ START_TEST (test_files)
   ck_assert (t == NULL);
   xp_assert_error_contains (error, "expected a .csv, .jsonl or .ndjson");
   g_clear_error (&error);
+  /* a UTF-8 byte order mark before the header is skipped */
+  t = load_text (dir, "bom.csv", "\xEF\xBB\xBF" H "0,start,a,1,1\n", NULL, &error);
+  ck_assert_msg (t != NULL, "%s", error ? error->message : "");
+  xp_trace_free (t);
   /* a file without a final newline is fine when its last row is complete */
   t = load_text (dir, "n.csv", H "0,start,a,1,1", NULL, &error);
   ck_assert (t != NULL && t->events->len == 1);

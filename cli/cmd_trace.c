@@ -26,6 +26,19 @@ usage (FILE *out)
            xp_import_format_list ());
 }
 
+/* Output is always the native CSV: refuse a JSON Lines name rather than
+ * write CSV into it. */
+static gboolean
+check_output_name (const char *out)
+{
+  if (out && (g_str_has_suffix (out, ".jsonl") || g_str_has_suffix (out, ".ndjson")))
+    {
+      xp_cli_error ("%s: output is native CSV; expected a name ending in .csv", out);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Write @trace to @out ("-" or NULL = stdout). */
 static int
 emit (const XpTrace *trace, const char *out)
@@ -122,6 +135,8 @@ cmd_gen (int argc, char **argv)
       xp_cli_error ("trace gen: unexpected argument '%s'", argv[1]);
       return 2;
     }
+  if (!check_output_name (out))
+    return 2;
   g_autoptr (GError) error = NULL;
   g_autoptr (XpSizeMix) mix = xp_size_mix_parse (mix_spec ? mix_spec : "azure2017", &error);
   XpLifetimeDist lt;
@@ -212,6 +227,8 @@ cmd_import (int argc, char **argv)
       xp_cli_error ("trace import: expected one input file and --output FILE");
       return 2;
     }
+  if (!check_output_name (out))
+    return 2;
   if (limit < 0 || machine_cpus < 0 || over_cores < 0)
     {
       xp_cli_error ("--limit, --machine-cpus and --over-cores must not be negative");

@@ -653,9 +653,12 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
       XpTraceEvent ev = { .time = at, .type = XP_TRACE_START, .vm = rec.name, .vcpus = rec.vcpus,
                           .memory_mib = rec.memory_mib, .cpu_demand_ppm = rec.demand_ppm, .line = im.line };
       ok = ok && write_row (&w, &ev);
+      /* Every started id stays in @live until its stop is written; one
+       * that never stops stays for good (it runs to the end). */
+      if (ok)
+        g_hash_table_add (live, g_strdup (rec.name));
       if (ok && rec.has_deleted && (!opts->has_end || rec.deleted < opts->end))
         {
-          g_hash_table_add (live, g_strdup (rec.name));
           Stop s = { rec.deleted - start, seq++, rec.name };
           heap_push (heap, s);
           rec.name = NULL;

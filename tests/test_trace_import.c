@@ -218,6 +218,7 @@ static const BadImport bad_imports[] = {
   { XP_IMPORT_AZURE_V1, "a1,s,d,50,60,1,1,1,Unknown,2,4\na2,s,d,40,60,1,1,1,Unknown,2,4\n",
     "2:4: field 'creation time': expected creation times in nondecreasing order", "40" },
   { XP_IMPORT_AZURE_V1, AZ_OK "a1,s,d,30,90,1,1,1,Unknown,2,4\n", "2:1: field 'vm id': expected an id not already running", "a1" },
+  { XP_IMPORT_AZURE_V1, "a1,s,d,0,,1,1,1,Unknown,2,4\na1,s,d,30,90,1,1,1,Unknown,2,4\n", "2:1: field 'vm id': expected an id not already running", "a1" },
   { XP_IMPORT_AZURE_V1, AZ_OK "a2,\"s,d,0,60,1,1,1,Unknown,2,4\n", "2:2: field '?': expected a closing quote", "" },
   /* packing 2020 */
   { XP_IMPORT_AZURE_PACKING_2020, PK_H "1,5,12,1,0.0\n", "2:6: field 'endtime': expected 6 columns", "0.0" },

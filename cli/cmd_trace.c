@@ -26,19 +26,6 @@ usage (FILE *out)
            xp_import_format_list ());
 }
 
-/* Output is always the native CSV: refuse a JSON Lines name rather than
- * write CSV into it. */
-static gboolean
-check_output_name (const char *out)
-{
-  if (out && (g_str_has_suffix (out, ".jsonl") || g_str_has_suffix (out, ".ndjson")))
-    {
-      xp_cli_error ("%s: output is native CSV; expected a name ending in .csv", out);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Write @trace to @out ("-" or NULL = stdout). */
 static int
 emit (const XpTrace *trace, const char *out)
@@ -57,7 +44,7 @@ emit (const XpTrace *trace, const char *out)
       fwrite (s->str, 1, s->len, stdout);
       return fflush (stdout) == 0 ? 0 : 1;
     }
-  if (!xp_trace_write_csv (trace, out, &error))
+  if (!xp_trace_write (trace, out, &error))
     {
       xp_cli_error ("%s", error->message);
       return 1;
@@ -106,7 +93,7 @@ cmd_gen (int argc, char **argv)
       "none (default), fixed:S, uniform:A-B, exp:MEAN or lognormal:MEDIAN:SIGMA", "SPEC" },
     { "seed", 's', 0, G_OPTION_ARG_INT, &seed, "random seed (default 1)", "N" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "VM name prefix (default vm)", "P" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output CSV (default standard output)", "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output file, CSV or .jsonl (default CSV on standard output)", "FILE" },
     { NULL },
   };
   GOptionEntry poisson_entries[] = {
@@ -119,7 +106,7 @@ cmd_gen (int argc, char **argv)
       "exp:MEAN (default exp:600), lognormal:MEDIAN:SIGMA, uniform:A-B, fixed:S or none", "SPEC" },
     { "seed", 's', 0, G_OPTION_ARG_INT, &seed, "random seed (default 1)", "N" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "VM name prefix (default vm)", "P" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output CSV (default standard output)", "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output file, CSV or .jsonl (default CSV on standard output)", "FILE" },
     { NULL },
   };
   g_autofree char *prog = g_strdup_printf ("%s %s", g_get_prgname (), argv[1]);
@@ -135,8 +122,6 @@ cmd_gen (int argc, char **argv)
       xp_cli_error ("trace gen: unexpected argument '%s'", argv[1]);
       return 2;
     }
-  if (!check_output_name (out))
-    return 2;
   g_autoptr (GError) error = NULL;
   g_autoptr (XpSizeMix) mix = xp_size_mix_parse (mix_spec ? mix_spec : "azure2017", &error);
   XpLifetimeDist lt;
@@ -227,8 +212,11 @@ cmd_import (int argc, char **argv)
       xp_cli_error ("trace import: expected one input file and --output FILE");
       return 2;
     }
-  if (!check_output_name (out))
-    return 2;
+  if (g_str_has_suffix (out, ".jsonl") || g_str_has_suffix (out, ".ndjson"))
+    {
+      xp_cli_error ("%s: import writes native CSV; expected a name ending in .csv", out);
+      return 2;
+    }
   if (limit < 0 || machine_cpus < 0 || over_cores < 0)
     {
       xp_cli_error ("--limit, --machine-cpus and --over-cores must not be negative");

@@ -1047,3 +1047,77 @@ xp_trace_write_csv (const XpTrace *trace, const char *path, GError **error)
     }
   return xp_write_file_atomic (path, out->str, (gssize) out->len, error);
 }
+
+static void
+append_json_string (GString *out, const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (out, '\\');
+      if ((guchar) *p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+void
+xp_trace_append_jsonl_row (GString *out, const XpTraceEvent *ev)
+{
+  g_autofree char *t = xp_trace_format_seconds (ev->time);
+  static const char *const names[] = { "start", "stop", "toolstack_restart" };
+  g_string_append_printf (out, "{\"time\":%s,\"event\":\"%s\"", t, names[ev->type]);
+  if (ev->type != XP_TRACE_TOOLSTACK_RESTART)
+    {
+      g_string_append (out, ",\"vm\":");
+      append_json_string (out, ev->vm);
+    }
+  if (ev->type == XP_TRACE_START)
+    {
+      g_string_append_printf (out, ",\"vcpus\":%u,\"memory_mib\":%" G_GUINT64_FORMAT, ev->vcpus, ev->memory_mib);
+      if (ev->has_hard_affinity)
+        {
+          g_autofree char *m = xp_cpumask_format (&ev->hard_affinity);
+          g_string_append_printf (out, ",\"hard_affinity\":\"%s\"", m);
+        }
+      if (ev->cpu_demand_ppm != 1000000)
+        {
+          char frac[8];
+          g_snprintf (frac, sizeof frac, "%06u", ev->cpu_demand_ppm);
+          for (int i = 5; i > 0 && frac[i] == '0'; i--)
+            frac[i] = '\0';
+          g_string_append_printf (out, ",\"cpu_demand\":%s%s", ev->cpu_demand_ppm ? "0." : "0",
+                                  ev->cpu_demand_ppm ? frac : "");
+        }
+      if (ev->lifetime)
+        {
+          g_autofree char *lt = xp_trace_format_seconds (ev->lifetime);
+          g_string_append_printf (out, ",\"lifetime\":%s", lt);
+        }
+    }
+  g_string_append (out, "}\n");
+}
+
+gboolean
+xp_trace_write_jsonl (const XpTrace *trace, const char *path, GError **error)
+{
+  g_autoptr (GString) out = g_string_sized_new (64 + 96 * trace->events->len);
+  for (guint i = 0; i < trace->events->len; i++)
+    {
+      const XpTraceEvent *ev = &g_array_index (trace->events, XpTraceEvent, i);
+      if (!ev->from_lifetime)
+        xp_trace_append_jsonl_row (out, ev);
+    }
+  return xp_write_file_atomic (path, out->str, (gssize) out->len, error);
+}
+
+gboolean
+xp_trace_write (const XpTrace *trace, const char *path, GError **error)
+{
+  if (g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".ndjson"))
+    return xp_trace_write_jsonl (trace, path, error);
+  return xp_trace_write_csv (trace, path, error);
+}

@@ -58,6 +58,13 @@ void xp_trace_free (XpTrace *trace);
 /* Write in the native CSV format (atomically). */
 gboolean xp_trace_write_csv (const XpTrace *trace, const char *path, GError **error);
 
+/* Write in the native JSON Lines format (atomically). */
+gboolean xp_trace_write_jsonl (const XpTrace *trace, const char *path, GError **error);
+/* By extension: .jsonl/.ndjson as JSON Lines, anything else as CSV. */
+gboolean xp_trace_write (const XpTrace *trace, const char *path, GError **error);
+/* One JSON Lines row (with its newline); absent optional fields omitted. */
+void xp_trace_append_jsonl_row (GString *out, const XpTraceEvent *ev);
+
 /* An empty trace (no events) whose messages will name @path. */
 XpTrace *xp_trace_new (const char *path);
 /* Finish a trace built in memory: @trace->events holds rows in file order

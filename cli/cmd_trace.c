@@ -182,12 +182,15 @@ cmd_import (int argc, char **argv)
   g_autofree char *machine_memory = NULL, *over_memory = NULL;
   gint64 limit = 0, machine_id = -1;
   int machine_cpus = 0, over_cores = 0;
+  gboolean include_running = FALSE;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "azure-v1, azure-v2, azure-packing-2020 or alibaba-openb", "F" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "native CSV to write (required)", "FILE" },
     { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "import at most N VMs", "N" },
     { "start", 0, 0, G_OPTION_ARG_STRING, &start,
       "skip VMs created before S seconds of source time; output time 0 is S", "S" },
+    { "include-running", 0, 0, G_OPTION_ARG_NONE, &include_running,
+      "VMs created before --start (or before 0) that still run then start at time 0 instead of being skipped", NULL },
     { "end", 0, 0, G_OPTION_ARG_STRING, &end, "stop at VMs created at or after S seconds of source time", "S" },
     { "over-cores", 0, 0, G_OPTION_ARG_INT, &over_cores, "azure-v1/v2: vCPUs for the '>24' bucket (default 32)", "N" },
     { "over-memory", 0, 0, G_OPTION_ARG_STRING, &over_memory, "azure-v1/v2: memory for the '>64' bucket (default 128GiB)", "SIZE" },
@@ -223,6 +226,7 @@ cmd_import (int argc, char **argv)
       return 2;
     }
   o.limit = (guint64) limit;
+  o.include_running = include_running;
   o.machine_cpus = (guint) machine_cpus;
   o.over_cores = (guint) over_cores;
   o.vmtypes_path = vmtypes;
@@ -258,9 +262,9 @@ cmd_import (int argc, char **argv)
   fprintf (stderr,
            "%s: %" G_GUINT64_FORMAT " lines read, %" G_GUINT64_FORMAT " starts and %" G_GUINT64_FORMAT
            " stops written, %" G_GUINT64_FORMAT " VMs running at the end, %" G_GUINT64_FORMAT
-           " skipped before the window, %" G_GUINT64_FORMAT " filtered, at most %" G_GUINT64_FORMAT
+           " skipped before the window, %" G_GUINT64_FORMAT " running at its start moved to 0, %" G_GUINT64_FORMAT " filtered, at most %" G_GUINT64_FORMAT
            " stops pending\n",
-           out, rep.lines, rep.starts, rep.stops, rep.running_at_end, rep.skipped_before, rep.skipped_filtered,
+           out, rep.lines, rep.starts, rep.stops, rep.running_at_end, rep.skipped_before, rep.clamped, rep.skipped_filtered,
            rep.peak_pending);
   return 0;
 }

@@ -633,9 +633,17 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
         }
       if (rec.created < start)
         {
-          rep->skipped_before++;
-          g_free (rec.name);
-          continue;
+          if (opts->include_running && (!rec.has_deleted || rec.deleted > start))
+            {
+              rec.created = start;
+              rep->clamped++;
+            }
+          else
+            {
+              rep->skipped_before++;
+              g_free (rec.name);
+              continue;
+            }
         }
       if (opts->has_end && rec.created >= opts->end)
         {

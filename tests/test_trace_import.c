@@ -159,6 +159,22 @@ START_TEST (test_azure_packing)
                     "43200,stop,1,,,,,\n");
   ck_assert (rep.skipped_before == 1 && rep.running_at_end == 1);
   check_bundled (got, "azure-packing-2020-sample.csv");
+  /* --include-running: vm 0 (-0.5 d .. 0.25 d) was running at time 0, so
+   * it starts at 0 and stops at 0.25 d = 21600 s, written before vm 3's
+   * start at the same instant (pending stops go first at equal times). */
+  o.include_running = TRUE;
+  g_autofree char *got2 = import (&o, "tests/data/traces/azure-packing-2020-vm.csv", &rep, &error);
+  ck_assert_msg (got2 != NULL, "%s", error ? error->message : "");
+  ck_assert_str_eq (got2, HEADER
+                    "0,start,0,12,65536,,,\n"
+                    "0,start,1,12,65536,,,\n"
+                    "10800,start,2,6,16384,,,\n"
+                    "21600,stop,0,,,,,\n"
+                    "21600,start,3,24,26214,,,\n"
+                    "32400,stop,3,,,,,\n"
+                    "43200,stop,1,,,,,\n");
+  ck_assert (rep.clamped == 1 && rep.skipped_before == 0);
+  o.include_running = FALSE;
   /* Machine 1 has no row for type 12. */
   o.machine_id = 1;
   ck_assert (import (&o, "tests/data/traces/azure-packing-2020-vm.csv", &rep, &error) == NULL);

@@ -748,8 +748,8 @@ xp_trace_load_csv (const char *path, GError **error)
 /* ---- JSON Lines -------------------------------------------------------- */
 
 /* Find where each top-level key and its value begin in a line json-glib has
- * accepted as an object. Offsets are 1-based bytes. Reports a duplicate key
- * through @dup_key/@dup_off. */
+ * accepted as an object (json-glib keeps neither positions nor duplicate
+ * keys). Offsets are 1-based bytes. */
 typedef struct {
   char *key;
   guint key_off, value_off;

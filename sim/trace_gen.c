@@ -239,8 +239,9 @@ xp_lifetime_parse (const char *spec, XpLifetimeDist *out, GError **error)
   return TRUE;
 }
 
-/* Seconds (double) to ns rounded to whole microseconds, clamped to the
- * parser's limits. */
+/* Seconds (double) to ns rounded to whole microseconds, clamped to a
+ * quarter of the parser's time limit so that a start plus its lifetime
+ * stays within it. */
 static XpTime
 seconds_to_ns_us (double s)
 {

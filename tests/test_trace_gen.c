@@ -175,6 +175,11 @@ START_TEST (test_storm_window_and_mix)
   w.exact_mix = TRUE;
   ck_assert (xp_trace_gen_storm (&w, &error) == NULL);
   xp_assert_error_contains (error, "needs a weighted mix");
+  g_clear_error (&error);
+  /* 3 VMs 999999999 s apart would start beyond the 1e9 s limit. */
+  XpStormParams far = { .n_vms = 3, .spacing = S (999999999), .mix = eq, .seed = 1 };
+  ck_assert (xp_trace_gen_storm (&far, &error) == NULL);
+  xp_assert_error_contains (error, "expected all starts within 1000000000 s");
 }
 END_TEST
 

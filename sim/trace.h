@@ -68,7 +68,8 @@ void xp_trace_append_jsonl_row (GString *out, const XpTraceEvent *ev);
 /* An empty trace (no events) whose messages will name @path. */
 XpTrace *xp_trace_new (const char *path);
 /* Finish a trace built in memory: @trace->events holds rows in file order
- * (starts with optional lifetimes, stops, restarts; no from_lifetime stops).
+ * (starts with optional lifetimes, stops, restarts; any from_lifetime stops
+ * are dropped and generated again).
  * Expands lifetimes, sorts stably by time and validates stops/starts against
  * the live set, exactly as the loaders do. On error the events are unchanged. */
 gboolean xp_trace_finish (XpTrace *trace, GError **error);

@@ -1,0 +1,63 @@
+/* xenplace policies — list the placement policies and their parameters. */
+#include "config.h"
+#include <stdio.h>
+#include "cli/commands.h"
+#include "policies/policy.h"
+
+static void
+print_policy (const XpPolicy *p, const char *origin)
+{
+  printf ("%-12s %s%s\n", p->name, p->description ? p->description : "", origin ? origin : "");
+  if (!p->params || !p->params[0].key)
+    {
+      printf ("    (no parameters)\n");
+      return;
+    }
+  for (const XpPolicyParamInfo *q = p->params; q->key; q++)
+    {
+      g_autofree char *lhs = g_strdup_printf ("%s=%s", q->key, q->choices ? q->choices : "VALUE");
+      printf ("    %-48s %s", lhs, q->help ? q->help : "");
+      if (q->default_value)
+        printf (" (default %s)", q->default_value);
+      printf ("\n");
+    }
+}
+
+int
+xp_cmd_policies (int argc, char **argv)
+{
+  g_auto (GStrv) plugins = NULL;
+  const GOptionEntry entries[] = {
+    { "plugin", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins, "also list the policy of plugin FILE.so (repeatable)",
+      "FILE.so" },
+    { NULL },
+  };
+  if (!xp_cli_parse (&argc, &argv, "",
+                     "List the built-in placement policies, their parameters, and those of plugins.\n"
+                     "Select one with --policy NAME:KEY=VALUE,KEY=VALUE.",
+                     entries))
+    return 2;
+  if (argc > 1)
+    {
+      xp_cli_error ("unexpected argument '%s' (see --help)", argv[1]);
+      return 2;
+    }
+  const XpPolicy *const *b = xp_policy_builtins ();
+  for (guint i = 0; b[i]; i++)
+    print_policy (b[i], NULL);
+  int rc = 0;
+  for (guint i = 0; plugins && plugins[i]; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      const XpPolicy *p = xp_policy_load_plugin (plugins[i], &error);
+      if (!p)
+        {
+          xp_cli_error ("%s", error->message);
+          rc = 1;
+          continue;
+        }
+      g_autofree char *origin = g_strdup_printf (" [plugin %s]", plugins[i]);
+      print_policy (p, origin);
+    }
+  return rc;
+}

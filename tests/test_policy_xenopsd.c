@@ -1,0 +1,464 @@
+/* Tests for policies/xenopsd.c: xenopsd's Topology.NUMA + Softaffinity.plan. */
+#include "config.h"
+#include <math.h>
+#include <string.h>
+#include "tests/testutil.h"
+#include "tests/policy_testutil.h"
+#include "policies/builtins.h"
+#include "policies/xenopsd.h"
+
+#define E 0xFFFFFFFFu   /* ~0U: numainfo's "unreachable" */
+#define N(x) xp_nodemask_of (x)
+
+static gpointer
+xinit (const XpTopology *t, const char *mode)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *kv = mode ? g_strdup_printf ("mode=%s", mode) : NULL;
+  const char *params[] = { kv, NULL };
+  gpointer st = ptest_policy_init (&xp_policy_xenopsd, t, mode ? params : NULL, &error);
+  ck_assert_msg (st != NULL, "init: %s", error ? error->message : "?");
+  return st;
+}
+
+static XpNodemask
+xplace (gpointer st, const XpHostView *v, const XpVmRequest *r, XpPlacement *p)
+{
+  return ptest_place (&xp_policy_xenopsd, st, v, r, p);
+}
+
+static void
+assert_candidates (const guint *dist, guint n, const XpNodemask *masks, const double *avgs, guint n_expected)
+{
+  const guint ones[] = { 1, 1, 1, 1 };
+  XpTopology *t = ptest_topo_new (n, ones, 1, dist);
+  gpointer st = xinit (t, NULL);
+  ck_assert (xp_xenopsd_enabled (st));
+  ck_assert_uint_eq (xp_xenopsd_n_candidates (st), n_expected);
+  for (guint i = 0; i < n_expected; i++)
+    {
+      double avg;
+      ck_assert_uint_eq (xp_xenopsd_candidate (st, i, &avg, NULL), masks[i]);
+      ck_assert_double_eq_tol (avg, avgs[i], 1e-9);
+    }
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+
+static gboolean
+make_enabled (const guint *dist, guint n)
+{
+  const guint ones[] = { 1, 1, 1, 1 };
+  XpTopology *t = ptest_topo_new (n, ones, 1, dist);
+  gpointer st = xinit (t, NULL);
+  gboolean en = xp_xenopsd_enabled (st);
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+  return en;
+}
+
+/* upstream test_topology.ml "Distance matrices" (one CPU per node) */
+START_TEST (test_distance_matrices)
+{
+  /* [[10;E];[E;E]] → [(10.,[0])] */
+  const guint last[] = { 10, E, E, E };
+  assert_candidates (last, 2, (XpNodemask[]) { N (0) }, (double[]) { 10.0 }, 1);
+  /* [[10;E;20];[E;E;E];[20;E;10]] → [(10.,[0]); (10.,[2]); (15.,[0;2])]:
+   * {0,2} avg = (10+20+20+10)/4 = 15 */
+  const guint middle[] = { 10, E, 20, E, E, E, 20, E, 10 };
+  assert_candidates (middle, 3, (XpNodemask[]) { N (0), N (2), N (0) | N (2) }, (double[]) { 10, 10, 15 }, 3);
+  /* [[E;E;20];[E;E;E];[10;E;10]] → [(10.,[2])] */
+  const guint two[] = { E, E, 20, E, E, E, 10, E, 10 };
+  assert_candidates (two, 3, (XpNodemask[]) { N (2) }, (double[]) { 10 }, 1);
+  /* [[E;E];[E;E]] → NUMA.make = None */
+  const guint none[] = { E, E, E, E };
+  ck_assert (!make_enabled (none, 2));
+  /* The topology's NUMA_NO_DISTANCE (0xFF) reaches xenopsd as ~0U. */
+  const guint last_ff[] = { 10, 0xFF, 0xFF, 0xFF };
+  assert_candidates (last_ff, 2, (XpNodemask[]) { N (0) }, (double[]) { 10.0 }, 1);
+  /* unreasonable: self-distance 11; an entry below 10 */
+  const guint self11[] = { 11, 20, 20, 10 };
+  ck_assert (!make_enabled (self11, 2));
+  const guint below[] = { 10, 9, 20, 10 };
+  ck_assert (!make_enabled (below, 2));
+  /* legal: off-diagonal 10 (then {0,1} is (10, 10.0)), asymmetric rows */
+  const guint flat[] = { 10, 10, 10, 10 };
+  assert_candidates (flat, 2, (XpNodemask[]) { N (0), N (1), N (0) | N (1) }, (double[]) { 10, 10, 10 }, 3);
+  const guint asym[] = { 10, 20, 30, 10 };
+  assert_candidates (asym, 2, (XpNodemask[]) { N (0), N (1), N (0) | N (1) }, (double[]) { 10, 10, 17.5 }, 3);
+}
+END_TEST
+
+START_TEST (test_disabled_places_nothing)
+{
+  const guint none[] = { E, E, E, E };
+  const guint ones[] = { 1, 1 };
+  XpTopology *t = ptest_topo_new (2, ones, 1, none);
+  PTestView v;
+  ptest_view_init (&v, t);
+  v.node_free[0] = v.node_free[1] = GIB_PAGES (16);
+  gpointer st = xinit (t, NULL);
+  XpVmRequest r = ptest_request ("vm", 1, 1, GIB_KIB (1));
+  XpPlacement p;
+  ck_assert_uint_eq (xplace (st, &v.view, &r, &p), 0);
+  ck_assert (!p.placed);
+  ck_assert_int_eq (p.claim, XP_CLAIM_TOOLSTACK);   /* the toolstack's global claim */
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* Linear chain d = 10 + 11·|i−j| (test_topology.ml's "example n"). */
+static guint *
+chain (guint n)
+{
+  guint *d = g_new (guint, n * n);
+  for (guint i = 0; i < n; i++)
+    for (guint j = 0; j < n; j++)
+      d[i * n + j] = 10 + 11 * (i > j ? i - j : j - i);
+  return d;
+}
+
+/* "sym 10 VMs / 4 nodes": 16 CPUs (4 per node, 2 cores), 16 GiB free per
+ * node never decremented, vcpus = max 2 (16/10) = 2, 1 GiB, cores 0.
+ * Only the singletons (avg 10) form the group; balancing by the counters
+ * gives 0,1,2,3,0,1,2,3,0,1. */
+START_TEST (test_sym_10_vms_4_nodes)
+{
+  g_autofree guint *d = chain (4);
+  XpTopology *t = ptest_topo_uniform (4, 4, 2, d);
+  PTestView v;
+  ptest_view_init (&v, t);
+  for (guint n = 0; n < 4; n++)
+    v.node_free[n] = GIB_PAGES (16);
+  gpointer st = xinit (t, "prio_mem_only");
+  ck_assert_uint_eq (xp_xenopsd_n_candidates (st), 15);
+  const guint expect[] = { 0, 1, 2, 3, 0, 1, 2, 3, 0, 1 };
+  for (guint i = 0; i < 10; i++)
+    {
+      XpVmRequest r = ptest_request ("vm", 1 + i, 2, GIB_KIB (1));
+      XpPlacement p;
+      ck_assert_uint_eq (xplace (st, &v.view, &r, &p), N (expect[i]));
+      ck_assert_int_eq (p.affinity, XP_AFFINITY_SOFT);
+      ck_assert_int_eq (p.claim, XP_CLAIM_TOOLSTACK);
+      ck_assert (!p.set_node_affinity);
+    }
+  /* usage: nodes 0 and 1 three times, 2 and 3 twice */
+  ck_assert_uint_eq (xp_xenopsd_node_usage (st, 0), 3);
+  ck_assert_uint_eq (xp_xenopsd_node_usage (st, 3), 2);
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* AMD Opteron 6272, as in xenopsd's topology.mli */
+static const guint opteron[64] = {
+  10, 16, 16, 22, 16, 22, 16, 22,
+  16, 10, 22, 16, 16, 22, 22, 16,
+  16, 22, 10, 16, 16, 16, 16, 16,
+  22, 16, 16, 10, 16, 16, 22, 22,
+  16, 16, 16, 16, 10, 16, 16, 22,
+  22, 22, 16, 16, 16, 10, 22, 16,
+  16, 22, 16, 22, 16, 22, 10, 16,
+  22, 16, 16, 22, 22, 16, 16, 10,
+};
+
+/* "opteron 6 VMs × mem3": 4 CPUs per node (2 cores), 16 GiB free per node,
+ * vcpus = max 2 (32/6) = 5, memory mem3 = 4·2^34/3 bytes (rounded up here
+ * to whole KiB: 22369622 KiB), cores 0. mem3 > 16 GiB so no singleton fits;
+ * the first valid candidates are the 16-distance pairs, (16, 13.0); the
+ * least-used pair with the smallest descending id list wins each time:
+ * [1;0], then [3;2] (0,1 used), [5;4], [7;6], then all used once → [1;0],
+ * then [3;2] (sum 2 < any pair touching 0 or 1). */
+START_TEST (test_opteron_6_vms_mem3)
+{
+  XpTopology *t = ptest_topo_uniform (8, 4, 2, opteron);
+  PTestView v;
+  ptest_view_init (&v, t);
+  for (guint n = 0; n < 8; n++)
+    v.node_free[n] = GIB_PAGES (16);
+  gpointer st = xinit (t, "prio_mem_only");
+  ck_assert_uint_eq (xp_xenopsd_n_candidates (st), 255);
+  /* {0,1,4} (max 16, avg (30+6·16)/9 = 14.0) sorts before {0,1,2} (max 22) */
+  gint i014 = -1, i012 = -1;
+  for (guint i = 0; i < 255; i++)
+    {
+      XpNodemask m = xp_xenopsd_candidate (st, i, NULL, NULL);
+      if (m == (N (0) | N (1) | N (4)))
+        i014 = (gint) i;
+      if (m == (N (0) | N (1) | N (2)))
+        i012 = (gint) i;
+    }
+  ck_assert_int_lt (i014, i012);
+  double avg;
+  guint64 max;
+  xp_xenopsd_candidate (st, (guint) i014, &avg, &max);
+  ck_assert_uint_eq (max, 16);
+  ck_assert_double_eq_tol (avg, 14.0, 1e-12);
+
+  const XpNodemask expect[] = { N (0) | N (1), N (2) | N (3), N (4) | N (5),
+                                N (6) | N (7), N (0) | N (1), N (2) | N (3) };
+  for (guint i = 0; i < 6; i++)
+    {
+      XpVmRequest r = ptest_request ("vm", 1 + i, 5, 22369622);
+      ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), expect[i]);
+    }
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* Reference §4.3: grouping by average only. The triple {0,1,2} (all pairs
+ * at 19) has (19, (30+6·19)/9 = 16.0), the pair {3,4} (at 22) has
+ * (22, (20+44)/4 = 16.0). Between them sorts {0,3} (21, 15.5), which does
+ * not fit and must not end the group. 24 GiB fits no node and no pair of
+ * {0,1,2} (20 GiB), but the triple (30) and {3,4} (24). */
+START_TEST (test_average_only_grouping)
+{
+  const guint d[25] = {
+    10, 19, 19, 21, 30,
+    19, 10, 19, 30, 30,
+    19, 19, 10, 30, 30,
+    21, 30, 30, 10, 22,
+    30, 30, 30, 22, 10,
+  };
+  XpTopology *t = ptest_topo_uniform (5, 2, 2, d);
+  PTestView v;
+  ptest_view_init (&v, t);
+  const guint gib[] = { 10, 10, 10, 12, 12 };
+  for (guint n = 0; n < 5; n++)
+    v.node_free[n] = GIB_PAGES (gib[n]);
+  gpointer st = xinit (t, NULL);
+  XpVmRequest r = ptest_request ("vm", 1, 2, GIB_KIB (24));
+  /* 1st: both sums 0, [2;1;0] < [4;3] → the triple. 2nd: 3 vs 0 → {3,4}
+   * although its max distance is 22. 3rd: 3 vs 2 → {3,4}. 4th: 3 vs 4. */
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (0) | N (1) | N (2));
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (3) | N (4));
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (3) | N (4));
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (0) | N (1) | N (2));
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* Ties go to the smallest DESCENDING id list: among fitting pairs {0,3},
+ * {1,2}, {1,3}, {2,3} (all equal distance), [2;1] < [3;0] → {1,2}, where an
+ * ascending comparison would take {0,3}. Free 4, 8, 8, 12 GiB, request 14:
+ * {0,1} = {0,2} = 12 do not fit. */
+START_TEST (test_descending_tiebreak)
+{
+  XpTopology *t = ptest_topo_uniform (4, 2, 1, NULL);
+  PTestView v;
+  ptest_view_init (&v, t);
+  const guint gib[] = { 4, 8, 8, 12 };
+  for (guint n = 0; n < 4; n++)
+    v.node_free[n] = GIB_PAGES (gib[n]);
+  gpointer st = xinit (t, NULL);
+  XpVmRequest r = ptest_request ("vm", 1, 2, GIB_KIB (14));
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (1) | N (2));
+  /* With everything fitting, the first equal-distance pairs go {0,1},
+   * {2,3} (unused), then {0,1} again ([1;0] smallest of the equal sums). */
+  for (guint n = 0; n < 4; n++)
+    v.node_free[n] = GIB_PAGES (8);
+  xp_policy_xenopsd.toolstack_restart (st);
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (0) | N (1));
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (2) | N (3));
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (0) | N (1));
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+
+  /* Prefix-smaller: off-diagonal 10 puts {0,1} in the singleton group;
+   * node 0 alone too small → {1} and {0,1} both fit with usage 0, and
+   * [1] < [1;0]. */
+  const guint flat[] = { 10, 10, 10, 10 };
+  t = ptest_topo_uniform (2, 2, 1, flat);
+  ptest_view_init (&v, t);
+  v.node_free[0] = GIB_PAGES (1);
+  v.node_free[1] = GIB_PAGES (8);
+  st = xinit (t, NULL);
+  XpVmRequest r4 = ptest_request ("vm", 1, 1, GIB_KIB (4));
+  ck_assert_uint_eq (xplace (st, &v.view, &r4, NULL), N (1));
+  /* now usage {1}=1, {0,1}=1: tie again, [1] still wins */
+  ck_assert_uint_eq (xplace (st, &v.view, &r4, NULL), N (1));
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* Counters only go up: an exit does not give a node back; a restart does. */
+START_TEST (test_counters_persist)
+{
+  g_autofree guint *d = chain (2);
+  XpTopology *t = ptest_topo_uniform (2, 4, 2, d);
+  PTestView v;
+  ptest_view_init (&v, t);
+  v.node_free[0] = v.node_free[1] = GIB_PAGES (16);
+  gpointer st = xinit (t, NULL);
+  XpVmRequest a = ptest_request ("a", 1, 2, GIB_KIB (1));
+  XpVmRequest b = ptest_request ("b", 2, 2, GIB_KIB (1));
+  ck_assert_uint_eq (xplace (st, &v.view, &a, NULL), N (0));
+  xp_policy_xenopsd.vm_exit (st, 1);
+  ck_assert_uint_eq (xp_xenopsd_node_usage (st, 0), 1);
+  /* node 0 is free again, but its counter is 1: b goes to node 1 */
+  ck_assert_uint_eq (xplace (st, &v.view, &b, NULL), N (1));
+  xp_policy_xenopsd.toolstack_restart (st);
+  ck_assert_uint_eq (xp_xenopsd_node_usage (st, 0), 0);
+  ck_assert_uint_eq (xp_xenopsd_node_usage (st, 1), 0);
+  ck_assert_uint_eq (xplace (st, &v.view, &b, NULL), N (0));
+  /* A plan the toolstack later discards (multi-node) still counts: 20 GiB
+   * needs both nodes, bumping both counters. */
+  XpVmRequest big = ptest_request ("big", 3, 2, GIB_KIB (20));
+  ck_assert_uint_eq (xplace (st, &v.view, &big, NULL), N (0) | N (1));
+  ck_assert_uint_eq (xp_xenopsd_node_usage (st, 0), 2);
+  ck_assert_uint_eq (xp_xenopsd_node_usage (st, 1), 1);
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* Claimed memory is not available: avail = free − claimed. */
+START_TEST (test_claimed)
+{
+  g_autofree guint *d = chain (2);
+  XpTopology *t = ptest_topo_uniform (2, 4, 2, d);
+  PTestView v;
+  ptest_view_init (&v, t);
+  v.node_free[0] = v.node_free[1] = GIB_PAGES (16);
+  v.node_claimed[0] = GIB_PAGES (12);
+  gpointer st = xinit (t, NULL);
+  /* 8 GiB: node 0 has 16 − 12 = 4 available → node 1 */
+  XpVmRequest r = ptest_request ("vm", 1, 2, GIB_KIB (8));
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (1));
+  /* exactly 4 GiB fits node 0; usage: node 1 = 1, node 0 = 0 → node 0 */
+  XpVmRequest r4 = ptest_request ("vm4", 2, 2, GIB_KIB (4));
+  ck_assert_uint_eq (xplace (st, &v.view, &r4, NULL), N (0));
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* best_effort needs physical cores ≥ vCPUs; prio_mem_only only CPUs. Two
+ * nodes of 4 CPUs = 2 cores; a 4-vCPU VM: best_effort → both nodes (4
+ * cores), prio_mem_only → node 0 (4 CPUs suffice). */
+START_TEST (test_cores_modes)
+{
+  g_autofree guint *d = chain (2);
+  XpTopology *t = ptest_topo_uniform (2, 4, 2, d);
+  ck_assert_uint_eq (t->nodes[0].n_cores, 2);
+  PTestView v;
+  ptest_view_init (&v, t);
+  v.node_free[0] = v.node_free[1] = GIB_PAGES (16);
+  XpVmRequest r = ptest_request ("vm", 1, 4, GIB_KIB (1));
+  XpPlacement p;
+  gpointer be = xinit (t, "best_effort");
+  ck_assert_uint_eq (xplace (be, &v.view, &r, &p), N (0) | N (1));
+  ck_assert_int_eq (p.affinity, XP_AFFINITY_SOFT);
+  gpointer hard = xinit (t, "best_effort_hard");
+  ck_assert_uint_eq (xplace (hard, &v.view, &r, &p), N (0) | N (1));
+  ck_assert_int_eq (p.affinity, XP_AFFINITY_HARD);
+  gpointer mem = xinit (t, "prio_mem_only");
+  ck_assert_uint_eq (xplace (mem, &v.view, &r, &p), N (0));
+  ck_assert_int_eq (p.affinity, XP_AFFINITY_SOFT);
+  /* 2 vCPUs fit 2 cores: best_effort takes a single node; usage after
+   * {0,1} is 1,1 → the singletons tie at 1 and node 0 wins */
+  XpVmRequest r2 = ptest_request ("vm2", 2, 2, GIB_KIB (1));
+  ck_assert_uint_eq (xplace (be, &v.view, &r2, NULL), N (0));
+  ck_assert_uint_eq (xp_xenopsd_node_usage (be, 0), 2);
+  ck_assert_uint_eq (xp_xenopsd_node_usage (be, 1), 1);
+  /* any: no plan, no claim */
+  gpointer any = xinit (t, "any");
+  ck_assert_uint_eq (xplace (any, &v.view, &r2, &p), 0);
+  ck_assert (!p.placed);
+  ck_assert_int_eq (p.claim, XP_CLAIM_NONE);
+  xp_policy_xenopsd.free (be);
+  xp_policy_xenopsd.free (hard);
+  xp_policy_xenopsd.free (mem);
+  xp_policy_xenopsd.free (any);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* A user hard affinity: no placement, no claim, counters untouched. */
+START_TEST (test_user_hard_affinity)
+{
+  g_autofree guint *d = chain (2);
+  XpTopology *t = ptest_topo_uniform (2, 4, 2, d);
+  PTestView v;
+  ptest_view_init (&v, t);
+  v.node_free[0] = v.node_free[1] = GIB_PAGES (16);
+  gpointer st = xinit (t, NULL);
+  XpCpumask hard;
+  xp_cpumask_clear (&hard);
+  xp_cpumask_set (&hard, 5);
+  XpVmRequest r = ptest_request ("vm", 1, 2, GIB_KIB (1));
+  r.hard_affinity = &hard;
+  XpPlacement p;
+  ck_assert_uint_eq (xplace (st, &v.view, &r, &p), 0);
+  ck_assert (!p.placed);
+  ck_assert_int_eq (p.claim, XP_CLAIM_NONE);
+  ck_assert_uint_eq (xp_xenopsd_node_usage (st, 0) + xp_xenopsd_node_usage (st, 1), 0);
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* Up to 16 valid nodes: all 2^16 − 1 = 65535 subsets; above: singletons
+ * only, so a VM larger than a node gets no plan. */
+START_TEST (test_node_limits)
+{
+  g_autofree guint *d16 = chain (16);
+  XpTopology *t = ptest_topo_uniform (16, 1, 1, d16);
+  gpointer st = xinit (t, NULL);
+  ck_assert_uint_eq (xp_xenopsd_n_candidates (st), 65535);
+  /* sorted: singletons first, then the chain neighbours (21, 15.5) */
+  double avg;
+  guint64 max;
+  ck_assert_uint_eq (xp_xenopsd_candidate (st, 0, &avg, &max), N (0));
+  ck_assert_uint_eq (xp_xenopsd_candidate (st, 16, &avg, &max), N (0) | N (1));
+  ck_assert_uint_eq (max, 21);
+  ck_assert_double_eq_tol (avg, 15.5, 1e-12);
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+
+  /* 17 nodes: more than 16 valid nodes → singletons only. */
+  g_autofree guint *d17 = chain (17);
+  t = ptest_topo_uniform (17, 1, 1, d17);
+  PTestView v;
+  ptest_view_init (&v, t);
+  for (guint n = 0; n < 17; n++)
+    v.node_free[n] = GIB_PAGES (4);
+  st = xinit (t, NULL);
+  ck_assert (xp_xenopsd_enabled (st));
+  ck_assert_uint_eq (xp_xenopsd_n_candidates (st), 17);
+  XpVmRequest small = ptest_request ("s", 1, 1, GIB_KIB (2));
+  ck_assert_uint_eq (xplace (st, &v.view, &small, NULL), N (0));
+  ck_assert_uint_eq (xplace (st, &v.view, &small, NULL), N (1));
+  XpVmRequest big = ptest_request ("b", 2, 1, GIB_KIB (6));
+  XpPlacement p;
+  ck_assert_uint_eq (xplace (st, &v.view, &big, &p), 0);
+  ck_assert (!p.placed);
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+Suite *
+xp_test_policy_xenopsd_suite (void)
+{
+  Suite *s = suite_create ("policy_xenopsd");
+  TCase *tc = tcase_create ("xenopsd");
+  tcase_set_timeout (tc, 30);
+  tcase_add_test (tc, test_distance_matrices);
+  tcase_add_test (tc, test_disabled_places_nothing);
+  tcase_add_test (tc, test_sym_10_vms_4_nodes);
+  tcase_add_test (tc, test_opteron_6_vms_mem3);
+  tcase_add_test (tc, test_average_only_grouping);
+  tcase_add_test (tc, test_descending_tiebreak);
+  tcase_add_test (tc, test_counters_persist);
+  tcase_add_test (tc, test_claimed);
+  tcase_add_test (tc, test_cores_modes);
+  tcase_add_test (tc, test_user_hard_affinity);
+  tcase_add_test (tc, test_node_limits);
+  suite_add_tcase (s, tc);
+  return s;
+}

@@ -19,7 +19,9 @@
  * - min_nodes = ceil(vCPUs / CPUs per node) when every node 0..n-1 has the
  *   same CPU count (leading CPU-less nodes are skipped by libxl's count,
  *   a CPU-less node after others makes the counts unequal), else 1; both
- *   bounds clamped to the number of suitable nodes.
+ *   bounds clamped to the number of suitable nodes. (With every CPU
+ *   suitable, the CPU test alone already rules out smaller k when the
+ *   counts are equal, so the rule only saves work here.)
  * - for k = min_nodes.., the first k with any candidate ends the search;
  *   k-combinations of suitable nodes in lexicographic order; a candidate
  *   has Σ free KiB ≥ need and Σ suitable CPUs ≥ vCPUs.

@@ -109,28 +109,29 @@ START_TEST (test_min_nodes)
 END_TEST
 
 /* min_free_memkb = footprint rounded up to 2048 KiB; free = memfree with
- * claims included. Node 0 (1 GiB free) carries no other vCPUs, node 1
- * (2 GiB) carries dom0's 2 pinned vCPUs, so node 0 wins whenever it fits. */
+ * claims included. Node 0 has 1 GiB − 4 KiB = 1048572 KiB free and no
+ * other vCPUs; node 1 (2 GiB) carries dom0's 2 pinned vCPUs, so node 0
+ * wins whenever it fits. */
 START_TEST (test_memory_rounding_and_claims)
 {
   XpTopology *t = ptest_topo_uniform (2, 2, 1, NULL);
   PTestView v;
   ptest_view_init (&v, t);
-  v.node_free[0] = GIB_PAGES (1);
+  v.node_free[0] = GIB_PAGES (1) - 1;
   v.node_free[1] = GIB_PAGES (2);
   XpCpumask n1 = node_cpus (t, 1);
   ptest_view_add_domain (&v, 0, 2, &n1, N (0) | N (1));
   XpVmRequest r = ptest_request ("vm", 1, 1, 0);
-  /* 1048576 − 2047 KiB rounds up to 1048576 = node 0's free: fits */
-  r.footprint_kib = 1048576 - 2047;
+  /* 1042433 KiB rounds up to 1044480 ≤ 1048572: node 0 */
+  r.footprint_kib = 1042433;
   ck_assert_uint_eq (lplace (&v.view, &r, NULL), N (0));
-  /* 1048577 KiB rounds up to 1050624 > 1048576: only node 1 */
-  r.footprint_kib = 1048577;
+  /* 1046529 KiB ≤ 1048572, but rounded up it is 1048576 > 1048572: node 1 */
+  r.footprint_kib = 1046529;
   ck_assert_uint_eq (lplace (&v.view, &r, NULL), N (1));
-  /* Claims are invisible: 1 GiB of node 0 is claimed by a build in
-   * progress, yet node 0 still "has" 1 GiB for libxl. */
-  r.footprint_kib = GIB_KIB (1);
-  v.node_claimed[0] = GIB_PAGES (1);
+  /* Claims are invisible: all but 4 KiB of node 0 is claimed by a build
+   * in progress, yet libxl still sees 1048572 KiB there. */
+  r.footprint_kib = 1042433;
+  v.node_claimed[0] = GIB_PAGES (1) - 2;
   ck_assert_uint_eq (lplace (&v.view, &r, NULL), N (0));
   ptest_topo_free (t);
 }
@@ -253,10 +254,11 @@ START_TEST (test_32bit_accumulator)
   v.node_free[1] = TIB_PAGES (5);
   XpVmRequest r = ptest_request ("vm", 1, 1, GIB_KIB (1536));
   ck_assert_uint_eq (lplace (&v.view, &r, NULL), N (0));
-  /* 0.5 TiB: both fit; 2 TiB vs "1 TiB" → node 0 again (no truncation:
-   * the difference is 1 TiB) */
-  r.footprint_kib = GIB_KIB (512);
-  ck_assert_uint_eq (lplace (&v.view, &r, NULL), N (0));
+  /* With 1 TiB on node 0 no single node "fits" 1.5 TiB any more, so libxl
+   * goes on to pairs: {0,1} = 1 TiB + "1 TiB" fits. Without the wrap node
+   * 1 alone (5 TiB) would have been chosen. */
+  v.node_free[0] = TIB_PAGES (1);
+  ck_assert_uint_eq (lplace (&v.view, &r, NULL), N (0) | N (1));
   ptest_topo_free (t);
 }
 END_TEST

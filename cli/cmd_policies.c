@@ -15,11 +15,12 @@ print_policy (const XpPolicy *p, const char *origin)
     }
   for (const XpPolicyParamInfo *q = p->params; q->key; q++)
     {
-      g_autofree char *lhs = g_strdup_printf ("%s=%s", q->key, q->choices ? q->choices : "VALUE");
-      printf ("    %-48s %s", lhs, q->help ? q->help : "");
+      printf ("    %s=%s", q->key, q->choices ? q->choices : "VALUE");
       if (q->default_value)
-        printf (" (default %s)", q->default_value);
+        printf ("  (default %s)", q->default_value);
       printf ("\n");
+      if (q->help)
+        printf ("        %s\n", q->help);
     }
 }
 

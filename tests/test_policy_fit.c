@@ -169,6 +169,33 @@ START_TEST (test_fit_cpuless_and_hard)
 }
 END_TEST
 
+/* More than 16 eligible nodes: the multi-node fallback takes the nodes
+ * with the most available memory until the VM fits. 17 nodes with 2 GiB,
+ * except node 5 (8 GiB) and node 9 (6 GiB): 10 GiB → {5, 9} (8 + 6). */
+START_TEST (test_fit_many_nodes)
+{
+  XpTopology *t = ptest_topo_uniform (17, 1, 1, NULL);
+  PTestView v;
+  ptest_view_init (&v, t);
+  for (guint n = 0; n < 17; n++)
+    v.node_free[n] = GIB_PAGES (2);
+  v.node_free[5] = GIB_PAGES (8);
+  v.node_free[9] = GIB_PAGES (6);
+  XpVmRequest r = ptest_request ("vm", 1, 1, GIB_KIB (10));
+  ck_assert_uint_eq (place_with (&xp_policy_first_fit, NULL, &v.view, &r, NULL), N (5) | N (9));
+  ck_assert_uint_eq (place_with (&xp_policy_best_fit, NULL, &v.view, &r, NULL), N (5) | N (9));
+  /* 16 GiB: 8 + 6 + 2 from the lowest-id 2 GiB node, node 0 */
+  XpVmRequest r16 = ptest_request ("vm", 1, 1, GIB_KIB (16));
+  ck_assert_uint_eq (place_with (&xp_policy_worst_fit, NULL, &v.view, &r16, NULL), N (0) | N (5) | N (9));
+  /* single-node choices still apply: 5 GiB → first-fit node 5, best-fit
+   * node 9 (6 < 8) */
+  XpVmRequest r5 = ptest_request ("vm", 1, 1, GIB_KIB (5));
+  ck_assert_uint_eq (place_with (&xp_policy_first_fit, NULL, &v.view, &r5, NULL), N (5));
+  ck_assert_uint_eq (place_with (&xp_policy_best_fit, NULL, &v.view, &r5, NULL), N (9));
+  ptest_topo_free (t);
+}
+END_TEST
+
 START_TEST (test_fit_bad_params)
 {
   g_autoptr (GError) error = NULL;
@@ -193,6 +220,7 @@ xp_test_policy_fit_suite (void)
   tcase_add_test (tc, test_fit_fallback);
   tcase_add_test (tc, test_fit_cpus);
   tcase_add_test (tc, test_fit_cpuless_and_hard);
+  tcase_add_test (tc, test_fit_many_nodes);
   tcase_add_test (tc, test_fit_bad_params);
   suite_add_tcase (s, tc);
   return s;

@@ -442,6 +442,221 @@ START_TEST (test_node_limits)
 }
 END_TEST
 
+/* Memory-only nodes (reachable, no CPUs) stay valid and lend memory: node
+ * 1 has 32 GiB and no CPU; 8 GiB does not fit node 0 (4 GiB), and {1}
+ * alone has no CPU for the 2 vCPUs → {0,1}. */
+START_TEST (test_memory_only_node)
+{
+  const guint cpus[] = { 4, 0 };
+  const guint d[] = { 10, 20, 20, 10 };
+  XpTopology *t = ptest_topo_new (2, cpus, 2, d);
+  PTestView v;
+  ptest_view_init (&v, t);
+  v.node_free[0] = GIB_PAGES (4);
+  v.node_free[1] = GIB_PAGES (32);
+  gpointer st = xinit (t, NULL);
+  ck_assert (xp_xenopsd_enabled (st));
+  ck_assert_uint_eq (xp_xenopsd_n_candidates (st), 3);
+  XpVmRequest r = ptest_request ("vm", 1, 2, GIB_KIB (8));
+  ck_assert_uint_eq (xplace (st, &v.view, &r, NULL), N (0) | N (1));
+  xp_policy_xenopsd.free (st);
+  ptest_topo_free (t);
+}
+END_TEST
+
+/* A second, deliberately naive transcription of the reference pseudo-code
+ * (§4.4: per-candidate sums, insertion sort, explicit list comparison),
+ * run against the policy on random small hosts and request sequences
+ * with a fixed seed: unreachable entries, off-diagonal 10s, memory-only
+ * nodes, claims. */
+typedef struct {
+  guint64 max;
+  double avg;
+  guint nodes[8];
+  guint k;
+} Naive;
+
+static guint64
+naive_seen (guint d)
+{
+  return d == 0xFF ? 0xFFFFFFFFu : d;
+}
+
+static XpNodemask
+naive_plan (const XpTopology *t, const Naive *c, guint nc, const guint64 *avail, guint64 mem, guint vcpus,
+            guint cores, guint64 *usage)
+{
+  gboolean have_first = FALSE;
+  double first = 0;
+  gint best = -1;
+  guint64 best_usage = 0;
+  guint best_desc[8] = { 0 }, best_k = 0;
+  for (guint i = 0; i < nc; i++)
+    {
+      guint64 m = 0, cp = 0, co = 0, u = 0;
+      for (guint j = 0; j < c[i].k; j++)
+        {
+          guint n = c[i].nodes[j];
+          m += avail[n];
+          cp += naive_seen (xp_topology_distance (t, n, n)) <= 255 ? t->nodes[n].n_cpus : 0;
+          co += t->nodes[n].n_cores;
+          u += usage[n];
+        }
+      if (m < mem || cp < vcpus || co < cores)
+        continue;
+      if (!have_first)
+        {
+          have_first = TRUE;
+          first = c[i].avg;
+        }
+      else if (fabs (c[i].avg - first) >= 1e-3)
+        break;
+      guint desc[8];
+      for (guint j = 0; j < c[i].k; j++)
+        desc[j] = c[i].nodes[c[i].k - 1 - j];
+      gint cmp = 0;
+      if (best >= 0)
+        {
+          if (u != best_usage)
+            cmp = u < best_usage ? -1 : 1;
+          else
+            {
+              guint j = 0;
+              while (j < c[i].k && j < best_k && desc[j] == best_desc[j])
+                j++;
+              if (j < c[i].k && j < best_k)
+                cmp = desc[j] < best_desc[j] ? -1 : 1;
+              else
+                cmp = c[i].k < best_k ? -1 : c[i].k > best_k ? 1 : 0;
+            }
+        }
+      if (best < 0 || cmp < 0)
+        {
+          best = (gint) i;
+          best_usage = u;
+          best_k = c[i].k;
+          memcpy (best_desc, desc, sizeof desc);
+        }
+    }
+  if (best < 0)
+    return 0;
+  XpNodemask m = 0;
+  for (guint j = 0; j < c[best].k; j++)
+    {
+      usage[c[best].nodes[j]]++;
+      m |= N (c[best].nodes[j]);
+    }
+  return m;
+}
+
+START_TEST (test_random_against_naive)
+{
+  GRand *rand = g_rand_new_with_seed (20260223);
+  guint plans = 0, placed = 0;
+  for (guint round = 0; round < 300; round++)
+    {
+      guint n = (guint) g_rand_int_range (rand, 1, 7);
+      guint cpus[8], d[64];
+      for (guint i = 0; i < n; i++)
+        cpus[i] = (guint) g_rand_int_range (rand, 0, 5);
+      const guint pool[] = { 10, 12, 16, 20, 21, 22, 31, 0xFF };
+      for (guint i = 0; i < n; i++)
+        for (guint j = 0; j < n; j++)
+          d[i * n + j] = i == j ? (g_rand_int_range (rand, 0, 8) ? 10 : 0xFF)
+                                : pool[g_rand_int_range (rand, 0, 8)];
+      XpTopology *t = ptest_topo_new (n, cpus, 2, d);
+      gpointer st = xinit (t, round % 3 == 0 ? "prio_mem_only" : NULL);
+
+      /* naive make: all-empty and reasonableness, then candidates */
+      gboolean any = FALSE, ok = TRUE;
+      guint valid[8], nv = 0;
+      for (guint i = 0; i < n; i++)
+        {
+          guint64 self = naive_seen (d[i * n + i]);
+          if (self <= 255 && cpus[i] > 0)
+            any = TRUE;
+          if (!(self > 255 || self == 10))
+            ok = FALSE;
+          for (guint j = 0; j < n; j++)
+            if (naive_seen (d[i * n + j]) < 10)
+              ok = FALSE;
+          if (self <= 255)
+            valid[nv++] = i;
+        }
+      ck_assert_int_eq (xp_xenopsd_enabled (st), any && ok);
+      if (!(any && ok))
+        {
+          xp_policy_xenopsd.free (st);
+          ptest_topo_free (t);
+          continue;
+        }
+      guint nc = (1u << nv) - 1;
+      Naive *c = g_new0 (Naive, nc);
+      for (guint mask = 1; mask <= nc; mask++)
+        {
+          Naive x = { 0 };
+          guint64 sum = 0;
+          for (guint b = 0; b < nv; b++)
+            if (mask >> b & 1)
+              x.nodes[x.k++] = valid[b];
+          for (guint a = 0; a < x.k; a++)
+            for (guint b = 0; b < x.k; b++)
+              {
+                guint64 dd = naive_seen (d[x.nodes[a] * n + x.nodes[b]]);
+                x.max = MAX (x.max, dd);
+                sum += dd;
+              }
+          x.avg = (double) sum / (double) (x.k * x.k);
+          /* stable insertion */
+          guint pos = mask - 1;
+          while (pos > 0 && (c[pos - 1].max > x.max || (c[pos - 1].max == x.max && c[pos - 1].avg > x.avg)))
+            {
+              c[pos] = c[pos - 1];
+              pos--;
+            }
+          c[pos] = x;
+        }
+      ck_assert_uint_eq (xp_xenopsd_n_candidates (st), nc);
+      for (guint i = 0; i < nc; i++)
+        {
+          XpNodemask want = 0;
+          for (guint j = 0; j < c[i].k; j++)
+            want |= N (c[i].nodes[j]);
+          ck_assert_uint_eq (xp_xenopsd_candidate (st, i, NULL, NULL), want);
+        }
+      guint64 usage[8] = { 0 };
+      PTestView v;
+      ptest_view_init (&v, t);
+      for (guint req = 0; req < 20; req++)
+        {
+          guint64 avail[8];
+          for (guint i = 0; i < n; i++)
+            {
+              v.node_free[i] = GIB_PAGES (g_rand_int_range (rand, 0, 9));
+              v.node_claimed[i] = g_rand_int_range (rand, 0, 4) ? 0 : MIN (v.node_free[i], GIB_PAGES (2));
+              avail[i] = (v.node_free[i] - v.node_claimed[i]) * XP_PAGE_SIZE;
+            }
+          guint vcpus = (guint) g_rand_int_range (rand, 1, 9);
+          guint64 kib = GIB_KIB (g_rand_int_range (rand, 1, 17));
+          XpVmRequest r = ptest_request ("vm", req, vcpus, kib);
+          XpNodemask want = naive_plan (t, c, nc, avail, kib * 1024, vcpus, round % 3 == 0 ? 0 : vcpus, usage);
+          XpNodemask got = xplace (st, &v.view, &r, NULL);
+          ck_assert_msg (got == want, "round %u request %u: policy %#" G_GINT64_MODIFIER "x, naive %#"
+                         G_GINT64_MODIFIER "x", round, req, got, want);
+          plans++;
+          placed += want != 0;
+        }
+      g_free (c);
+      xp_policy_xenopsd.free (st);
+      ptest_topo_free (t);
+    }
+  /* the generator must exercise both outcomes */
+  ck_assert_uint_gt (placed, 200);
+  ck_assert_uint_gt (plans - placed, 200);
+  g_rand_free (rand);
+}
+END_TEST
+
 Suite *
 xp_test_policy_xenopsd_suite (void)
 {
@@ -459,6 +674,8 @@ xp_test_policy_xenopsd_suite (void)
   tcase_add_test (tc, test_cores_modes);
   tcase_add_test (tc, test_user_hard_affinity);
   tcase_add_test (tc, test_node_limits);
+  tcase_add_test (tc, test_memory_only_node);
+  tcase_add_test (tc, test_random_against_naive);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -19,8 +19,12 @@ xp_policy_load_plugin (const char *path, GError **error)
       g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot load plugin: no such file", path);
       return NULL;
     }
+  /* dlopen() searches the library path for a name without a slash: make
+   * "example.so" mean the file in the current directory, as a user expects. */
+  g_autofree char *abs = g_path_is_absolute (path) ? g_strdup (path)
+                                                   : g_canonicalize_filename (path, NULL);
   /* Bind locally: two plugins may export the same entry symbol. */
-  GModule *mod = g_module_open (path, G_MODULE_BIND_LOCAL);
+  GModule *mod = g_module_open (abs, G_MODULE_BIND_LOCAL);
   if (!mod)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot load plugin: %s", path,

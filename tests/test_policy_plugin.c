@@ -85,6 +85,13 @@ START_TEST (test_plugin_errors)
   ck_assert_ptr_null (xp_policy_load_plugin (badabi, &error));
   xp_assert_error_contains (error, badabi);
   xp_assert_error_contains (error, "plugin ABI version 42, but this xenplace needs version 1");
+  g_clear_error (&error);
+
+  /* a table with a NULL function */
+  g_autofree char *nullplace = plugin_path ("example_nullplace");
+  ck_assert_ptr_null (xp_policy_load_plugin (nullplace, &error));
+  xp_assert_error_contains (error, nullplace);
+  xp_assert_error_contains (error, "plugin policy field 'place' is NULL or empty");
 }
 END_TEST
 

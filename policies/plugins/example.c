@@ -11,8 +11,8 @@
  * that has a CPU and enough free-minus-claimed memory for the build, with
  * vCPU soft affinity to it. The turn advances past the chosen node.
  *
- * XP_EXAMPLE_NO_ENTRY and XP_EXAMPLE_BAD_ABI build broken variants that the
- * test suite uses to check the loader's errors.
+ * XP_EXAMPLE_NO_ENTRY, XP_EXAMPLE_BAD_ABI and XP_EXAMPLE_NULL_PLACE build
+ * broken variants that the test suite uses to check the loader's errors.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +51,7 @@ rr_init (const XpTopology *topo, const XpPolicyParam *params, guint n_params, GE
   return rr;
 }
 
-static gboolean
+G_GNUC_UNUSED static gboolean
 rr_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpPlacement *out,
           GError **error)
 {
@@ -98,7 +98,11 @@ static const XpPolicy example_policy = {
   .name = "example-round-robin",
   .description = "example plugin: nodes in turn, first one from the current turn that fits; soft affinity",
   .init = rr_init,
+#ifdef XP_EXAMPLE_NULL_PLACE
+  .place = NULL,
+#else
   .place = rr_place,
+#endif
   .toolstack_restart = rr_restart,
   .free = rr_free,
   .params = rr_params,

@@ -151,6 +151,44 @@ START_TEST (test_sym_10_vms_4_nodes)
 }
 END_TEST
 
+/* The larger upstream "VM Allocation" scenarios (vms, nodes, CPUs):
+ * (40, 16, 256), (40, 32, 256), (80, 64, 256) on the linear chain, 16 GiB
+ * free per node, 1 GiB VMs with vcpus = max 2 (256/vms), cores 0. Every
+ * VM fits one node, the singletons form the group, and the counters
+ * spread the VMs over the nodes in id order: VM i on node i mod nodes.
+ * At 32 and 64 nodes the far chain entries exceed 255 (10 + 11·63 = 703):
+ * unreachable off-diagonal values between valid nodes are legal. Every
+ * CPU of the host ends up in some plan (upstream's "all CPUs used"). */
+START_TEST (test_upstream_allocation_scenarios)
+{
+  const guint scen[][3] = { { 40, 16, 256 }, { 40, 32, 256 }, { 80, 64, 256 } };
+  for (guint s = 0; s < G_N_ELEMENTS (scen); s++)
+    {
+      guint vms = scen[s][0], nodes = scen[s][1], cpus = scen[s][2];
+      g_autofree guint *d = chain (nodes);
+      XpTopology *t = ptest_topo_uniform (nodes, cpus / nodes, 2, d);
+      PTestView v;
+      ptest_view_init (&v, t);
+      for (guint n = 0; n < nodes; n++)
+        v.node_free[n] = GIB_PAGES (16);
+      gpointer st = xinit (t, "prio_mem_only");
+      ck_assert (xp_xenopsd_enabled (st));
+      ck_assert_uint_eq (xp_xenopsd_n_candidates (st), nodes > 16 ? nodes : 65535);
+      XpNodemask used = 0;
+      for (guint i = 0; i < vms; i++)
+        {
+          XpVmRequest r = ptest_request ("vm", i, MAX (2, cpus / vms), GIB_KIB (1));
+          XpNodemask m = xplace (st, &v.view, &r, NULL);
+          ck_assert_msg (m == N (i % nodes), "scenario %u VM %u: %#" G_GINT64_MODIFIER "x", s, i, m);
+          used |= m;
+        }
+      ck_assert_uint_eq (used, nodes == 64 ? XP_NODEMASK_ALL : (N (nodes) - 1));
+      xp_policy_xenopsd.free (st);
+      ptest_topo_free (t);
+    }
+}
+END_TEST
+
 /* AMD Opteron 6272, as in xenopsd's topology.mli */
 static const guint opteron[64] = {
   10, 16, 16, 22, 16, 22, 16, 22,
@@ -667,6 +705,7 @@ xp_test_policy_xenopsd_suite (void)
   tcase_add_test (tc, test_disabled_places_nothing);
   tcase_add_test (tc, test_sym_10_vms_4_nodes);
   tcase_add_test (tc, test_opteron_6_vms_mem3);
+  tcase_add_test (tc, test_upstream_allocation_scenarios);
   tcase_add_test (tc, test_average_only_grouping);
   tcase_add_test (tc, test_descending_tiebreak);
   tcase_add_test (tc, test_counters_persist);

@@ -28,7 +28,10 @@ int
 xp_cmd_policies (int argc, char **argv)
 {
   g_auto (GStrv) plugins = NULL;
+  g_auto (GStrv) checks = NULL;
   const GOptionEntry entries[] = {
+    { "check", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &checks,
+      "only check a policy spec NAME:KEY=VALUE,... (repeatable); exit 2 if one is bad", "SPEC" },
     { "plugin", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins, "also list the policy of plugin FILE.so (repeatable)",
       "FILE.so" },
     { NULL },
@@ -42,6 +45,30 @@ xp_cmd_policies (int argc, char **argv)
     {
       xp_cli_error ("unexpected argument '%s' (see --help)", argv[1]);
       return 2;
+    }
+  if (checks)
+    {
+      int bad = 0;
+      for (guint i = 0; checks[i]; i++)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (GPtrArray) params = NULL;
+          const XpPolicy *p = xp_policy_parse_spec (checks[i], &params, &error);
+          if (!p)
+            {
+              xp_cli_error ("%s", error->message);
+              bad = 2;
+              continue;
+            }
+          printf ("%s: policy %s", checks[i], p->name);
+          for (guint j = 0; j < params->len; j++)
+            {
+              const XpPolicyParam *kv = params->pdata[j];
+              printf ("%s%s=%s", j ? "," : " with ", kv->key, kv->value);
+            }
+          printf ("\n");
+        }
+      return bad;
     }
   const XpPolicy *const *b = xp_policy_builtins ();
   for (guint i = 0; b[i]; i++)

@@ -24,10 +24,11 @@
  *                    same rule: first-fit takes the first, best-fit the
  *                    one with the least summed free memory, worst-fit the
  *                    most (ties: the first). Hosts with more than 16
- *                    eligible nodes are not enumerated: there the k nodes
- *                    with the most available memory are taken (ties:
- *                    lower id), for all three, which is still a
- *                    smallest set by memory.
+ *                    eligible nodes are not enumerated: there nodes are
+ *                    taken in order of most available memory (ties:
+ *                    lower id) until the set fits, for all three; by
+ *                    memory alone that is a smallest set (with cpus=1 it
+ *                    may not be the smallest one).
  *   none             no placement (placed = FALSE): Xen's default striping.
  */
 #include "config.h"

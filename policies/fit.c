@@ -143,15 +143,8 @@ fit_combinations (FitSearch *s, guint k)
                 return;
             }
         }
-      /* next combination */
-      gint i = (gint) k - 1;
-      while (i >= 0 && idx[i] == s->n - k + (guint) i)
-        i--;
-      if (i < 0)
+      if (!xp_comb_next (idx, s->n, k))
         return;
-      idx[i]++;
-      for (guint j = (guint) i + 1; j < k; j++)
-        idx[j] = idx[j - 1] + 1;
     }
 }
 
@@ -216,9 +209,8 @@ fit_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpPla
           if (!hit)
             continue;
         }
-      guint64 claimed = view->node_claimed ? view->node_claimed[n] : 0;
       s.ids[s.n] = n;
-      s.avail[s.n] = view->node_free[n] > claimed ? view->node_free[n] - claimed : 0;
+      s.avail[s.n] = xp_view_node_avail (view, n);
       s.cpus[s.n] = node->n_cpus;
       s.n++;
     }

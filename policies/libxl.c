@@ -177,14 +177,8 @@ libxl_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpP
                   best = cand;
                 }
             }
-          gint i = (gint) k - 1;
-          while (i >= 0 && idx[i] == n_suitable - k + (guint) i)
-            i--;
-          if (i < 0)
+          if (!xp_comb_next (idx, n_suitable, k))
             break;
-          idx[i]++;
-          for (guint j = (guint) i + 1; j < k; j++)
-            idx[j] = idx[j - 1] + 1;
         }
     }
   if (!found)

@@ -227,13 +227,9 @@ xenopsd_place (gpointer state, const XpHostView *view, const XpVmRequest *req, X
   if (!st->enabled)
     return TRUE;   /* numa_hierarchy = None: the toolstack's global claim */
 
-  guint64 mem_avail[XP_MAX_NODES] = { 0 };
+  guint64 mem_avail[XP_MAX_NODES] = { 0 };   /* bytes, as NUMAResource.memfree */
   for (guint i = 0; i < st->n_nodes; i++)
-    {
-      guint64 free_b = view->node_free[i] * XP_PAGE_SIZE;
-      guint64 claimed_b = (view->node_claimed ? view->node_claimed[i] : 0) * XP_PAGE_SIZE;
-      mem_avail[i] = free_b > claimed_b ? free_b - claimed_b : 0;
-    }
+    mem_avail[i] = xp_view_node_avail (view, i) * XP_PAGE_SIZE;
   guint64 need_mem = req->build_claim_kib * 1024;
   guint64 need_vcpus = req->vcpus;
   guint64 need_cores = st->mode == XP_XENOPSD_PRIO_MEM_ONLY ? 0 : req->vcpus;

@@ -452,6 +452,11 @@ START_TEST (test_memoryless_node)
   ck_assert_uint_eq (d->node_pages[0], 3 * GIB_PAGES);
   ck_assert_uint_eq (d->node_pages[2], GIB_PAGES);
   ck_assert_uint_eq (xp_populate_physmap (xen, d, 1, XP_ORDER_4K, XP_XENMEMF_exact_node (1)), 0);
+  g_autoptr (GString) dump = g_string_new (NULL);
+  xp_heap_dump (xen, dump);
+  ck_assert_msg (strstr (dump->str, "node 1: pfns [0x100000, 0x100000) pages 0 free 0") != NULL, "%s", dump->str);
+  ck_assert_msg (strstr (dump->str, "d1: tot 1048576 max 2097152 claim 0 pool 0 affinity 1 (auto); per node: 786432 0 262144")
+                 != NULL, "%s", dump->str);
   xp_test_check (xen);
   xp_xen_free (xen);
   xp_test_topo_free (t);

@@ -59,7 +59,7 @@ typedef struct {
 
 typedef struct {
   guint64 pfn;
-  XpPages n_dirty;                     /* dirty pages inside the block (free blocks only) */
+  guint32 n_dirty;                     /* dirty pages inside the block (free blocks only; <= 2^20) */
   XpDomain *owner;                     /* used blocks */
   guint32 prev, next;                  /* free-list links, or next record on the record free list */
   guint32 owner_idx;                   /* index in owner's memory / paging_pool array */
@@ -1350,7 +1350,7 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
           XpPages runs = dirty_count (h->dirty[b->node], b->pfn, b->pfn + sz);
           if (b->n_dirty > sz || runs != (b->n_dirty == sz ? 0 : b->n_dirty))
             FAIL ("block %" G_GUINT64_FORMAT " order %u: dirty count %" G_GUINT64_FORMAT
-                  " disagrees with %" G_GUINT64_FORMAT " pages of runs", b->pfn, b->order, b->n_dirty, runs);
+                  " disagrees with %" G_GUINT64_FORMAT " pages of runs", b->pfn, b->order, (XpPages) b->n_dirty, runs);
           if (b->n_dirty != sz)
             run_walk[b->node] += runs;
         }

@@ -9,6 +9,8 @@
 # 4node (default both). Work files go to $XP_LIVE_WORK (default
 # tests/live/work under the current directory); the serial logs stay there
 # as serial-TOPOLOGY.log. As root, installs the Debian packages it needs.
+# With XP_LIVE_XENPLACE=path/to/xenplace, dom0 also runs `xenplace live
+# probe` and `xenplace live cleanup` (dry run) before the check.
 # Exit status 0 when every boot reported LIVE-RESULT with fail=0.
 set -euo pipefail
 
@@ -52,7 +54,9 @@ for m in xen-evtchn xen-privcmd xenfs; do
   case $f in *.xz) xz -dc "$f" > "$R/lib/modules/$m.ko";; *) cp "$f" "$R/lib/modules/$m.ko";; esac
 done
 cp "$BIN" "$R/opt/bin/xp-live-check"
-ldd "$BIN" | awk '/=>/{print $3}' | sort -u | while read -r l; do cp -L "$l" "$R/lib/x86_64-linux-gnu/"; done
+XP=${XP_LIVE_XENPLACE:-}
+[ -z "$XP" ] || cp "$XP" "$R/opt/bin/xenplace"
+ldd "$BIN" ${XP:+"$XP"} | awk '/=>/{print $3}' | sort -u | while read -r l; do cp -L "$l" "$R/lib/x86_64-linux-gnu/"; done
 cp -L /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
 cat > "$R/init" <<'EOF'
 #!/bin/sh
@@ -61,6 +65,9 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; m
 for m in xen-evtchn xen-privcmd xenfs; do insmod /lib/modules/$m.ko; done
 mount -t xenfs xenfs /proc/xen
 echo "LIVE-TEST: START"
+if [ -x /opt/bin/xenplace ]; then
+  xenplace live probe | sed 's/^/LIVE-PROBE /'; xenplace live cleanup | sed 's/^/LIVE-PROBE /'
+fi
 xp-live-check all; echo "LIVE-TEST: EXIT $?"
 echo "LIVE-TEST: DONE"
 poweroff -f
@@ -98,7 +105,7 @@ for topo in "${TOPOS[@]}"; do
     -initrd "$W/vmlinuz console=hvc0 rdinit=/init panic=-1 quiet,$W/dom0.img" \
     -nographic -no-reboot -net none > "$log" 2>&1 || echo "check-live: qemu exit $? ($topo)"
   echo "check-live: $topo: boot + test $(( $(date +%s) - start )) s, log $log"
-  grep -aE 'LIVE-(INFO|LOG|CONF|SCEN|RESULT|TEST)' "$log" | tr -d '\r' || true
+  grep -aE 'LIVE-(INFO|PROBE|LOG|CONF|SCEN|RESULT|TEST)' "$log" | tr -d '\r' || true
   if ! grep -aq 'LIVE-RESULT pass=[0-9]* fail=0 ' "$log"; then
     echo "check-live: $topo: FAILED"; rc=1
   fi

@@ -4,13 +4,19 @@
  *
  * Output is line-oriented for the serial log: "LIVE-CONF <case> PASS|FAIL|SKIP",
  * "LIVE-INFO ...", "LIVE-SCEN <scenario> <what> nodes=[p0 p1 ...]" and a final
- * "LIVE-RESULT pass=N fail=M skip=K". Exit status 0 when nothing failed. */
+ * "LIVE-RESULT pass=N fail=M skip=K". Exit status 0 when nothing failed.
+ *
+ * `xp-live-check --model 2node|4node` runs the same cases and scenarios on
+ * the model backend, booted with the shape of check-live's QEMU machines
+ * (1 GiB and 2 CPUs per node, the same SLIT, 512 MiB and 2 vCPUs of dom0):
+ * the model's prediction to set beside the real run. */
 #include "config.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sim/live/hv_live.h"
+#include "sim/xen/xen.h"
 #include "tests/conformance.h"
 
 #ifndef XP_XENMEMF_exact_node
@@ -39,7 +45,7 @@ print_host (XpHv *hv)
     }
   printf ("LIVE-INFO physinfo nr_cpus=%u nr_nodes=%u total_pages=%" G_GUINT64_FORMAT " free_pages=%"
           G_GUINT64_FORMAT " outstanding=%" G_GUINT64_FORMAT " hvm=%d\n", pi.nr_cpus, pi.nr_nodes,
-          pi.total_pages, pi.free_pages, pi.outstanding_pages, xp_hv_live_can_hvm (hv));
+          pi.total_pages, pi.free_pages, pi.outstanding_pages, xp_hv_is_live (hv) && xp_hv_live_can_hvm (hv));
   for (guint i = 0; i < nc; i++)
     if (cpus[i].node < XP_MAX_NODES)
       xp_cpumask_set (&node_cpus[cpus[i].node], i);
@@ -237,12 +243,62 @@ out:
   scen_cleanup (s);
 }
 
+/* The QEMU machines of run-check-live.sh as a topology. */
+static XpTopology *
+qemu_topology (guint n)
+{
+  static const guint d4[16] = { 10, 16, 22, 22, 16, 10, 22, 22, 22, 22, 10, 16, 22, 22, 16, 10 };
+  XpTopology *t = g_new0 (XpTopology, 1);
+  t->name = g_strdup_printf ("qemu-%unode", n);
+  t->n_nodes = n;
+  t->nodes = g_new0 (XpNode, n);
+  t->n_cpus = 2 * n;
+  t->cpus = g_new0 (XpCpu, 2 * n);
+  t->n_sockets = n == 4 ? 2 : n;
+  t->distance = g_new (guint, n * n);
+  for (guint i = 0; i < n; i++)
+    {
+      t->nodes[i] = (XpNode) { .id = i, .memory_bytes = G_GUINT64_CONSTANT (1) << 30, .n_cpus = 2, .n_cores = 2,
+                               .cpus = g_new (guint, 2) };
+      for (guint c = 0; c < 2; c++)
+        {
+          guint id = 2 * i + c;
+          t->nodes[i].cpus[c] = id;
+          t->cpus[id] = (XpCpu) { .id = id, .node = i, .socket = n == 4 ? i / 2 : i, .core = id };
+        }
+      for (guint j = 0; j < n; j++)
+        t->distance[i * n + j] = n == 4 ? d4[i * 4 + j] : i == j ? 10 : 20;
+    }
+  return t;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  XpHv *hv = xp_hv_live_new (&error);
-  if (!hv)
+  XpHv *hv;
+  XpXen *xen = NULL;
+  XpTopology *topo = NULL;
+  if (argc > 2 && strcmp (argv[1], "--model") == 0)
+    {
+      guint n = strcmp (argv[2], "4node") == 0 ? 4 : 2;
+      XpXenBehaviour b;
+      XpXenParams p;
+      topo = qemu_topology (n);
+      xp_xen_params_init_defaults (&p);
+      if (!xp_xen_behaviour_init (&b, "4.17", &error) || !xp_xen_params_set (&p, "dom0_mem=512MiB", &error)
+          || !xp_xen_params_set (&p, "dom0_vcpus=2", &error)
+          || !(xen = xp_xen_new (topo, &b, &p, NULL, &error)))
+        {
+          printf ("LIVE-RESULT error: %s\n", error->message);
+          return 2;
+        }
+      hv = xp_hv_model_new (xen);
+      argv += 2;
+      argc -= 2;
+      printf ("LIVE-INFO model backend, Xen 4.17 rules, %u nodes\n", n);
+    }
+  else if (!(hv = xp_hv_live_new (&error)))
     {
       printf ("LIVE-RESULT error: %s\n", error->message);
       return 2;
@@ -252,7 +308,7 @@ main (int argc, char **argv)
   /* Leftovers of an earlier, interrupted run are ours to remove. */
   guint32 tagged[64];
   guint nt = G_N_ELEMENTS (tagged);
-  if (xp_hv_live_tagged_domains (hv, &nt, tagged) == 0)
+  if (xp_hv_is_live (hv) && xp_hv_live_tagged_domains (hv, &nt, tagged) == 0)
     for (guint i = 0; i < MIN (nt, G_N_ELEMENTS (tagged)); i++)
       {
         printf ("LIVE-INFO destroying leftover tagged domain %u\n", tagged[i]);
@@ -261,9 +317,9 @@ main (int argc, char **argv)
 
   /* PVH containers where the host can run them (needs VMX/SVM; the
    * physinfo hvm capability alone is not enough under QEMU TCG), else PV. */
-  XpConfOptions opt = { .type = XP_GUEST_PV, .slack_pages = 256 };
+  XpConfOptions opt = { .type = XP_GUEST_PV, .slack_pages = xp_hv_is_live (hv) ? 256 : 0 };
   guint32 probe;
-  int prc = hv->ops->domain_create (hv, XP_GUEST_PVH, 1, &probe);
+  int prc = xp_hv_is_live (hv) ? hv->ops->domain_create (hv, XP_GUEST_PVH, 1, &probe) : -EOPNOTSUPP;
   if (prc == 0)
     {
       opt.type = XP_GUEST_PVH;
@@ -301,6 +357,18 @@ main (int argc, char **argv)
   if (s.failed)
     fail++;
   printf ("LIVE-RESULT pass=%u fail=%u skip=%u\n", pass, fail, skip);
-  hv->ops->free (hv);
+  xp_hv_free (hv);
+  if (xen)
+    xp_xen_free (xen);
+  if (topo)
+    {
+      for (guint i = 0; i < topo->n_nodes; i++)
+        g_free (topo->nodes[i].cpus);
+      g_free (topo->nodes);
+      g_free (topo->cpus);
+      g_free (topo->distance);
+      g_free (topo->name);
+      g_free (topo);
+    }
   return fail ? 1 : 0;
 }

@@ -143,6 +143,7 @@ static int
 create (Ctx *c, guint vcpus, guint64 max_kib, guint32 *domid)
 {
   g_assert (c->n_created < MAX_CREATED);
+  *domid = 0;                   /* in: requested domid, 0 = any (as xc_domain_create) */
   int rc = c->hv->ops->domain_create (c->hv, c->opt->type, vcpus, domid);
   if (rc < 0)
     return rc;

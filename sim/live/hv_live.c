@@ -234,7 +234,8 @@ live_domain_create (XpHv *hv, XpGuestType type, guint max_vcpus, guint32 *domid)
   cfg.grant_opts = XEN_DOMCTL_GRANT_version (1);
   cfg.cpupool_id = 0;
 
-  uint32_t id = 0;                     /* 0: let Xen choose */
+  /* *domid in: the domid wanted, 0 (or a reserved id) lets Xen choose. */
+  uint32_t id = *domid;
   if (xc_domain_create (l->xch, &id, &cfg) < 0)
     return neg_errno ();
   *domid = id;

@@ -72,6 +72,7 @@ typedef struct {
 static int
 scen_create (Scen *s, guint vcpus, guint32 *d)
 {
+  *d = 0;                       /* any domid */
   int rc = s->hv->ops->domain_create (s->hv, s->type, vcpus, d);
   if (rc < 0)
     return rc;
@@ -318,7 +319,7 @@ main (int argc, char **argv)
   /* PVH containers where the host can run them (needs VMX/SVM; the
    * physinfo hvm capability alone is not enough under QEMU TCG), else PV. */
   XpConfOptions opt = { .type = XP_GUEST_PV, .slack_pages = xp_hv_is_live (hv) ? 256 : 0 };
-  guint32 probe;
+  guint32 probe = 0;
   int prc = xp_hv_is_live (hv) ? hv->ops->domain_create (hv, XP_GUEST_PVH, 1, &probe) : -EOPNOTSUPP;
   if (prc == 0)
     {

@@ -3,19 +3,22 @@
 # under QEMU (TCG, emulated NUMA), run xp-live-check in dom0 and read the
 # verdict from the serial log.
 #
-#   tests/live/run-check-live.sh BINARY [TOPOLOGY...]
+#   tests/live/run-check-live.sh BINARY [RUN...]
 #
-# BINARY is the built tests/live/xp-live-check; TOPOLOGY is 2node and/or
-# 4node (default both). Work files go to $XP_LIVE_WORK (default
+# BINARY is the built tests/live/xp-live-check; each RUN is 2node or 4node,
+# optionally suffixed -pv (PV containers on a CPU without SVM) or -hvm (HVM
+# containers); plain is PVH containers. Default: 2node 4node 2node-pv 2node-hvm.
+# XP_LIVE_CPU overrides QEMU's -cpu (default qemu64,+svm,+npt,+nrip-save; -pv: qemu64).
+# Work files go to $XP_LIVE_WORK (default
 # tests/live/work under the current directory); the serial logs stay there
-# as serial-TOPOLOGY.log. As root, installs the Debian packages it needs.
+# as serial-RUN.log. As root, installs the Debian packages it needs.
 # With XP_LIVE_XENPLACE=path/to/xenplace, dom0 also runs `xenplace live
 # probe` and `xenplace live cleanup` (dry run) before the check.
 # Exit status 0 when every boot reported LIVE-RESULT with fail=0.
 set -euo pipefail
 
 BIN=$(readlink -f "${1:?usage: $0 BINARY [2node|4node...]}"); shift
-TOPOS=("$@"); [ ${#TOPOS[@]} -gt 0 ] || TOPOS=(2node 4node)
+TOPOS=("$@"); [ ${#TOPOS[@]} -gt 0 ] || TOPOS=(2node 4node 2node-pv 2node-hvm)
 W=${XP_LIVE_WORK:-$PWD/tests/live/work}
 TIMEOUT=${XP_LIVE_TIMEOUT:-900}
 mkdir -p "$W"; W=$(readlink -f "$W")
@@ -24,6 +27,9 @@ need=()
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v cpio >/dev/null || need+=(cpio)
+# libxen-dev builds xp-live-check (configure --with-xen); its libraries are
+# the ones copied into dom0, so they match the hypervisor's 4.17 ABI.
+dpkg-query -W -f='${Status}' libxen-dev 2>/dev/null | grep -q 'install ok installed' || need+=(libxen-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
@@ -68,7 +74,8 @@ echo "LIVE-TEST: START"
 if [ -x /opt/bin/xenplace ]; then
   xenplace live probe | sed 's/^/LIVE-PROBE /'; xenplace live cleanup | sed 's/^/LIVE-PROBE /'
 fi
-xp-live-check all; echo "LIVE-TEST: EXIT $?"
+T=$(sed -n 's/.*xp_type=\([a-z]*\).*/\1/p' /proc/cmdline)
+xp-live-check ${T:+--type $T} all; echo "LIVE-TEST: EXIT $?"
 echo "LIVE-TEST: DONE"
 poweroff -f
 EOF
@@ -78,7 +85,15 @@ chmod +x "$R/init"
 # --- boot ---------------------------------------------------------------------
 rc=0
 for topo in "${TOPOS[@]}"; do
+  # RUN is TOPOLOGY[-pv|-hvm]. TCG emulates AMD SVM with nested paging, so
+  # Xen gets HVM with HAP and the containers are PVH (or HVM with -hvm);
+  # -pv boots the plain qemu64 CPU, where Xen can only make PV containers.
+  cpu=${XP_LIVE_CPU:-qemu64,+svm,+npt,+nrip-save}; xtype=
   case $topo in
+    *-pv) cpu=${XP_LIVE_CPU:-qemu64}; xtype=pv ;;
+    *-hvm) xtype=hvm ;;
+  esac
+  case ${topo%%-*} in
     2node) # 2 x 1 GiB, 2 CPUs each, SLIT 10/20; q35 keeps all RAM below the PCI hole
       mach=(-smp 4,sockets=2,cores=2,threads=1 -m 2G
             -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
@@ -96,13 +111,12 @@ for topo in "${TOPOS[@]}"; do
   esac
   log=$W/serial-$topo.log
   start=$(date +%s)
-  # qemu64 CPU: TCG's SMAP/SMEP emulation crashes a 64-bit PV dom0. No
-  # VMX/SVM either, so Xen offers PV containers only. conring_size keeps
-  # the 'u' dumps of several domains in the console ring.
-  timeout "$TIMEOUT" qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu qemu64 "${mach[@]}" \
+  # qemu64-based CPU: TCG's SMAP/SMEP emulation (-cpu max) crashes a 64-bit
+  # PV dom0. conring_size keeps the 'u' dumps in the console ring.
+  timeout "$TIMEOUT" qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu "$cpu" "${mach[@]}" \
     -kernel "$W/xen.elf" \
     -append "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=2 conring_size=1M noreboot" \
-    -initrd "$W/vmlinuz console=hvc0 rdinit=/init panic=-1 quiet,$W/dom0.img" \
+    -initrd "$W/vmlinuz console=hvc0 rdinit=/init panic=-1 quiet ${xtype:+xp_type=$xtype},$W/dom0.img" \
     -nographic -no-reboot -net none > "$log" 2>&1 || echo "check-live: qemu exit $? ($topo)"
   echo "check-live: $topo: boot + test $(( $(date +%s) - start )) s, log $log"
   grep -aE 'LIVE-(INFO|PROBE|LOG|CONF|SCEN|RESULT|TEST)' "$log" | tr -d '\r' || true

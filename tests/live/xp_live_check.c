@@ -6,6 +6,8 @@
  * "LIVE-INFO ...", "LIVE-SCEN <scenario> <what> nodes=[p0 p1 ...]" and a final
  * "LIVE-RESULT pass=N fail=M skip=K". Exit status 0 when nothing failed.
  *
+ * `xp-live-check [--type pv|pvh|hvm] [CASE|all]` forces the container type
+ * (default: PVH where the host can, else PV).
  * `xp-live-check --model 2node|4node` runs the same cases and scenarios on
  * the model backend, booted with the shape of check-live's QEMU machines
  * (1 GiB and 2 CPUs per node, the same SLIT, 512 MiB and 2 vCPUs of dom0):
@@ -305,6 +307,13 @@ main (int argc, char **argv)
   XpHv *hv;
   XpXen *xen = NULL;
   XpTopology *topo = NULL;
+  const char *force_type = NULL;
+  if (argc > 2 && strcmp (argv[1], "--type") == 0)
+    {
+      force_type = argv[2];
+      argv += 2;
+      argc -= 2;
+    }
   if (argc > 2 && strcmp (argv[1], "--model") == 0)
     {
       guint n = strcmp (argv[2], "4node") == 0 ? 4 : 2;
@@ -345,16 +354,31 @@ main (int argc, char **argv)
   /* PVH containers where the host can run them (needs VMX/SVM; the
    * physinfo hvm capability alone is not enough under QEMU TCG), else PV. */
   XpConfOptions opt = { .type = XP_GUEST_PV, .slack_pages = xp_hv_is_live (hv) ? 256 : 0 };
-  guint32 probe = 0;
-  int prc = xp_hv_is_live (hv) ? hv->ops->domain_create (hv, XP_GUEST_PVH, 1, &probe) : -EOPNOTSUPP;
-  if (prc == 0)
+  if (force_type)
     {
-      opt.type = XP_GUEST_PVH;
-      hv->ops->domain_destroy (hv, probe);
+      if (strcmp (force_type, "hvm") == 0)
+        opt.type = XP_GUEST_HVM;
+      else if (strcmp (force_type, "pvh") == 0)
+        opt.type = XP_GUEST_PVH;
+      else if (strcmp (force_type, "pv") != 0)
+        {
+          printf ("LIVE-RESULT error: --type %s: expected pv, pvh or hvm\n", force_type);
+          return 2;
+        }
     }
   else
-    printf ("LIVE-INFO PVH container refused (%s)\n", g_strerror (-prc));
-  printf ("LIVE-INFO container type %s\n", opt.type == XP_GUEST_PV ? "PV" : "PVH");
+    {
+      guint32 probe = 0;
+      int prc = xp_hv_is_live (hv) ? hv->ops->domain_create (hv, XP_GUEST_PVH, 1, &probe) : -EOPNOTSUPP;
+      if (prc == 0)
+        {
+          opt.type = XP_GUEST_PVH;
+          hv->ops->domain_destroy (hv, probe);
+        }
+      else
+        printf ("LIVE-INFO PVH container refused (%s)\n", g_strerror (-prc));
+    }
+  printf ("LIVE-INFO container type %s\n", opt.type == XP_GUEST_PV ? "PV" : opt.type == XP_GUEST_PVH ? "PVH" : "HVM");
   guint pass = 0, fail = 0, skip = 0;
   for (guint i = 0; i < xp_conformance_n_cases (); i++)
     {

@@ -236,6 +236,13 @@ case_host_consistency (Ctx *c)
         " outstanding %" G_GUINT64_FORMAT " pages; sum of node memfree %" G_GUINT64_FORMAT " pages",
         c->pi.nr_cpus, c->pi.nr_nodes, c->pi.total_pages, c->pi.free_pages, c->pi.outstanding_pages, sum_free);
   CHECK (c->pi.free_pages <= c->pi.total_pages, "free > total");
+  /* Without buffers, numainfo and cputopoinfo report how many entries the
+   * host has (xc_numainfo/xc_cputopoinfo with NULL). */
+  guint qn = 0, qc = 0;
+  CHECK_RC (c->hv->ops->numainfo (c->hv, &qn, NULL, NULL));
+  CHECK_RC (c->hv->ops->cputopoinfo (c->hv, &qc, NULL));
+  CHECK (qn == c->n_nodes && qc == c->n_cpus, "size queries: %u nodes, %u CPUs; expected %u, %u",
+         qn, qc, c->n_nodes, c->n_cpus);
   /* Both count the same heap (claimed and dirty pages included); the two
    * reads are not atomic, hence the slack. */
   CHECK (near (sum_free, c->pi.free_pages, c->opt->slack_pages),

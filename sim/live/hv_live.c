@@ -142,6 +142,12 @@ live_numainfo (XpHv *hv, guint *n_nodes, XpNodeMeminfo *mem, guint *distance)
   unsigned count = 0;
   if (xc_numainfo (l->xch, &count, NULL, NULL) < 0)
     return neg_errno ();
+  if (!mem && !distance)
+    {
+      /* A size query, as xc_numainfo with no buffers. */
+      *n_nodes = count;
+      return 0;
+    }
   g_autofree xc_meminfo_t *mi = g_new0 (xc_meminfo_t, count);
   g_autofree uint32_t *dist = g_new0 (uint32_t, (gsize) count * count);
   if (xc_numainfo (l->xch, &count, mi, dist) < 0)
@@ -175,6 +181,11 @@ live_cputopoinfo (XpHv *hv, guint *n_cpus, XpCpuTopo *cpus)
   unsigned count = 0;
   if (xc_cputopoinfo (l->xch, &count, NULL) < 0)
     return neg_errno ();
+  if (!cpus)
+    {
+      *n_cpus = count;
+      return 0;
+    }
   g_autofree xc_cputopo_t *ct = g_new0 (xc_cputopo_t, count);
   if (xc_cputopoinfo (l->xch, &count, ct) < 0)
     return neg_errno ();

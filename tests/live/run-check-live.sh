@@ -43,7 +43,9 @@ if [ ! -f "$W/xen.elf" ] || [ ! -f "$W/vmlinuz" ]; then
   rm -rf "$W/debs" "$W/root"; mkdir -p "$W/debs" "$W/root"
   KVER=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{sub("linux-image-","",$2); print $2; exit}')
   [ -n "$KVER" ] || { apt-get update -q >/dev/null; KVER=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{sub("linux-image-","",$2); print $2; exit}'); }
-  (cd "$W/debs" && apt-get download -q xen-hypervisor-4.17-amd64 "linux-image-$KVER" >/dev/null)
+  # Stale package lists on a long-lived machine: refresh once and retry.
+  (cd "$W/debs" && apt-get download -q xen-hypervisor-4.17-amd64 "linux-image-$KVER" >/dev/null 2>&1) ||
+    { apt-get update -q >/dev/null; (cd "$W/debs" && apt-get download -q xen-hypervisor-4.17-amd64 "linux-image-$KVER" >/dev/null); }
   for d in "$W"/debs/*.deb; do dpkg -x "$d" "$W/root"; done
   zcat "$W"/root/boot/xen-4.17-amd64.gz > "$W/xen.elf"
   cp "$W/root/boot/vmlinuz-$KVER" "$W/vmlinuz"

@@ -398,6 +398,24 @@ main (int argc, char **argv)
       skip += o == XP_CONF_SKIP;
     }
 
+  if (xp_hv_is_live (hv) && (argc < 2 || strcmp (argv[1], "all") == 0))
+    {
+      /* The backend refuses to change a domain it did not create: dom0. */
+      XpCpumask all;
+      xp_cpumask_fill (&all, XP_MAX_CPUS);
+      int r1 = hv->ops->domain_destroy (hv, 0);
+      int r2 = (int) hv->ops->populate_physmap (hv, 0, 1, 0, 0);
+      int r3 = hv->ops->claim_pages (hv, 0, 1);
+      int r4 = hv->ops->vcpu_setaffinity (hv, 0, 0, &all, NULL);
+      int r5 = hv->ops->node_setaffinity (hv, 0, 1);
+      gboolean ok = r1 == -EPERM && r2 == -EPERM && r3 == -EPERM && r4 == -EPERM && r5 == -EPERM;
+      printf ("LIVE-LOG foreign_domain_refused: dom0 destroy %d populate %d claim %d vcpu_affinity %d node_affinity %d\n",
+              r1, r2, r3, r4, r5);
+      printf ("LIVE-CONF foreign_domain_refused %s\n", ok ? "PASS" : "FAIL");
+      pass += ok;
+      fail += !ok;
+    }
+
   Scen s = { .hv = hv, .type = opt.type };
   scen_fresh (&s);
   scen_affinity_one_node (&s);

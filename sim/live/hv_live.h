@@ -18,7 +18,13 @@
  * block that follows the last "dumping numa info" header. The count is exact
  * for the domain's own pages (tot_pages), but it is slow (the whole host is
  * dumped, O(domains x nodes) lines), and it fails with -EOVERFLOW when the
- * console ring is too small to hold the dump.
+ * console ring is too small to hold the dump: boot Xen with a larger ring
+ * (conring_size=1M, as make check-live does) on hosts with many domains.
+ * The other route, translating the domain's frames to machine frames and
+ * those to nodes by the node memory ranges, needs the guest's p2m (foreign
+ * mapping of a PV guest's page list or a translated guest's p2m walk) and
+ * the node ranges, which no stable libxenctrl call returns; it was not
+ * taken.
  */
 #ifndef XP_HV_LIVE_H
 #define XP_HV_LIVE_H

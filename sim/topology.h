@@ -49,6 +49,8 @@ typedef struct XpTopology {
   XpCpu *cpus;
   guint n_sockets;
   guint *distance;        /* n_nodes * n_nodes, row-major SLIT */
+  char **warnings;        /* NULL-terminated notes about assumptions made while
+                           * loading (defaulted distances, ignored CPUs), may be NULL */
 } XpTopology;
 
 /* Directory searched for bundled topologies by name; overridable for tests
@@ -58,6 +60,12 @@ const char *xp_topology_dir (void);
 XpTopology *xp_topology_load (const char *spec, GError **error);
 XpTopology *xp_topology_new_synthetic (const char *desc, GError **error);
 XpTopology *xp_topology_load_xml (const char *path, GError **error);
+/* A topology description file (format in topologies/README.md). */
+XpTopology *xp_topology_load_ini (const char *path, GError **error);
+/* This machine, through hwloc. */
+XpTopology *xp_topology_new_host (GError **error);
+/* Names of the bundled topologies (sorted, NULL-terminated; g_strfreev). */
+char **xp_topology_bundled_names (void);
 XpTopology *xp_topology_copy (const XpTopology *topo);
 void xp_topology_free (XpTopology *topo);
 
@@ -74,6 +82,8 @@ void xp_topology_nodes_cpumask (const XpTopology *t, XpNodemask nodes, XpCpumask
 /* Nodes having at least one CPU of @cpus. */
 XpNodemask xp_topology_cpumask_nodes (const XpTopology *t, const XpCpumask *cpus);
 guint64 xp_topology_total_memory (const XpTopology *t);
+/* Number of nodes that have at least one CPU. */
+guint xp_topology_n_cpu_nodes (const XpTopology *t);
 
 /* Human-readable description: nodes, CPUs, memory, distance matrix. */
 void xp_topology_print (const XpTopology *t, GString *out);

@@ -75,7 +75,15 @@ typedef struct {
   guint dom0_vcpus;
   /* Largest buddy order (CONFIG_PAGEALLOC_MAX_ORDER: 18 = 1 GiB on x86). */
   guint max_order;
+  /* x86 MMIO hole below 4 GiB (no RAM there): [4 GiB - size, 4 GiB), on
+   * node 0 when node 0 has more than 4 GiB - size of RAM. Default 1 GiB
+   * (3-4 GiB); --param mmio_hole=. It decides how much DMA-zone memory and
+   * which 1 GiB blocks exist. */
+  guint64 mmio_hole_bytes;
 } XpXenParams;
+
+/* xen_pages_per_node value meaning "1/512 of the node's memory". */
+#define XP_XEN_PAGES_AUTO G_MAXUINT64
 
 void xp_xen_params_init_defaults (XpXenParams *p);
 /* Set one parameter from "name=value" text (scrub_rate=4GiB, dma_bits=32,
@@ -130,6 +138,7 @@ struct XpVcpu {
   gboolean soft_aff_effective;
   guint processor;            /* pCPU it is assigned to */
   gpointer sched_priv;        /* scheduler's per-vCPU state */
+  XpCpumask soft_raw;         /* soft affinity as set (cpu_soft_affinity); @soft is the effective one */
 };
 
 struct XpDomain {
@@ -239,6 +248,19 @@ XpPages xp_heap_outstanding_claims (const XpXen *xen);
 XpPages xp_heap_node_outstanding_claims (const XpXen *xen, guint node);
 /* Free pages of @node in blocks of order >= @order. */
 XpPages xp_heap_node_avail_order (const XpXen *xen, guint node, guint order);
+/* Pages of @node handed to the heap (RAM minus pfn 0; incl. Xen's and dom0's). */
+XpPages xp_heap_node_pages (const XpXen *xen, guint node);
+/* Spanned pfn range of @node: [*start, *end) (holes included). */
+void xp_heap_node_span (const XpXen *xen, guint node, guint64 *start, guint64 *end);
+/* Node owning @pfn (XP_NO_NODE outside every node). */
+guint xp_heap_pfn_to_node (const XpXen *xen, guint64 pfn);
+/* Dirty pages handed out by allocations (scrubbed synchronously by the
+ * allocating CPU), in total and by the most recent successful allocation;
+ * the toolstack model may charge them as time. */
+XpPages xp_heap_alloc_scrubbed_pages (const XpXen *xen);
+XpPages xp_heap_last_alloc_dirty_pages (const XpXen *xen);
+/* Pages zeroed by background scrubbing so far. */
+XpPages xp_heap_background_scrubbed_pages (const XpXen *xen);
 
 /* Background scrubbing (scrub_free_pages / node_to_scrub): advance every
  * node's scrubber to the current time. Called lazily by whoever reads or
@@ -251,6 +273,12 @@ void xp_heap_set_node_idle (XpXen *xen, guint node, gboolean has_idle_cpu);
  * <= free, claims >= 0 and sum to outstanding_claims, per-domain node_pages
  * sum to the heap's allocated pages. FALSE with a description on failure. */
 gboolean xp_heap_check_invariants (XpXen *xen, GString *why);
+
+/* Internal to sim/xen/ (setup.c builds the heap): node i spans pfns
+ * [node_start[i], node_end[i]); pfns in [hole_start, hole_end) have no RAM. */
+XpHeap *xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
+                     guint64 hole_start, guint64 hole_end);
+void xp_heap_free (XpHeap *h);
 
 /* ---- memory.c ------------------------------------------------------------ */
 

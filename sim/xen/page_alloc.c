@@ -1,0 +1,1281 @@
+/* xenplace — model of xen/common/page_alloc.c: buddy heap, scrubbing, claims.
+ *
+ * The heap is represented by blocks, never by pages. Every naturally aligned
+ * block that is free (on a free list) or handed out (owned by a domain, by a
+ * paging pool or anonymous) has one record in a pooled array; a hash keyed by
+ * the block's first pfn finds the buddy of a block being freed. Free lists are
+ * intrusive doubly linked lists per (node, zone, order) and a per-(node, zone)
+ * bitmap of non-empty orders lets the search skip empty lists.
+ *
+ * Dirty (need_scrub) pages are kept as a per-node ordered set of pfn runs;
+ * each block also carries its exact count of dirty pages, so the common clean
+ * case never touches the run set. Upstream keeps a per-page bit and a
+ * first_dirty index; the run set gives the same counts without per-page work.
+ *
+ * Simplifications (each costs nothing observable for placement or start
+ * success): no Xen heap / boot allocator distinction, no offlining, no LLC
+ * colouring, no scrub/alloc handshake (background scrubbing is computed
+ * lazily as a function of time, see xp_heap_scrub_advance()).
+ */
+#include "config.h"
+#include "sim/xen/xen.h"
+
+#define NR_ZONES 41                    /* PADDR_BITS - PAGE_SHIFT + 1 */
+#define NIL G_MAXUINT32
+#define HASH_EMPTY G_MAXUINT64
+
+typedef enum {
+  BLK_UNUSED,
+  BLK_FREE,
+  BLK_USED,
+} BlkState;
+
+typedef enum {
+  OWN_ANON,                            /* d == NULL (Xen itself) */
+  OWN_MEMORY,                          /* assigned to a domain (d->memory) */
+  OWN_POOL,                            /* MEMF_no_owner on behalf of a domain (d->paging_pool) */
+} BlkOwner;
+
+typedef struct {
+  guint64 pfn;
+  XpPages n_dirty;                     /* dirty pages inside the block (free blocks only) */
+  XpDomain *owner;                     /* used blocks */
+  guint32 prev, next;                  /* free-list links, or next record on the record free list */
+  guint32 owner_idx;                   /* index in owner's memory / paging_pool array */
+  guint8 order, node, zone, state, kind, extra;
+} Blk;
+
+struct XpHeap {
+  guint n_nodes;
+  guint max_order;
+  guint n_orders;                      /* max_order + 1 */
+
+  Blk *blk;
+  guint32 n_blk, cap_blk, free_rec;
+
+  /* open addressing, linear probing, keyed by block head pfn */
+  guint64 *hkey;
+  guint32 *hval;
+  guint64 hmask;
+  guint64 hcount;
+
+  guint32 *head, *tail;                /* [node][zone][order] */
+  guint32 *order_mask;                 /* [node][zone]: bit j set when list j is non-empty */
+  XpPages *avail;                      /* [node][zone] */
+
+  XpPages *node_avail;
+  XpPages *node_need_scrub;
+  XpPages *node_pages;                 /* handed to the heap */
+  XpPages *node_used;                  /* handed out */
+  XpPages *node_anon;                  /* handed out to nobody (Xen, paging pools) */
+  XpPages *node_claims;                /* node-claims what-if */
+  guint64 *node_start, *node_end;      /* spanned pfn range */
+  guint *zone_lo, *zone_hi;            /* zones the node's memory touches */
+  XpPages total_avail;
+  XpPages outstanding_claims;
+
+  GTree **dirty;                       /* per node: run start pfn -> run end pfn */
+
+  /* background scrubbing */
+  XpTime *scrub_last;
+  unsigned __int128 *scrub_acc;        /* byte-nanoseconds/s carried below one page */
+  gboolean *idle;
+  guint *scrubbed_by;                  /* node whose idle CPUs scrub this node */
+  XpPages total_need_scrub;
+  XpPages alloc_scrubbed, last_alloc_dirty, bg_scrubbed;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static inline guint
+pfn_zone (guint64 pfn)
+{
+  return pfn ? 64 - (guint) __builtin_clzll (pfn) : 0;
+}
+
+static inline gsize
+lidx (const XpHeap *h, guint node, guint zone, guint order)
+{
+  return ((gsize) node * NR_ZONES + zone) * h->n_orders + order;
+}
+
+static inline gsize
+zidx (guint node, guint zone)
+{
+  return (gsize) node * NR_ZONES + zone;
+}
+
+guint
+xp_heap_pfn_to_node (const XpXen *xen, guint64 pfn)
+{
+  const XpHeap *h = xen->heap;
+  guint lo = 0, hi = h->n_nodes;
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (pfn < h->node_start[mid])
+        hi = mid;
+      else if (pfn >= h->node_end[mid])
+        lo = mid + 1;
+      else
+        return mid;
+    }
+  return XP_NO_NODE;
+}
+
+/* ---- block records ------------------------------------------------------ */
+
+static guint32
+blk_new (XpHeap *h)
+{
+  if (h->free_rec != NIL)
+    {
+      guint32 i = h->free_rec;
+      h->free_rec = h->blk[i].next;
+      return i;
+    }
+  if (h->n_blk == h->cap_blk)
+    {
+      h->cap_blk = h->cap_blk ? h->cap_blk * 2 : 1024;
+      h->blk = g_renew (Blk, h->blk, h->cap_blk);
+    }
+  return h->n_blk++;
+}
+
+static void
+blk_release (XpHeap *h, guint32 i)
+{
+  h->blk[i].state = BLK_UNUSED;
+  h->blk[i].next = h->free_rec;
+  h->free_rec = i;
+}
+
+/* ---- pfn hash ------------------------------------------------------------ */
+
+static inline guint64
+hslot (const XpHeap *h, guint64 pfn)
+{
+  return (pfn * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 29 & h->hmask;
+}
+
+static void hash_put (XpHeap *h, guint64 pfn, guint32 v);
+
+static void
+hash_grow (XpHeap *h)
+{
+  guint64 old_n = h->hmask + 1;
+  guint64 *ok = h->hkey;
+  guint32 *ov = h->hval;
+  guint64 n = old_n * 2;
+  h->hkey = g_new (guint64, n);
+  h->hval = g_new (guint32, n);
+  memset (h->hkey, 0xff, n * sizeof (guint64));
+  h->hmask = n - 1;
+  h->hcount = 0;
+  for (guint64 i = 0; i < old_n; i++)
+    if (ok[i] != HASH_EMPTY)
+      hash_put (h, ok[i], ov[i]);
+  g_free (ok);
+  g_free (ov);
+}
+
+static void
+hash_put (XpHeap *h, guint64 pfn, guint32 v)
+{
+  if ((h->hcount + 1) * 2 > h->hmask + 1)
+    hash_grow (h);
+  guint64 s = hslot (h, pfn);
+  while (h->hkey[s] != HASH_EMPTY && h->hkey[s] != pfn)
+    s = (s + 1) & h->hmask;
+  if (h->hkey[s] == HASH_EMPTY)
+    h->hcount++;
+  h->hkey[s] = pfn;
+  h->hval[s] = v;
+}
+
+static inline guint32
+hash_get (const XpHeap *h, guint64 pfn)
+{
+  guint64 s = hslot (h, pfn);
+  while (h->hkey[s] != HASH_EMPTY)
+    {
+      if (h->hkey[s] == pfn)
+        return h->hval[s];
+      s = (s + 1) & h->hmask;
+    }
+  return NIL;
+}
+
+/* Backward-shift deletion keeps probe chains intact without tombstones. */
+static void
+hash_del (XpHeap *h, guint64 pfn)
+{
+  guint64 s = hslot (h, pfn);
+  while (h->hkey[s] != pfn)
+    {
+      g_assert (h->hkey[s] != HASH_EMPTY);
+      s = (s + 1) & h->hmask;
+    }
+  guint64 hole = s;
+  for (;;)
+    {
+      s = (s + 1) & h->hmask;
+      if (h->hkey[s] == HASH_EMPTY)
+        break;
+      guint64 want = hslot (h, h->hkey[s]);
+      /* move the entry back if its home slot is not in (hole, s] */
+      gboolean between = hole <= s ? (want > hole && want <= s) : (want > hole || want <= s);
+      if (!between)
+        {
+          h->hkey[hole] = h->hkey[s];
+          h->hval[hole] = h->hval[s];
+          hole = s;
+        }
+    }
+  h->hkey[hole] = HASH_EMPTY;
+  h->hcount--;
+}
+
+/* ---- free lists ------------------------------------------------------------ */
+
+static void
+list_del (XpHeap *h, guint32 i)
+{
+  Blk *b = &h->blk[i];
+  gsize l = lidx (h, b->node, b->zone, b->order);
+  if (b->prev != NIL)
+    h->blk[b->prev].next = b->next;
+  else
+    h->head[l] = b->next;
+  if (b->next != NIL)
+    h->blk[b->next].prev = b->prev;
+  else
+    h->tail[l] = b->prev;
+  if (h->head[l] == NIL)
+    h->order_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
+}
+
+/* page_list_add_scrub(): clean blocks at the head, dirty ones at the tail. */
+static void
+list_add (XpHeap *h, guint32 i)
+{
+  Blk *b = &h->blk[i];
+  gsize l = lidx (h, b->node, b->zone, b->order);
+  if (b->n_dirty == 0)
+    {
+      b->prev = NIL;
+      b->next = h->head[l];
+      if (b->next != NIL)
+        h->blk[b->next].prev = i;
+      else
+        h->tail[l] = i;
+      h->head[l] = i;
+    }
+  else
+    {
+      b->next = NIL;
+      b->prev = h->tail[l];
+      if (b->prev != NIL)
+        h->blk[b->prev].next = i;
+      else
+        h->head[l] = i;
+      h->tail[l] = i;
+    }
+  h->order_mask[zidx (b->node, b->zone)] |= 1u << b->order;
+}
+
+/* ---- dirty runs -------------------------------------------------------------- */
+
+#define P2K(x) ((gpointer) (guintptr) (x))
+#define K2P(p) ((guint64) (guintptr) (p))
+
+static gint
+cmp_pfn (gconstpointer a, gconstpointer b)
+{
+  guint64 x = K2P (a), y = K2P (b);
+  return x < y ? -1 : x > y;
+}
+
+/* The run containing @pfn or the first run after it. */
+static GTreeNode *
+dirty_first (GTree *t, guint64 pfn)
+{
+  GTreeNode *n = g_tree_upper_bound (t, P2K (pfn));
+  GTreeNode *p = n ? g_tree_node_previous (n) : g_tree_node_last (t);
+  if (p && K2P (g_tree_node_value (p)) > pfn)
+    return p;
+  return n;
+}
+
+static void
+dirty_add (GTree *t, guint64 s, guint64 e)
+{
+  GTreeNode *n = g_tree_upper_bound (t, P2K (s));
+  GTreeNode *p = n ? g_tree_node_previous (n) : g_tree_node_last (t);
+  if (p && K2P (g_tree_node_value (p)) == s)
+    {
+      s = K2P (g_tree_node_key (p));
+      g_tree_remove (t, P2K (s));
+    }
+  if (n && K2P (g_tree_node_key (n)) == e)
+    {
+      guint64 ne = K2P (g_tree_node_value (n));
+      g_tree_remove (t, P2K (e));
+      e = ne;
+    }
+  g_tree_insert (t, P2K (s), P2K (e));
+}
+
+static XpPages
+dirty_count (GTree *t, guint64 s, guint64 e)
+{
+  XpPages c = 0;
+  for (GTreeNode *n = dirty_first (t, s); n; n = g_tree_node_next (n))
+    {
+      guint64 rs = K2P (g_tree_node_key (n)), re = K2P (g_tree_node_value (n));
+      if (rs >= e)
+        break;
+      c += MIN (re, e) - MAX (rs, s);
+    }
+  return c;
+}
+
+/* Remove up to @budget dirty pages of [s, e), lowest first; returns the count. */
+static XpPages
+dirty_remove (GTree *t, guint64 s, guint64 e, XpPages budget)
+{
+  XpPages done = 0;
+  while (done < budget)
+    {
+      GTreeNode *n = dirty_first (t, s);
+      if (!n)
+        break;
+      guint64 rs = K2P (g_tree_node_key (n)), re = K2P (g_tree_node_value (n));
+      if (rs >= e)
+        break;
+      guint64 cs = MAX (rs, s), ce = MIN (re, e);
+      if (ce - cs > budget - done)
+        ce = cs + (budget - done);
+      g_tree_remove (t, P2K (rs));
+      if (rs < cs)
+        g_tree_insert (t, P2K (rs), P2K (cs));
+      if (ce < re)
+        g_tree_insert (t, P2K (ce), P2K (re));
+      done += ce - cs;
+      s = ce;
+    }
+  return done;
+}
+
+/* ---- core: free_heap_pages / alloc_heap_pages ------------------------------- */
+
+static void
+node_dirty_dec (XpHeap *h, guint node, XpPages n)
+{
+  h->node_need_scrub[node] -= n;
+  h->total_need_scrub -= n;
+}
+
+/* free_heap_pages(): put [pfn, pfn + 2^order) of @node back, merging with
+ * whole free buddies of the same order on the same node. */
+static void
+free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub, guint32 rec)
+{
+  XpPages n = G_GUINT64_CONSTANT (1) << order;
+  guint zone = pfn_zone (pfn);
+  XpPages dirty = 0;
+  h->avail[zidx (node, zone)] += n;
+  h->node_avail[node] += n;
+  h->node_used[node] -= n;
+  h->total_avail += n;
+  if (need_scrub)
+    {
+      dirty = n;
+      h->node_need_scrub[node] += n;
+      h->total_need_scrub += n;
+      dirty_add (h->dirty[node], pfn, pfn + n);
+    }
+  if (rec == NIL)
+    rec = blk_new (h);
+  else
+    hash_del (h, pfn);
+
+  while (order < h->max_order)
+    {
+      guint64 bpfn = pfn ^ (G_GUINT64_CONSTANT (1) << order);
+      if (bpfn == 0)
+        break;
+      guint32 bi = hash_get (h, bpfn);
+      if (bi == NIL)
+        break;
+      Blk *b = &h->blk[bi];
+      if (b->state != BLK_FREE || b->order != order || b->node != node)
+        break;
+      list_del (h, bi);
+      hash_del (h, bpfn);
+      dirty += b->n_dirty;
+      blk_release (h, bi);
+      pfn = MIN (pfn, bpfn);
+      order++;
+    }
+  Blk *b = &h->blk[rec];
+  b->pfn = pfn;
+  b->order = order;
+  b->node = node;
+  b->zone = zone;
+  b->state = BLK_FREE;
+  b->n_dirty = dirty;
+  b->owner = NULL;
+  list_add (h, rec);
+  hash_put (h, pfn, rec);
+}
+
+/* Per-node check of the node-claims what-if (reference §2.8 item 2). */
+static gboolean
+node_claim_ok (const XpXen *xen, guint node, XpPages req, const XpDomain *d, guint memflags)
+{
+  const XpHeap *h = xen->heap;
+  if (xen->behaviour.node_claims == XP_NODE_CLAIMS_NONE)
+    return TRUE;
+  XpPages own = (d && !(memflags & XP_MEMF_no_refcount) && d->claim_node == node) ? d->outstanding_pages : 0;
+  return h->node_avail[node] + own >= h->node_claims[node] + req;
+}
+
+/* The zone/order scan of get_free_buddy() on one node. */
+static guint32
+scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gboolean dirty_ok)
+{
+  XpPages req = G_GUINT64_CONSTANT (1) << order;
+  guint lo = MAX (zone_lo, h->zone_lo[node]);
+  guint hi = MIN (zone_hi, h->zone_hi[node]);
+  for (guint zone = hi + 1; zone-- > lo;)
+    {
+      gsize z = zidx (node, zone);
+      if (h->avail[z] < req)
+        continue;
+      guint32 m = h->order_mask[z] & ~((1u << order) - 1);
+      while (m)
+        {
+          guint j = (guint) __builtin_ctz (m);
+          m &= m - 1;
+          gsize l = lidx (h, node, zone, j);
+          guint32 bi = h->head[l];
+          Blk *b = &h->blk[bi];
+          if (b->n_dirty == 0 || order == 0 || dirty_ok)
+            return bi;
+          /* pass 1 of an order > 0 request: skip the dirty block */
+          if (h->tail[l] != bi)
+            {
+              list_del (h, bi);
+              list_add (h, bi);    /* still dirty: goes to the tail */
+            }
+        }
+    }
+  return NIL;
+}
+
+/* get_free_buddy(): node search order of §1.5.1. */
+static guint32
+get_free_buddy (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflags, const XpDomain *d)
+{
+  XpHeap *h = xen->heap;
+  XpNodemask online = xen->online_nodes;
+  XpNodemask mask = online;
+  guint req = XP_MEMF_get_node (memflags);
+  gboolean exact = (memflags & XP_MEMF_exact_node) != 0;
+  gboolean dirty_ok = (memflags & XP_MEMF_no_scrub) != 0;
+  XpPages rpages = G_GUINT64_CONSTANT (1) << order;
+  gboolean tried_others = FALSE;
+  guint node, first;
+
+  if (d && (d->node_affinity & mask))
+    mask &= d->node_affinity;
+  if (req == XP_NO_NODE)
+    {
+      /* Without a domain Xen starts at the node of the current CPU; the
+       * model has none and starts at the lowest node of the mask. */
+      node = d ? xp_nodemask_cycle (mask, d->last_alloc_node) : xp_nodemask_first (mask);
+    }
+  else
+    node = req;
+  first = node;
+
+  for (;;)
+    {
+      if (node < h->n_nodes && node_claim_ok (xen, node, rpages, d, memflags))
+        {
+          guint32 bi = scan_node (h, node, zone_lo, zone_hi, order, dirty_ok);
+          if (bi != NIL)
+            return bi;
+        }
+      if (exact && req != XP_NO_NODE)
+        return NIL;
+      if (node >= XP_MAX_NODES || !xp_nodemask_test (mask, node))
+        {
+          /* a requested node outside the affinity: continue with the mask */
+          node = first = xp_nodemask_first (mask);
+          continue;
+        }
+      node = xp_nodemask_cycle (mask, node);
+      if (node == first)
+        {
+          if (exact || tried_others)
+            return NIL;
+          tried_others = TRUE;
+          mask = online & ~mask;
+          if (!mask)
+            return NIL;
+          node = first = xp_nodemask_first (mask);
+        }
+    }
+}
+
+static void
+consume_claim (XpXen *xen, XpDomain *d, XpPages n)
+{
+  XpHeap *h = xen->heap;
+  XpPages x = MIN (d->outstanding_pages, n);
+  if (!x)
+    return;
+  d->outstanding_pages -= x;
+  h->outstanding_claims -= x;
+  if (d->claim_node != XP_NO_NODE && d->claim_node < h->n_nodes)
+    h->node_claims[d->claim_node] -= x;
+}
+
+static void
+regrow_claim (XpXen *xen, XpDomain *d, XpPages n)
+{
+  XpHeap *h = xen->heap;
+  d->outstanding_pages += n;
+  h->outstanding_claims += n;
+  if (d->claim_node != XP_NO_NODE && d->claim_node < h->n_nodes)
+    h->node_claims[d->claim_node] += n;
+}
+
+/* The claims gate of alloc_heap_pages() (§2.3; what-if: §2.8 item 2). */
+static gboolean
+claims_gate_ok (const XpXen *xen, XpPages req, guint memflags, const XpDomain *d)
+{
+  const XpHeap *h = xen->heap;
+  gboolean refcounted = d && !(memflags & XP_MEMF_no_refcount);
+  if (xen->behaviour.node_claims == XP_NODE_CLAIMS_NONE)
+    {
+      if (h->outstanding_claims + req <= h->total_avail)
+        return TRUE;
+      return refcounted && d->outstanding_pages >= req;
+    }
+  XpPages own = refcounted ? d->outstanding_pages : 0;
+  return h->total_avail + own >= h->outstanding_claims + req;
+}
+
+/* alloc_heap_pages(): returns the record of the allocated block (state
+ * USED, owner not yet set) or NIL. */
+static guint32
+alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflags, XpDomain *d)
+{
+  XpHeap *h = xen->heap;
+  XpPages req = G_GUINT64_CONSTANT (1) << order;
+
+  if (order > h->max_order)
+    return NIL;
+  if (!claims_gate_ok (xen, req, memflags, d))
+    return NIL;
+
+  guint32 bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags, d);
+  if (bi == NIL && !(memflags & XP_MEMF_no_scrub))
+    bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags | XP_MEMF_no_scrub, d);
+  if (bi == NIL)
+    return NIL;
+
+  Blk *b = &h->blk[bi];
+  guint node = b->node, zone = b->zone;
+  guint k = b->order;
+  guint64 pfn = b->pfn;
+  XpPages dirty = b->n_dirty;
+  list_del (h, bi);
+  hash_del (h, pfn);
+
+  /* Split: lower halves go back to the lists, continue in the upper half. */
+  while (k > order)
+    {
+      k--;
+      XpPages half = G_GUINT64_CONSTANT (1) << k;
+      XpPages low_dirty = 0;
+      if (dirty == 2 * half)
+        low_dirty = half;
+      else if (dirty)
+        low_dirty = dirty_count (h->dirty[node], pfn, pfn + half);
+      guint32 li = blk_new (h);
+      b = &h->blk[bi];               /* the pool may have moved */
+      Blk *lb = &h->blk[li];
+      lb->pfn = pfn;
+      lb->order = k;
+      lb->node = node;
+      lb->zone = zone;
+      lb->state = BLK_FREE;
+      lb->n_dirty = low_dirty;
+      lb->owner = NULL;
+      list_add (h, li);
+      hash_put (h, pfn, li);
+      dirty -= low_dirty;
+      pfn += half;
+    }
+
+  h->avail[zidx (node, zone)] -= req;
+  h->node_avail[node] -= req;
+  h->node_used[node] += req;
+  h->total_avail -= req;
+
+  if (d && xen->behaviour.claim_consumed_in_alloc && d->outstanding_pages && !(memflags & XP_MEMF_no_refcount))
+    consume_claim (xen, d, req);
+  if (d)
+    d->last_alloc_node = node;
+
+  /* Dirty pages are zeroed by the allocating CPU (or, with MEMF_no_scrub,
+   * by populate_physmap() right after): either way they leave the dirty pool. */
+  if (dirty)
+    {
+      XpPages removed = dirty_remove (h->dirty[node], pfn, pfn + req, dirty);
+      g_assert (removed == dirty);
+      node_dirty_dec (h, node, dirty);
+      h->alloc_scrubbed += dirty;
+    }
+  h->last_alloc_dirty = dirty;
+
+  b = &h->blk[bi];
+  b->pfn = pfn;
+  b->order = order;
+  b->node = node;
+  b->zone = zone;
+  b->state = BLK_USED;
+  b->n_dirty = 0;
+  b->owner = NULL;
+  b->kind = OWN_ANON;
+  b->extra = 0;
+  hash_put (h, pfn, bi);
+  return bi;
+}
+
+/* ---- domain accounting -------------------------------------------------------- */
+
+/* domain_adjust_tot_pages(). */
+static void
+adjust_tot_pages (XpXen *xen, XpDomain *d, gint64 delta)
+{
+  d->tot_pages += delta;
+  if (!d->outstanding_pages || xen->behaviour.claim_consumed_in_alloc)
+    return;
+  if (delta > 0)
+    consume_claim (xen, d, (XpPages) delta);
+  else if (delta < 0 && xen->behaviour.claim_regrow_on_free)
+    regrow_claim (xen, d, (XpPages) -delta);
+}
+
+/* assign_pages(): checks, then the pages count for @d. */
+static int
+assign_pages (XpXen *xen, XpDomain *d, XpPages nr, guint memflags, gboolean extra)
+{
+  if (d->dying)
+    return -EINVAL;
+  if (!extra && !(memflags & XP_MEMF_no_refcount))
+    {
+      XpPages tot = d->tot_pages - d->extra_pages;
+      if (tot > d->max_pages)
+        return -EPERM;
+      if (nr > d->max_pages - tot)
+        return -E2BIG;
+    }
+  if (extra)
+    d->extra_pages += nr;
+  /* PGC_extra pages are counted in tot_pages like any other (≤4.21 they
+   * also consume a claim there). */
+  adjust_tot_pages (xen, d, (gint64) nr);
+  return 0;
+}
+
+static GArray *
+owner_array (XpDomain *d, guint kind)
+{
+  return kind == OWN_POOL ? d->paging_pool : d->memory;
+}
+
+static void
+owner_attach (XpXen *xen, guint32 bi, XpDomain *d, guint kind, gboolean extra)
+{
+  XpHeap *h = xen->heap;
+  Blk *b = &h->blk[bi];
+  b->owner = d;
+  b->kind = kind;
+  b->extra = extra;
+  XpPages n = G_GUINT64_CONSTANT (1) << b->order;
+  if (kind == OWN_ANON)
+    {
+      h->node_anon[b->node] += n;
+      return;
+    }
+  GArray *arr = owner_array (d, kind);
+  XpExtent e = { b->pfn, n };
+  b->owner_idx = arr->len;
+  g_array_append_val (arr, e);
+  if (kind == OWN_MEMORY)
+    d->node_pages[b->node] += n;
+  else
+    {
+      d->paging_pool_pages += n;
+      h->node_anon[b->node] += n;
+    }
+}
+
+static void
+owner_detach (XpXen *xen, guint32 bi)
+{
+  XpHeap *h = xen->heap;
+  Blk *b = &h->blk[bi];
+  XpPages n = G_GUINT64_CONSTANT (1) << b->order;
+  if (b->kind == OWN_ANON)
+    {
+      h->node_anon[b->node] -= n;
+      return;
+    }
+  XpDomain *d = b->owner;
+  GArray *arr = owner_array (d, b->kind);
+  guint idx = b->owner_idx;
+  guint last = arr->len - 1;
+  if (idx != last)
+    {
+      XpExtent moved = g_array_index (arr, XpExtent, last);
+      g_array_index (arr, XpExtent, idx) = moved;
+      guint32 mi = hash_get (h, moved.pfn);
+      g_assert (mi != NIL);
+      h->blk[mi].owner_idx = idx;
+    }
+  g_array_set_size (arr, last);
+  if (b->kind == OWN_MEMORY)
+    d->node_pages[b->node] -= n;
+  else
+    {
+      d->paging_pool_pages -= n;
+      h->node_anon[b->node] -= n;
+    }
+}
+
+/* ---- public allocation API ------------------------------------------------------ */
+
+/* alloc_domheap_pages(). */
+guint64
+xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
+{
+  XpHeap *h = xen->heap;
+  guint bits = XP_MEMF_get_bits (memflags);
+  guint zone_hi = NR_ZONES - 1;
+  if (bits)
+    zone_hi = MIN (MAX (bits > XP_PAGE_SHIFT ? bits - XP_PAGE_SHIFT : 1, 1u), (guint) NR_ZONES - 1);
+  if (memflags & XP_MEMF_no_owner)
+    memflags |= XP_MEMF_no_refcount;
+
+  xp_heap_scrub_advance (xen);
+  h->last_alloc_dirty = 0;
+
+  guint32 bi = NIL;
+  if (xen->dma_bitsize)
+    {
+      guint dma_zone = MAX (xen->dma_bitsize > XP_PAGE_SHIFT ? xen->dma_bitsize - XP_PAGE_SHIFT : 1, 1u);
+      if (dma_zone < zone_hi)
+        bi = alloc_heap (xen, dma_zone + 1, zone_hi, order, memflags, d);
+    }
+  if (bi == NIL && !(memflags & XP_MEMF_no_dma))
+    bi = alloc_heap (xen, 1, zone_hi, order, memflags, d);
+  if (bi == NIL)
+    return XP_INVALID_PFN;
+
+  guint64 pfn = h->blk[bi].pfn;
+  if (d && !(memflags & XP_MEMF_no_owner))
+    {
+      gboolean extra = (memflags & XP_MEMF_no_refcount) != 0;
+      int rc = assign_pages (xen, d, G_GUINT64_CONSTANT (1) << order, memflags, extra);
+      if (rc < 0)
+        {
+          free_heap (h, pfn, order, h->blk[bi].node, (memflags & XP_MEMF_no_scrub) != 0, bi);
+          return XP_INVALID_PFN;
+        }
+      owner_attach (xen, bi, d, OWN_MEMORY, extra);
+    }
+  else if (d)
+    owner_attach (xen, bi, d, OWN_POOL, FALSE);
+  else
+    owner_attach (xen, bi, NULL, OWN_ANON, FALSE);
+  return pfn;
+}
+
+static void
+free_block (XpXen *xen, guint32 bi, gboolean need_scrub)
+{
+  XpHeap *h = xen->heap;
+  Blk *b = &h->blk[bi];
+  XpDomain *d = b->owner;
+  guint order = b->order, node = b->node, kind = b->kind, extra = b->extra;
+  guint64 pfn = b->pfn;
+  XpPages n = G_GUINT64_CONSTANT (1) << order;
+  owner_detach (xen, bi);
+  if (kind == OWN_MEMORY)
+    {
+      if (extra)
+        d->extra_pages -= n;
+      adjust_tot_pages (xen, d, -(gint64) n);
+    }
+  free_heap (h, pfn, order, node, need_scrub, bi);
+}
+
+/* free_domheap_pages(): pages of a dying domain and anonymous pages (incl.
+ * paging pools) are freed dirty; a live domain's pages are freed clean. */
+void
+xp_free_domheap_pages (XpXen *xen, XpDomain *d, guint64 pfn, guint order)
+{
+  XpHeap *h = xen->heap;
+  guint32 bi = hash_get (h, pfn);
+  g_return_if_fail (bi != NIL);
+  Blk *b = &h->blk[bi];
+  g_return_if_fail (b->state == BLK_USED && b->order == order);
+  g_return_if_fail (b->owner == d);
+  xp_heap_scrub_advance (xen);
+  gboolean need_scrub = b->kind != OWN_MEMORY || d->dying;
+  free_block (xen, bi, need_scrub);
+}
+
+/* domain_relinquish_resources(), memory part. */
+void
+xp_domain_relinquish_memory (XpXen *xen, XpDomain *d)
+{
+  XpHeap *h = xen->heap;
+  xp_heap_scrub_advance (xen);
+  while (d->memory->len)
+    {
+      XpExtent e = g_array_index (d->memory, XpExtent, d->memory->len - 1);
+      free_block (xen, hash_get (h, e.pfn), TRUE);
+    }
+  while (d->paging_pool->len)
+    {
+      XpExtent e = g_array_index (d->paging_pool, XpExtent, d->paging_pool->len - 1);
+      free_block (xen, hash_get (h, e.pfn), TRUE);
+    }
+}
+
+/* ---- claims ---------------------------------------------------------------------- */
+
+static int
+set_outstanding (XpXen *xen, XpDomain *d, XpPages pages, guint node)
+{
+  XpHeap *h = xen->heap;
+  xp_heap_scrub_advance (xen);
+  if (pages == 0)
+    {
+      consume_claim (xen, d, d->outstanding_pages);
+      d->claim_node = XP_NO_NODE;
+      return 0;
+    }
+  if (d->outstanding_pages)
+    return -EINVAL;
+  XpPages tot = d->tot_pages - d->extra_pages;
+  if (pages <= tot || pages > d->max_pages)
+    return -EINVAL;
+  XpPages claim = pages - tot;
+  if (h->outstanding_claims > h->total_avail || claim > h->total_avail - h->outstanding_claims)
+    return -ENOMEM;
+  if (node != XP_NO_NODE)
+    {
+      if (h->node_claims[node] > h->node_avail[node] || claim > h->node_avail[node] - h->node_claims[node])
+        return -ENOMEM;
+      h->node_claims[node] += claim;
+    }
+  d->claim_node = node;
+  d->outstanding_pages = claim;
+  h->outstanding_claims += claim;
+  return 0;
+}
+
+/* domain_set_outstanding_pages(). */
+int
+xp_domain_set_outstanding_pages (XpXen *xen, XpDomain *d, XpPages pages)
+{
+  return set_outstanding (xen, d, pages, XP_NO_NODE);
+}
+
+/* What-if, not upstream: XenServer's single-node claim (reference §2.8). */
+int
+xp_domain_set_outstanding_pages_node (XpXen *xen, XpDomain *d, XpPages pages, guint node)
+{
+  if (xen->behaviour.node_claims == XP_NODE_CLAIMS_NONE)
+    return -ENOSYS;
+  if (node != XP_NO_NODE && (node >= xen->heap->n_nodes || !xp_nodemask_test (xen->online_nodes, node)))
+    return -EINVAL;
+  return set_outstanding (xen, d, pages, node);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+XpPages xp_heap_total_avail (const XpXen *xen) { return xen->heap->total_avail; }
+XpPages xp_heap_outstanding_claims (const XpXen *xen) { return xen->heap->outstanding_claims; }
+XpPages xp_heap_alloc_scrubbed_pages (const XpXen *xen) { return xen->heap->alloc_scrubbed; }
+XpPages xp_heap_last_alloc_dirty_pages (const XpXen *xen) { return xen->heap->last_alloc_dirty; }
+XpPages xp_heap_background_scrubbed_pages (const XpXen *xen) { return xen->heap->bg_scrubbed; }
+
+XpPages
+xp_heap_node_avail (const XpXen *xen, guint node)
+{
+  g_return_val_if_fail (node < xen->heap->n_nodes, 0);
+  return xen->heap->node_avail[node];
+}
+
+XpPages
+xp_heap_node_need_scrub (const XpXen *xen, guint node)
+{
+  g_return_val_if_fail (node < xen->heap->n_nodes, 0);
+  return xen->heap->node_need_scrub[node];
+}
+
+XpPages
+xp_heap_node_outstanding_claims (const XpXen *xen, guint node)
+{
+  g_return_val_if_fail (node < xen->heap->n_nodes, 0);
+  return xen->heap->node_claims[node];
+}
+
+XpPages
+xp_heap_node_pages (const XpXen *xen, guint node)
+{
+  g_return_val_if_fail (node < xen->heap->n_nodes, 0);
+  return xen->heap->node_pages[node];
+}
+
+void
+xp_heap_node_span (const XpXen *xen, guint node, guint64 *start, guint64 *end)
+{
+  g_return_if_fail (node < xen->heap->n_nodes);
+  *start = xen->heap->node_start[node];
+  *end = xen->heap->node_end[node];
+}
+
+XpPages
+xp_heap_node_avail_order (const XpXen *xen, guint node, guint order)
+{
+  const XpHeap *h = xen->heap;
+  g_return_val_if_fail (node < h->n_nodes, 0);
+  XpPages sum = 0;
+  for (guint zone = 0; zone < NR_ZONES; zone++)
+    for (guint j = order; j <= h->max_order; j++)
+      {
+        guint c = 0;
+        for (guint32 i = h->head[lidx (h, node, zone, j)]; i != NIL; i = h->blk[i].next)
+          c++;
+        sum += (XpPages) c << j;
+      }
+  return sum;
+}
+
+/* ---- background scrubbing ----------------------------------------------------------- */
+
+/* scrub_free_pages() on @node with a budget of @budget pages: zones low to
+ * high, orders high to low, dirty tail blocks first. Returns pages zeroed. */
+static XpPages
+scrub_node (XpHeap *h, guint node, XpPages budget)
+{
+  XpPages done = 0;
+  for (guint zone = h->zone_lo[node]; zone <= h->zone_hi[node] && done < budget; zone++)
+    {
+      if (!h->order_mask[zidx (node, zone)])
+        continue;
+      for (guint j = h->n_orders; j-- > 0 && done < budget;)
+        {
+          gsize l = lidx (h, node, zone, j);
+          while (done < budget)
+            {
+              guint32 bi = h->tail[l];
+              if (bi == NIL || h->blk[bi].n_dirty == 0)
+                break;
+              Blk *b = &h->blk[bi];
+              XpPages z = dirty_remove (h->dirty[node], b->pfn, b->pfn + (G_GUINT64_CONSTANT (1) << j),
+                                        budget - done);
+              b->n_dirty -= z;
+              done += z;
+              if (b->n_dirty)
+                break;             /* budget exhausted inside this block */
+              list_del (h, bi);
+              list_add (h, bi);    /* clean now: to the head */
+            }
+        }
+    }
+  node_dirty_dec (h, node, done);
+  h->bg_scrubbed += done;
+  return done;
+}
+
+void
+xp_heap_scrub_advance (XpXen *xen)
+{
+  XpHeap *h = xen->heap;
+  XpTime now = xp_xen_now (xen);
+  const unsigned __int128 unit = (unsigned __int128) XP_PAGE_SIZE * XP_NSEC_PER_SEC;
+  for (guint node = 0; node < h->n_nodes; node++)
+    {
+      XpTime last = h->scrub_last[node];
+      if (now <= last)
+        continue;
+      h->scrub_last[node] = now;
+      if (!h->node_need_scrub[node] || !xen->params.scrub_bytes_per_sec)
+        {
+          h->scrub_acc[node] = 0;
+          continue;
+        }
+      guint by = h->scrubbed_by[node];
+      if (by == XP_NO_NODE || !h->idle[by])
+        continue;
+      unsigned __int128 acc = h->scrub_acc[node]
+        + (unsigned __int128) (guint64) (now - last) * xen->params.scrub_bytes_per_sec;
+      XpPages budget = (XpPages) MIN (acc / unit, (unsigned __int128) h->node_need_scrub[node]);
+      XpPages done = scrub_node (h, node, budget);
+      h->scrub_acc[node] = h->node_need_scrub[node] ? acc - (unsigned __int128) done * unit : 0;
+    }
+}
+
+void
+xp_heap_set_node_idle (XpXen *xen, guint node, gboolean has_idle_cpu)
+{
+  g_return_if_fail (node < xen->heap->n_nodes);
+  xp_heap_scrub_advance (xen);
+  xen->heap->idle[node] = has_idle_cpu;
+}
+
+/* ---- setup (called from setup.c) ------------------------------------------------------- */
+
+/* init_heap_pages(): hand [s, e) of @node to the heap in maximal aligned chunks. */
+static void
+init_range (XpHeap *h, guint node, guint64 s, guint64 e, gboolean dirty)
+{
+  if (s == 0)
+    s = 1;                      /* pfn 0 never enters the heap */
+  while (s < e)
+    {
+      guint order = s ? (guint) __builtin_ctzll (s) : h->max_order;
+      order = MIN (order, h->max_order);
+      while ((G_GUINT64_CONSTANT (1) << order) > e - s)
+        order--;
+      XpPages n = G_GUINT64_CONSTANT (1) << order;
+      h->node_pages[node] += n;
+      h->node_used[node] += n;   /* free_heap() moves it to free */
+      free_heap (h, s, order, node, dirty, NIL);
+      s += n;
+    }
+}
+
+XpHeap *
+xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
+             guint64 hole_start, guint64 hole_end)
+{
+  const XpTopology *t = xen->topo;
+  XpHeap *h = g_new0 (XpHeap, 1);
+  guint n = t->n_nodes;
+  h->n_nodes = n;
+  h->max_order = xen->params.max_order;
+  h->n_orders = h->max_order + 1;
+  h->free_rec = NIL;
+  h->hmask = 1023;
+  h->hkey = g_new (guint64, 1024);
+  h->hval = g_new (guint32, 1024);
+  memset (h->hkey, 0xff, 1024 * sizeof (guint64));
+  gsize nl = (gsize) n * NR_ZONES * h->n_orders;
+  h->head = g_new (guint32, nl);
+  h->tail = g_new (guint32, nl);
+  memset (h->head, 0xff, nl * sizeof (guint32));
+  memset (h->tail, 0xff, nl * sizeof (guint32));
+  h->order_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
+  h->avail = g_new0 (XpPages, (gsize) n * NR_ZONES);
+  h->node_avail = g_new0 (XpPages, n);
+  h->node_need_scrub = g_new0 (XpPages, n);
+  h->node_pages = g_new0 (XpPages, n);
+  h->node_used = g_new0 (XpPages, n);
+  h->node_anon = g_new0 (XpPages, n);
+  h->node_claims = g_new0 (XpPages, n);
+  h->node_start = g_memdup2 (node_start, n * sizeof (guint64));
+  h->node_end = g_memdup2 (node_end, n * sizeof (guint64));
+  h->zone_lo = g_new (guint, n);
+  h->zone_hi = g_new (guint, n);
+  h->dirty = g_new (GTree *, n);
+  h->scrub_last = g_new0 (XpTime, n);
+  h->scrub_acc = g_new0 (unsigned __int128, n);
+  h->idle = g_new (gboolean, n);
+  h->scrubbed_by = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    {
+      h->dirty[i] = g_tree_new (cmp_pfn);
+      h->idle[i] = TRUE;
+      h->zone_lo[i] = pfn_zone (MAX (node_start[i], 1));
+      h->zone_hi[i] = MIN (pfn_zone (node_end[i] - 1), (guint) NR_ZONES - 1);
+      h->scrub_last[i] = xp_xen_now (xen);
+      /* node_to_scrub(): a node with CPUs is scrubbed by its own idle CPUs; a
+       * CPU-less node by the closest node with CPUs (ties: lowest id). The
+       * model lets it be scrubbed whenever that node has an idle CPU,
+       * ignoring that the helper may be busy with its own dirty memory. */
+      if (t->nodes[i].n_cpus)
+        h->scrubbed_by[i] = i;
+      else
+        {
+          guint best = XP_NO_NODE, bd = G_MAXUINT;
+          for (guint j = 0; j < n; j++)
+            if (t->nodes[j].n_cpus && xp_topology_distance (t, i, j) < bd)
+              {
+                bd = xp_topology_distance (t, i, j);
+                best = j;
+              }
+          h->scrubbed_by[i] = best;
+        }
+    }
+  xen->heap = h;
+  /* end_boot_allocator(): ascending addresses per node (the list order only
+   * depends on the order within a node). */
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 s = node_start[i], e = node_end[i];
+      if (hole_start < hole_end && s < hole_end && e > hole_start)
+        {
+          init_range (h, i, s, hole_start > s ? hole_start : s, xen->params.boot_memory_dirty);
+          init_range (h, i, hole_end < e ? hole_end : e, e, xen->params.boot_memory_dirty);
+        }
+      else
+        init_range (h, i, s, e, xen->params.boot_memory_dirty);
+    }
+  return h;
+}
+
+void
+xp_heap_free (XpHeap *h)
+{
+  if (!h)
+    return;
+  for (guint i = 0; i < h->n_nodes; i++)
+    g_tree_destroy (h->dirty[i]);
+  g_free (h->dirty);
+  g_free (h->blk);
+  g_free (h->hkey);
+  g_free (h->hval);
+  g_free (h->head);
+  g_free (h->tail);
+  g_free (h->order_mask);
+  g_free (h->avail);
+  g_free (h->node_avail);
+  g_free (h->node_need_scrub);
+  g_free (h->node_pages);
+  g_free (h->node_used);
+  g_free (h->node_anon);
+  g_free (h->node_claims);
+  g_free (h->node_start);
+  g_free (h->node_end);
+  g_free (h->zone_lo);
+  g_free (h->zone_hi);
+  g_free (h->scrub_last);
+  g_free (h->scrub_acc);
+  g_free (h->idle);
+  g_free (h->scrubbed_by);
+  g_free (h);
+}
+
+/* ---- invariants ---------------------------------------------------------------------- */
+
+gboolean
+xp_heap_check_invariants (XpXen *xen, GString *why)
+{
+  XpHeap *h = xen->heap;
+  guint n = h->n_nodes;
+  gboolean ok = TRUE;
+  g_autofree XpPages *free_walk = g_new0 (XpPages, n);
+  g_autofree XpPages *used_walk = g_new0 (XpPages, n);
+  g_autofree XpPages *dirty_walk = g_new0 (XpPages, n);
+  g_autofree XpPages *dom_sum = g_new0 (XpPages, n);
+  XpPages total = 0;
+
+#define FAIL(...) do { ok = FALSE; if (why) { g_string_append_printf (why, __VA_ARGS__); g_string_append_c (why, '\n'); } } while (0)
+
+  for (guint32 i = 0; i < h->n_blk; i++)
+    {
+      Blk *b = &h->blk[i];
+      if (b->state == BLK_UNUSED)
+        continue;
+      XpPages sz = G_GUINT64_CONSTANT (1) << b->order;
+      if (b->pfn & (sz - 1))
+        FAIL ("block %" G_GUINT64_FORMAT " order %u not aligned", b->pfn, b->order);
+      if (xp_heap_pfn_to_node (xen, b->pfn) != b->node || xp_heap_pfn_to_node (xen, b->pfn + sz - 1) != b->node)
+        FAIL ("block %" G_GUINT64_FORMAT " not on node %u", b->pfn, b->node);
+      if (hash_get (h, b->pfn) != i)
+        FAIL ("block %" G_GUINT64_FORMAT " missing from the pfn hash", b->pfn);
+      if (b->state == BLK_FREE)
+        {
+          free_walk[b->node] += sz;
+          dirty_walk[b->node] += b->n_dirty;
+          if (b->n_dirty != dirty_count (h->dirty[b->node], b->pfn, b->pfn + sz))
+            FAIL ("block %" G_GUINT64_FORMAT " dirty count %" G_GUINT64_FORMAT " disagrees with runs",
+                  b->pfn, b->n_dirty);
+        }
+      else
+        used_walk[b->node] += sz;
+    }
+  for (guint node = 0; node < n; node++)
+    {
+      if (free_walk[node] != h->node_avail[node])
+        FAIL ("node %u: free blocks %" G_GUINT64_FORMAT " != avail %" G_GUINT64_FORMAT,
+              node, free_walk[node], h->node_avail[node]);
+      if (used_walk[node] != h->node_used[node])
+        FAIL ("node %u: used blocks %" G_GUINT64_FORMAT " != used %" G_GUINT64_FORMAT,
+              node, used_walk[node], h->node_used[node]);
+      if (h->node_avail[node] + h->node_used[node] != h->node_pages[node])
+        FAIL ("node %u: free %" G_GUINT64_FORMAT " + allocated %" G_GUINT64_FORMAT " != node pages %" G_GUINT64_FORMAT,
+              node, h->node_avail[node], h->node_used[node], h->node_pages[node]);
+      if (dirty_walk[node] != h->node_need_scrub[node])
+        FAIL ("node %u: dirty blocks %" G_GUINT64_FORMAT " != need_scrub %" G_GUINT64_FORMAT,
+              node, dirty_walk[node], h->node_need_scrub[node]);
+      if (h->node_need_scrub[node] > h->node_avail[node])
+        FAIL ("node %u: need_scrub > free", node);
+      XpPages za = 0;
+      for (guint z = 0; z < NR_ZONES; z++)
+        za += h->avail[zidx (node, z)];
+      if (za != h->node_avail[node])
+        FAIL ("node %u: zone avail sum %" G_GUINT64_FORMAT " != node avail", node, za);
+      total += h->node_avail[node];
+    }
+  if (total != h->total_avail)
+    FAIL ("total_avail %" G_GUINT64_FORMAT " != sum of nodes %" G_GUINT64_FORMAT, h->total_avail, total);
+
+  XpPages claims = 0;
+  g_autofree XpPages *nclaims = g_new0 (XpPages, n);
+  for (guint i = 0; i < xen->domain_list->len; i++)
+    {
+      XpDomain *d = g_ptr_array_index (xen->domain_list, i);
+      XpPages tot = 0;
+      for (guint node = 0; node < n; node++)
+        {
+          dom_sum[node] += d->node_pages[node];
+          tot += d->node_pages[node];
+        }
+      if (tot != d->tot_pages)
+        FAIL ("d%u: node_pages sum %" G_GUINT64_FORMAT " != tot_pages %" G_GUINT64_FORMAT,
+              d->domid, tot, d->tot_pages);
+      if (d->extra_pages > d->tot_pages)
+        FAIL ("d%u: extra_pages > tot_pages", d->domid);
+      claims += d->outstanding_pages;
+      if (d->outstanding_pages && d->claim_node != XP_NO_NODE && d->claim_node < n)
+        nclaims[d->claim_node] += d->outstanding_pages;
+    }
+  for (guint node = 0; node < n; node++)
+    {
+      if (dom_sum[node] + h->node_anon[node] != h->node_used[node])
+        FAIL ("node %u: domains %" G_GUINT64_FORMAT " + anonymous %" G_GUINT64_FORMAT " != allocated %" G_GUINT64_FORMAT,
+              node, dom_sum[node], h->node_anon[node], h->node_used[node]);
+      if (nclaims[node] != h->node_claims[node])
+        FAIL ("node %u: node claims %" G_GUINT64_FORMAT " != sum of domains' %" G_GUINT64_FORMAT,
+              node, h->node_claims[node], nclaims[node]);
+    }
+  if (claims != h->outstanding_claims)
+    FAIL ("outstanding_claims %" G_GUINT64_FORMAT " != sum of domains' %" G_GUINT64_FORMAT,
+          h->outstanding_claims, claims);
+#undef FAIL
+  return ok;
+}

@@ -1,0 +1,3 @@
+/* Tests of the modelled hypervisor: domain (being written). */
+#include "config.h"
+#include "tests/testutil.h"

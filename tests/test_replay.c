@@ -1,0 +1,240 @@
+/* End-to-end tests of the replay driver on the Xen model: trace → toolstack
+ * → hypervisor model → metrics → results JSON. Traces are built in memory so
+ * that these tests depend on the engine only. */
+#include "config.h"
+#include <json-glib/json-glib.h>
+#include "tests/testutil.h"
+#include "sim/replay.h"
+#include "sim/results.h"
+
+typedef struct {
+  XpPlacement decision;
+} FixedPolicy;
+
+static gpointer
+fixed_init (const XpTopology *topo, const XpPolicyParam *params, guint n, GError **error)
+{
+  FixedPolicy *p = g_new0 (FixedPolicy, 1);
+  xp_placement_init (&p->decision);
+  for (guint i = 0; i < n; i++)
+    if (!strcmp (params[i].key, "node"))
+      {
+        guint node = atoi (params[i].value);
+        p->decision.placed = TRUE;
+        p->decision.nodes = xp_nodemask_of (node);
+        p->decision.affinity = XP_AFFINITY_SOFT;
+        p->decision.set_node_affinity = TRUE;
+      }
+  return p;
+}
+
+static gboolean
+fixed_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpPlacement *out, GError **error)
+{
+  *out = ((FixedPolicy *) state)->decision;
+  return TRUE;
+}
+
+static const XpPolicy fixed_policy = {
+  .abi_version = XP_POLICY_ABI_VERSION, .name = "fixed", .description = "always the same node",
+  .init = fixed_init, .place = fixed_place, .free = g_free,
+};
+
+static XpTrace *
+make_trace (guint n_vms, guint64 memory_mib, XpTime spacing, XpTime lifetime)
+{
+  XpTrace *t = g_new0 (XpTrace, 1);
+  t->path = g_strdup ("in-memory");
+  t->strings = g_string_chunk_new (256);
+  t->events = g_array_new (FALSE, TRUE, sizeof (XpTraceEvent));
+  for (guint i = 0; i < n_vms; i++)
+    {
+      char name[32];
+      g_snprintf (name, sizeof name, "vm%u", i);
+      XpTraceEvent e = { .time = i * spacing, .type = XP_TRACE_START,
+                         .vm = g_string_chunk_insert_const (t->strings, name), .vcpus = 2,
+                         .memory_mib = memory_mib, .cpu_demand_ppm = 1000000, .line = i + 2 };
+      g_array_append_val (t->events, e);
+    }
+  if (lifetime)
+    for (guint i = 0; i < n_vms; i++)
+      {
+        XpTraceEvent e = g_array_index (t->events, XpTraceEvent, i);
+        e.type = XP_TRACE_STOP;
+        e.time += lifetime;
+        g_array_append_val (t->events, e);
+      }
+  return t;
+}
+
+static void
+free_trace (XpTrace *t)
+{
+  g_array_free (t->events, TRUE);
+  g_string_chunk_free (t->strings);
+  g_free (t->path);
+  g_free (t);
+}
+
+static XpRun *
+run (const char *topology, XpTrace *trace, const XpPolicy *policy, const XpPolicyParam *params, guint n_params,
+     XpToolstackKind kind, XpTopology **topo_out)
+{
+  g_autoptr (GError) error = NULL;
+  XpTopology *topo = xp_topology_load (topology, &error);
+  ck_assert_msg (topo, "%s", error ? error->message : "");
+  XpReplayConfig cfg;
+  xp_replay_config_init (&cfg);
+  cfg.topo = topo;
+  cfg.trace = trace;
+  cfg.policy = policy;
+  cfg.policy_params = params;
+  cfg.n_policy_params = n_params;
+  cfg.check_invariants = TRUE;
+  xp_toolstack_params_init (&cfg.toolstack, kind);
+  XpRun *r = xp_replay_run (&cfg, &error);
+  ck_assert_msg (r, "%s", error ? error->message : "");
+  *topo_out = topo;
+  return r;
+}
+
+static const XpVmMetrics *
+vm_metrics (XpRun *r, guint i)
+{
+  return &g_array_index (r->metrics->vms, XpVmMetrics, i);
+}
+
+/* xl with placement on node 1: the whole guest (4 GiB − 8 MiB video − 32
+ * pages VGA hole + 8 MiB video = 4 GiB − 32 pages) lands on node 1; the
+ * explicit node affinity {1} drives get_free_buddy. */
+START_TEST (test_xl_affinity_one_node)
+{
+  XpTopology *topo;
+  XpTrace *trace = make_trace (1, 4096, 0, 0);
+  XpPolicyParam p = { "node", "1" };
+  XpRun *r = run ("generic-2n", trace, &fixed_policy, &p, 1, XP_TOOLSTACK_XL, &topo);
+  const XpVmMetrics *v = vm_metrics (r, 0);
+  ck_assert_int_eq (v->state, XP_VM_RUNNING);
+  ck_assert_uint_eq (v->node_pages[0], 0);
+  ck_assert_uint_eq (v->node_pages[1], 4 * XP_PAGES_PER_GIB - 32);
+  ck_assert (!v->spread);
+  ck_assert_double_eq (v->locality, 1.0);
+  ck_assert_int_eq (v->claim_made, XP_CLAIM_HOST);
+  ck_assert_uint_eq (r->metrics->summary.started, 1);
+  xp_run_free (r);
+  xp_topology_free (topo);
+  free_trace (trace);
+}
+END_TEST
+
+/* No placement: automatic node affinity {0,1}, extents striped by the
+ * allocator's round robin — both nodes hold a large share. */
+START_TEST (test_no_placement_stripes)
+{
+  XpTopology *topo;
+  XpTrace *trace = make_trace (1, 8192, 0, 0);
+  XpRun *r = run ("generic-2n", trace, &fixed_policy, NULL, 0, XP_TOOLSTACK_XL, &topo);
+  const XpVmMetrics *v = vm_metrics (r, 0);
+  ck_assert_int_eq (v->state, XP_VM_RUNNING);
+  ck_assert (v->spread);
+  ck_assert_uint_eq (v->numa_nodes, 2);
+  ck_assert_uint_gt (v->node_pages[0], 3 * XP_PAGES_PER_GIB);
+  ck_assert_uint_gt (v->node_pages[1], 3 * XP_PAGES_PER_GIB);
+  ck_assert_uint_eq (v->node_pages[0] + v->node_pages[1], 8 * XP_PAGES_PER_GIB - 32);
+  ck_assert (v->avoidable_spread);
+  xp_run_free (r);
+  xp_topology_free (topo);
+  free_trace (trace);
+}
+END_TEST
+
+/* Starts and stops: memory returns; results JSON is complete and stable. */
+START_TEST (test_lifecycle_and_json)
+{
+  XpTopology *topo;
+  XpTrace *trace = make_trace (20, 2048, 100 * XP_NSEC_PER_MSEC, 5 * XP_NSEC_PER_SEC);
+  XpPolicyParam p = { "node", "0" };
+  XpRun *r = run ("generic-2n", trace, &fixed_policy, &p, 1, XP_TOOLSTACK_XENOPSD, &topo);
+  const XpRunSummary *s = &r->metrics->summary;
+  ck_assert_uint_eq (s->vms, 20);
+  ck_assert_uint_eq (s->started, 20);
+  ck_assert_uint_eq (s->stopped, 20);
+  ck_assert_uint_eq (s->failed, 0);
+  /* at the end every guest page is back: node free memory equals the first sample */
+  const XpSample *first = &g_array_index (r->metrics->samples, XpSample, 0);
+  const XpSample *last = &g_array_index (r->metrics->samples, XpSample, r->metrics->samples->len - 1);
+  ck_assert_uint_eq (first->node_free[0], last->node_free[0]);
+  ck_assert_uint_eq (first->node_free[1], last->node_free[1]);
+
+  g_autoptr (JsonNode) a = xp_results_to_json (r);
+  g_autoptr (JsonNode) b = xp_results_to_json (r);
+  g_autofree char *sa = json_to_string (a, FALSE), *sb = json_to_string (b, FALSE);
+  ck_assert_str_eq (sa, sb);
+  JsonObject *o = json_node_get_object (a);
+  ck_assert_str_eq (json_object_get_string_member (o, "schema"), XP_RESULTS_SCHEMA);
+  ck_assert_int_eq (json_object_get_int_member (o, "schema_version"), XP_RESULTS_SCHEMA_VERSION);
+  ck_assert_uint_eq (json_array_get_length (json_object_get_array_member (o, "vms")), 20);
+
+  char *dir = xp_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "r.json", NULL);
+  g_autoptr (GError) error = NULL;
+  ck_assert (xp_results_write (r, path, &error));
+  g_autofree char *text = NULL;
+  ck_assert (g_file_get_contents (path, &text, NULL, NULL));
+  ck_assert_ptr_nonnull (strstr (text, "\"avoidable_spread\""));
+  xp_test_rmtree (dir);
+  xp_run_free (r);
+  xp_topology_free (topo);
+  free_trace (trace);
+}
+END_TEST
+
+/* Same inputs, same seed: identical results, run twice. */
+START_TEST (test_deterministic)
+{
+  XpTopology *t1, *t2;
+  XpTrace *trace = make_trace (30, 3000, 10 * XP_NSEC_PER_MSEC, 2 * XP_NSEC_PER_SEC);
+  XpRun *r1 = run ("generic-4n", trace, &fixed_policy, NULL, 0, XP_TOOLSTACK_XENOPSD, &t1);
+  XpRun *r2 = run ("generic-4n", trace, &fixed_policy, NULL, 0, XP_TOOLSTACK_XENOPSD, &t2);
+  g_autoptr (JsonNode) a = xp_results_to_json (r1);
+  g_autoptr (JsonNode) b = xp_results_to_json (r2);
+  g_autofree char *sa = json_to_string (a, FALSE), *sb = json_to_string (b, FALSE);
+  ck_assert_str_eq (sa, sb);
+  xp_run_free (r1);
+  xp_run_free (r2);
+  xp_topology_free (t1);
+  xp_topology_free (t2);
+  free_trace (trace);
+}
+END_TEST
+
+/* A start that cannot fit fails cleanly and changes nothing for the others. */
+START_TEST (test_too_big_fails)
+{
+  XpTopology *topo;
+  XpTrace *trace = make_trace (1, 200 * 1024, 0, 0);   /* 200 GiB on a 128 GiB host */
+  XpRun *r = run ("generic-2n", trace, &fixed_policy, NULL, 0, XP_TOOLSTACK_XENOPSD, &topo);
+  const XpVmMetrics *v = vm_metrics (r, 0);
+  ck_assert_int_eq (v->state, XP_VM_FAILED);
+  ck_assert_ptr_nonnull (strstr (v->failure, "Not_enough_memory"));
+  ck_assert_uint_eq (r->metrics->summary.failed, 1);
+  xp_run_free (r);
+  xp_topology_free (topo);
+  free_trace (trace);
+}
+END_TEST
+
+Suite *
+xp_test_replay_suite (void)
+{
+  Suite *s = suite_create ("replay");
+  TCase *tc = tcase_create ("end-to-end");
+  tcase_set_timeout (tc, 60);
+  tcase_add_test (tc, test_xl_affinity_one_node);
+  tcase_add_test (tc, test_no_placement_stripes);
+  tcase_add_test (tc, test_lifecycle_and_json);
+  tcase_add_test (tc, test_deterministic);
+  tcase_add_test (tc, test_too_big_fails);
+  suite_add_tcase (s, tc);
+  return s;
+}

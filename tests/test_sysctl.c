@@ -1,0 +1,3 @@
+/* Tests of the modelled hypervisor: sysctl (being written). */
+#include "config.h"
+#include "tests/testutil.h"

@@ -163,6 +163,12 @@ split_list (const LineMap *map, guint line, const char *key, const char *value, 
         }
       g_ptr_array_add (out, g_strdup (p));
     }
+  if (!out->len)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:%u: %s: empty list (give at least one value)", map->path, line, key);
+      g_ptr_array_unref (out);
+      return NULL;
+    }
   return out;
 }
 

@@ -1,14 +1,17 @@
 /* bench_sched — speed of the credit1 scheduler model.
  *
  *   bench/bench_sched [--nodes 8] [--cpus-per-node 16] [--vcpus 512]
- *                     [--vcpus-per-domain 4] [--seconds 20] [--mix busy|mixed]
- *                     [--affinity soft|hard|none] [--seed 1] [--version 4.22]
+ *                     [--vcpus-per-domain 4] [--seconds 20] [--warmup 2]
+ *                     [--mix busy|mixed|light] [--affinity soft|hard|none]
+ *                     [--seed 1] [--version 4.22]
  *
  * Builds a host by hand (nodes × CPUs, no SMT), creates domains of
  * --vcpus-per-domain vCPUs, domain i with soft (or hard) affinity to node
- * i mod nodes, unpauses them 1 ms apart and runs --seconds of simulated
- * time. "busy": every vCPU always runnable; "mixed": each domain's demand
- * is drawn from {10, 25, 50, 75, 90, 100} % with 10 ms mean bursts.
+ * i mod nodes, unpauses them 1 ms apart, runs --warmup simulated seconds,
+ * then measures --seconds of simulated time. "busy": every vCPU always
+ * runnable; "mixed": each domain's demand is drawn from {10, 25, 50, 75,
+ * 90, 100} % (about 2.3 × oversubscribed); "light": from {5, 10, 15, 20,
+ * 25, 30, 40} % (about 80 % busy); bursts have a 10 ms mean.
  * Prints simulated seconds per wall-clock second, events, scheduler
  * counters and per-node utilisation.
  */
@@ -21,15 +24,16 @@
 int
 main (int argc, char **argv)
 {
-  gint nodes = 8, cpn = 16, vcpus = 512, vpd = 4, seconds = 20, seed = 1;
+  gint nodes = 8, cpn = 16, vcpus = 512, vpd = 4, seconds = 20, warmup = 2, seed = 1;
   g_autofree char *mix = NULL, *aff = NULL, *version = NULL;
   GOptionEntry entries[] = {
     { "nodes", 0, 0, G_OPTION_ARG_INT, &nodes, "NUMA nodes (8)", "N" },
     { "cpus-per-node", 0, 0, G_OPTION_ARG_INT, &cpn, "pCPUs per node (16)", "N" },
     { "vcpus", 0, 0, G_OPTION_ARG_INT, &vcpus, "vCPUs in total (512)", "N" },
     { "vcpus-per-domain", 0, 0, G_OPTION_ARG_INT, &vpd, "vCPUs per domain (4)", "N" },
-    { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "simulated seconds (20)", "S" },
-    { "mix", 0, 0, G_OPTION_ARG_STRING, &mix, "busy or mixed (busy)", "MIX" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "simulated seconds measured (20)", "S" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "simulated seconds run before measuring (2)", "S" },
+    { "mix", 0, 0, G_OPTION_ARG_STRING, &mix, "busy, mixed or light (busy)", "MIX" },
     { "affinity", 0, 0, G_OPTION_ARG_STRING, &aff, "soft, hard or none (soft)", "KIND" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed (1)", "N" },
     { "version", 0, 0, G_OPTION_ARG_STRING, &version, "Xen version, 4.17 or 4.22 (4.22)", "V" },
@@ -44,9 +48,10 @@ main (int argc, char **argv)
       return 2;
     }
   gboolean mixed = mix && !strcmp (mix, "mixed");
-  if (mix && !mixed && strcmp (mix, "busy"))
+  gboolean light = mix && !strcmp (mix, "light");
+  if (mix && !mixed && !light && strcmp (mix, "busy"))
     {
-      fprintf (stderr, "bench_sched: --mix must be busy or mixed, got '%s'\n", mix);
+      fprintf (stderr, "bench_sched: --mix must be busy, mixed or light, got '%s'\n", mix);
       return 2;
     }
   const char *affinity = aff ? aff : "soft";
@@ -56,7 +61,8 @@ main (int argc, char **argv)
       return 2;
     }
   guint ver = version && !strcmp (version, "4.17") ? 417 : 422;
-  if (nodes < 1 || nodes > 64 || cpn < 1 || nodes * cpn > XP_MAX_CPUS || vpd < 1 || vcpus < vpd || seconds < 1)
+  if (nodes < 1 || nodes > 64 || cpn < 1 || nodes * cpn > XP_MAX_CPUS || vpd < 1 || vcpus < vpd || seconds < 1
+      || warmup < 0)
     {
       fprintf (stderr, "bench_sched: bad sizes\n");
       return 2;
@@ -86,6 +92,7 @@ main (int argc, char **argv)
     }
 
   static const guint demands[] = { 100000, 250000, 500000, 750000, 900000, 1000000 };
+  static const guint light_demands[] = { 50000, 100000, 150000, 200000, 250000, 300000, 400000 };
   guint n_doms = vcpus / vpd;
   XpDomain *doms = g_new0 (XpDomain, n_doms);
   XpCpumask all;
@@ -115,7 +122,8 @@ main (int argc, char **argv)
           v->processor = !strcmp (affinity, "none") ? 0 : cpu;
           cpu = node * cpn + (cpu - node * cpn + 1) % cpn;
         }
-      guint demand = mixed ? demands[g_rand_int_range (rand, 0, G_N_ELEMENTS (demands))] : XP_DEMAND_FULL;
+      guint demand = mixed ? demands[g_rand_int_range (rand, 0, G_N_ELEMENTS (demands))]
+        : light ? light_demands[g_rand_int_range (rand, 0, G_N_ELEMENTS (light_demands))] : XP_DEMAND_FULL;
       xp_sched_credit_set_demand (&xen, d, demand);
       for (gint j = 0; j < vpd; j++)
         xen.sched->insert_vcpu (&xen, &d->vcpus[j]);
@@ -127,6 +135,7 @@ main (int argc, char **argv)
       xen.sched->domain_unpause (&xen, &doms[i]);
     }
 
+  xp_event_run_until (q, xp_event_queue_now (q) + (XpTime) warmup * XP_NSEC_PER_SEC);
   gint64 t0 = g_get_monotonic_time ();
   XpTime start = xp_event_queue_now (q);
   guint64 ev0 = xp_event_queue_events_run (q);
@@ -151,9 +160,9 @@ main (int argc, char **argv)
       nmig += s.node_migrations;
     }
   printf ("host %d nodes x %d pCPUs, %d vCPUs (%u domains of %d), mix %s, affinity %s, Xen %s, seed %d\n",
-          nodes, cpn, vcpus, n_doms, vpd, mixed ? "mixed" : "busy", affinity, ver == 417 ? "4.17" : "4.22", seed);
-  printf ("simulated %d s in %.3f s wall: %.0f x real time; %" G_GUINT64_FORMAT " events (%.2f M/s wall)\n",
-          seconds, wall, seconds / wall, events, events / wall / 1e6);
+          nodes, cpn, vcpus, n_doms, vpd, mixed ? "mixed" : light ? "light" : "busy", affinity, ver == 417 ? "4.17" : "4.22", seed);
+  printf ("simulated %d s (after %d s warm-up) in %.3f s wall: %.0f x real time; %" G_GUINT64_FORMAT
+          " events (%.2f M/s wall)\n", seconds, warmup, wall, seconds / wall, events, events / wall / 1e6);
   printf ("schedules %" G_GUINT64_FORMAT " switches %" G_GUINT64_FORMAT " ticks %" G_GUINT64_FORMAT
           " accts %" G_GUINT64_FORMAT " steals %" G_GUINT64_FORMAT " tickles %" G_GUINT64_FORMAT "\n",
           c.schedules, c.context_switches, c.ticks, c.accts, c.steals, c.tickles);

@@ -22,7 +22,11 @@ xp_metrics_free (XpMetrics *m)
   if (!m)
     return;
   for (guint i = 0; i < m->vms->len; i++)
-    g_free (g_array_index (m->vms, XpVmMetrics, i).node_pages);
+    {
+      g_free (g_array_index (m->vms, XpVmMetrics, i).node_pages);
+      g_free (g_array_index (m->vms, XpVmMetrics, i).run_on_node);
+    }
+  g_free (m->node_utilisation_ppm);
   for (guint i = 0; i < m->samples->len; i++)
     g_free (g_array_index (m->samples, XpSample, i).node_free);
   g_array_free (m->vms, TRUE);
@@ -81,6 +85,15 @@ xp_metrics_finish (XpMetrics *m, GPtrArray *vms, guint64 events)
         .dirty_pages_scrubbed = vm->dirty_pages_scrubbed,
       };
       v.node_pages = g_new0 (XpPages, m->n_nodes);
+      if (vm->has_cpu_stats)
+        {
+          v.has_cpu = TRUE;
+          v.run_ns = vm->run_ns;
+          v.wait_ns = vm->wait_ns;
+          v.wait_count = vm->wait_count;
+          v.node_migrations = vm->node_migrations;
+          v.run_on_node = g_memdup2 (vm->run_on_node, m->n_nodes * sizeof (XpTime));
+        }
       if (vm->node_pages)
         memcpy (v.node_pages, vm->node_pages, m->n_nodes * sizeof (XpPages));
       XpPages best = 0;
@@ -147,4 +160,48 @@ xp_metrics_finish (XpMetrics *m, GPtrArray *vms, guint64 events)
   s->superpage_share = populated_all > 0 ? super_pages / populated_all : 0;
   s->page_weighted_locality = all_pages > 0 ? home_pages / all_pages : 0;
   s->events = events;
+}
+
+void
+xp_metrics_finish_cpu (XpMetrics *m, const XpTopology *topo)
+{
+  XpRunSummary *s = &m->summary;
+  double loc_sum = 0, loc_weighted = 0, run_total = 0, remote_sum = 0;
+  XpTime wait_sum = 0;
+  guint64 wait_n = 0;
+  guint n_vms = 0;
+  for (guint i = 0; i < m->vms->len; i++)
+    {
+      XpVmMetrics *v = &g_array_index (m->vms, XpVmMetrics, i);
+      if (!v->has_cpu)
+        continue;
+      s->has_cpu = TRUE;
+      s->node_migrations += v->node_migrations;
+      wait_sum += v->wait_ns;
+      wait_n += v->wait_count;
+      if (v->run_ns <= 0 || v->pages == 0)
+        continue;
+      double loc = 0, remote = 0;
+      for (guint a = 0; a < m->n_nodes; a++)
+        {
+          double run_share = (double) v->run_on_node[a] / (double) v->run_ns;
+          loc += run_share * (double) v->node_pages[a] / (double) v->pages;
+          for (guint b = 0; b < m->n_nodes; b++)
+            remote += run_share * (double) v->node_pages[b] / (double) v->pages * xp_topology_distance (topo, a, b) / 10.0;
+        }
+      v->exec_locality = loc;
+      v->remote_factor = remote;
+      loc_sum += loc;
+      remote_sum += remote;
+      loc_weighted += loc * (double) v->run_ns;
+      run_total += (double) v->run_ns;
+      n_vms++;
+    }
+  if (n_vms)
+    {
+      s->mean_exec_locality = loc_sum / n_vms;
+      s->mean_remote_factor = remote_sum / n_vms;
+      s->runtime_weighted_exec_locality = loc_weighted / run_total;
+    }
+  s->mean_wait_ns = wait_n ? wait_sum / (XpTime) wait_n : 0;
 }

@@ -11,6 +11,16 @@
  *   superpage share  pages populated as 1 GiB or 2 MiB extents / all pages
  *   start latency    from the start request to the VM running (queueing for
  *                    a builder included)
+ * With the CPU model (credit scheduler):
+ *   execution locality  Σ_n (run time on node n's pCPUs / run time) ×
+ *                    (pages on n / pages): the share of memory accesses that
+ *                    are local if accesses spread evenly over the VM's pages
+ *   remote factor    Σ_n Σ_m (run on n / run) × (pages on m / pages) ×
+ *                    SLIT(n, m) / 10: relative memory access cost, 1.0 when
+ *                    every access is local (SLIT distances are relative
+ *                    latencies, 10 = local)
+ *   runnable wait    time a vCPU was runnable but not running, per wait
+ *   node migrations  moves of a vCPU to a pCPU of another node
  */
 #ifndef XP_METRICS_H
 #define XP_METRICS_H
@@ -43,6 +53,12 @@ typedef struct {
   guint64 extents_1g, extents_2m, pages_4k;
   XpPages dirty_pages_scrubbed;
   double superpage_share;
+  /* CPU model */
+  gboolean has_cpu;
+  XpTime run_ns, wait_ns;
+  guint64 wait_count, node_migrations;
+  XpTime *run_on_node;            /* n_nodes, NULL without the CPU model */
+  double exec_locality, remote_factor;
 } XpVmMetrics;
 
 typedef struct {
@@ -60,6 +76,13 @@ typedef struct {
   XpTime latency_mean, latency_p50, latency_p95, latency_max;
   XpTime makespan;                /* last build completion time */
   guint64 events;
+  /* CPU model (has_cpu FALSE without it) */
+  gboolean has_cpu;
+  double mean_exec_locality;      /* mean over VMs that ran */
+  double runtime_weighted_exec_locality;
+  double mean_remote_factor;
+  XpTime mean_wait_ns;            /* mean runnable wait per wait interval */
+  guint64 node_migrations;
 } XpRunSummary;
 
 typedef struct {
@@ -67,6 +90,7 @@ typedef struct {
   GArray *vms;                    /* XpVmMetrics */
   GArray *samples;                /* XpSample, time series of free memory */
   XpPages *node_min_free;         /* lowest free pages seen per node */
+  guint *node_utilisation_ppm;    /* CPU model: per node, NULL without */
   XpRunSummary summary;
 } XpMetrics;
 
@@ -76,6 +100,9 @@ void xp_metrics_sample (XpMetrics *m, XpTime time, const XpPages *node_free, XpP
 /* Compute per-VM metrics and the summary from the toolstack's VM records.
  * The VM records must outlive @m (names are borrowed). */
 void xp_metrics_finish (XpMetrics *m, GPtrArray *vms, guint64 events);
+/* Execution-locality metrics from the CPU statistics copied in by
+ * xp_metrics_finish (no-op for VMs without them). */
+void xp_metrics_finish_cpu (XpMetrics *m, const XpTopology *topo);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XpMetrics, xp_metrics_free)
 

@@ -12,6 +12,9 @@ xp_replay_config_init (XpReplayConfig *cfg)
   xp_xen_behaviour_init (&cfg->behaviour, cfg->xen_version, NULL);
   xp_xen_params_init_defaults (&cfg->xen);
   xp_toolstack_params_init (&cfg->toolstack, XP_TOOLSTACK_XENOPSD);
+  xp_credit_params_init_defaults (&cfg->credit);
+  cfg->cpu_model = TRUE;
+  cfg->tail = 10 * XP_NSEC_PER_SEC;
   cfg->seed = 1;
 }
 
@@ -27,8 +30,39 @@ typedef struct {
   XpTime last_sample;
   XpTime sample_interval;
   XpPages *scratch_free;
+  GRand *rand;               /* the run's one generator */
+  gboolean finished;         /* the tail has run out */
+  gboolean tail_scheduled;
   GError *error;             /* first failure inside an event handler */
 } Replay;
+
+/* Read the scheduler's statistics of @vm's domain into the VM record. */
+static void
+collect_cpu (Replay *rp, XpVm *vm)
+{
+  if (!rp->cfg->cpu_model || !vm->domid)
+    return;
+  XpDomain *d = xp_xen_domain (rp->xen, vm->domid);
+  if (!d)
+    return;
+  XpCreditVcpuStats st;
+  if (!vm->run_on_node)
+    vm->run_on_node = g_new0 (XpTime, rp->cfg->topo->n_nodes);
+  xp_sched_credit_finish (rp->xen);
+  if (!xp_sched_credit_domain_stats (rp->xen, d, &st, vm->run_on_node))
+    return;
+  vm->has_cpu_stats = TRUE;
+  vm->run_ns = st.run_ns;
+  vm->wait_ns = st.wait_ns;
+  vm->wait_count = st.wait_count;
+  vm->node_migrations = st.node_migrations;
+}
+
+static void
+vm_destroying (gpointer data, XpVm *vm)
+{
+  collect_cpu (data, vm);
+}
 
 static void
 sample (Replay *rp, gboolean force)
@@ -45,7 +79,20 @@ sample (Replay *rp, gboolean force)
 static void
 vm_started (gpointer data, XpVm *vm)
 {
-  sample (data, FALSE);
+  Replay *rp = data;
+  if (rp->cfg->cpu_model && vm->state == XP_VM_RUNNING)
+    {
+      XpDomain *d = xp_xen_domain (rp->xen, vm->domid);
+      if (d)
+        xp_sched_credit_set_demand (rp->xen, d, vm->cpu_demand_ppm);
+    }
+  sample (rp, FALSE);
+}
+
+static void
+tail_over (XpEventQueue *q, gpointer a, gpointer b)
+{
+  ((Replay *) a)->finished = TRUE;
 }
 
 static void
@@ -148,8 +195,18 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
       xp_event_queue_free (rp.events);
       return NULL;
     }
+  rp.rand = g_rand_new_with_seed_array ((const guint32[]) { (guint32) cfg->seed, (guint32) (cfg->seed >> 32) }, 2);
+  if (cfg->cpu_model && !xp_sched_credit_attach (rp.xen, &cfg->credit, rp.rand, error))
+    {
+      if (cfg->policy->free)
+        cfg->policy->free (policy_state);
+      xp_xen_free (rp.xen);
+      xp_event_queue_free (rp.events);
+      g_rand_free (rp.rand);
+      return NULL;
+    }
   rp.hv = xp_hv_model_new (rp.xen);
-  XpToolstackHooks hooks = { vm_started, vm_stopped };
+  XpToolstackHooks hooks = { vm_started, vm_destroying, vm_stopped };
   rp.ts = xp_toolstack_new (&cfg->toolstack, rp.hv, rp.events, cfg->topo, cfg->policy, policy_state, &hooks, &rp);
   rp.metrics = xp_metrics_new (cfg->topo->n_nodes);
   rp.live = g_hash_table_new (g_str_hash, g_str_equal);
@@ -166,18 +223,39 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
   sample (&rp, TRUE);
   schedule_next_trace_event (&rp);
   g_autoptr (GString) why = g_string_new (NULL);
+  guint64 checked_actions = G_MAXUINT64;
   while (xp_event_run_one (rp.events))
     {
-      if (check && !xp_heap_check_invariants (rp.xen, why))
+      /* memory only changes through the toolstack: check after its actions */
+      guint64 actions = xp_toolstack_actions (rp.ts);
+      if (check && actions != checked_actions && (checked_actions = actions, !xp_heap_check_invariants (rp.xen, why)))
         {
           g_set_error (&rp.error, XP_ERROR, XP_ERROR_FAILED, "invariant broken at t=%" G_GINT64_FORMAT " ns: %s",
                        xp_event_queue_now (rp.events), why->str);
           break;
         }
-      if (rp.next_trace_event >= ev->len && xp_toolstack_builds_in_flight (rp.ts) == 0)
+      if (rp.finished)
         break;
+      if (rp.next_trace_event >= ev->len && xp_toolstack_builds_in_flight (rp.ts) == 0)
+        {
+          if (cfg->tail <= 0 || !cfg->cpu_model)
+            break;
+          if (!rp.tail_scheduled)
+            {
+              xp_event_schedule (rp.events, xp_event_queue_now (rp.events) + cfg->tail, tail_over, &rp, NULL);
+              rp.tail_scheduled = TRUE;
+            }
+        }
     }
   sample (&rp, TRUE);
+  /* CPU statistics of the VMs still running at the end */
+  GPtrArray *vms = xp_toolstack_vms (rp.ts);
+  for (guint i = 0; i < vms->len; i++)
+    {
+      XpVm *vm = vms->pdata[i];
+      if (vm->state == XP_VM_RUNNING)
+        collect_cpu (&rp, vm);
+    }
 
   XpRun *run = NULL;
   if (rp.error)
@@ -187,7 +265,15 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
       run = g_new0 (XpRun, 1);
       run->config = *cfg;
       run->events = xp_event_queue_events_run (rp.events);
+      run->end_time = xp_event_queue_now (rp.events);
       xp_metrics_finish (rp.metrics, xp_toolstack_vms (rp.ts), run->events);
+      if (cfg->cpu_model)
+        {
+          rp.metrics->node_utilisation_ppm = g_new0 (guint, cfg->topo->n_nodes);
+          for (guint n = 0; n < cfg->topo->n_nodes; n++)
+            rp.metrics->node_utilisation_ppm[n] = xp_sched_credit_node_utilisation_ppm (rp.xen, n);
+        }
+      xp_metrics_finish_cpu (rp.metrics, cfg->topo);
       run->metrics = g_steal_pointer (&rp.metrics);
       run->toolstack = g_steal_pointer (&rp.ts);
     }
@@ -202,6 +288,7 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
     cfg->policy->free (policy_state);
   xp_xen_free (rp.xen);
   xp_event_queue_free (rp.events);
+  g_rand_free (rp.rand);
   if (run)
     run->wall_seconds = (g_get_monotonic_time () - wall0) / 1e6;
   return run;

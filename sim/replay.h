@@ -4,7 +4,7 @@
  * The trace feeds the event queue one event at a time; a start goes to the
  * toolstack model, a stop destroys the VM, a toolstack_restart resets the
  * toolstack's in-memory state. The run ends when the trace is exhausted and
- * no build is in flight. Everything is deterministic given the inputs and
+ * no build is in flight (plus the configured tail). Everything is deterministic given the inputs and
  * the seed.
  */
 #ifndef XP_REPLAY_H
@@ -14,6 +14,7 @@
 #include "sim/toolstack.h"
 #include "sim/trace.h"
 #include "sim/xen/xen.h"
+#include "sim/xen/sched_credit.h"
 #include "policies/policy.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,14 @@ typedef struct {
   XpXenParams xen;
   XpToolstackParams toolstack;
   guint64 seed;
+  /* CPU model: the credit scheduler runs every vCPU's demand (trace
+   * cpu_demand). Off: only memory is modelled (much faster). */
+  gboolean cpu_model;
+  XpCreditParams credit;
+  /* How long to keep simulating after the last trace event and the last
+   * build, so that running VMs accumulate CPU statistics. Default 10 s with
+   * the CPU model, 0 without. */
+  XpTime tail;
   gboolean check_invariants;      /* after every event (always on with --enable-debug-invariants) */
   XpTime sample_interval;         /* time series resolution; 0 = automatic */
 } XpReplayConfig;
@@ -43,6 +52,7 @@ typedef struct {
   XpMetrics *metrics;
   XpToolstack *toolstack;         /* owns the VM records the metrics borrow */
   guint64 events;
+  XpTime end_time;                /* simulated time when the run ended */
   gdouble wall_seconds;           /* not part of the results file (not deterministic) */
 } XpRun;
 

@@ -128,6 +128,16 @@ xp_results_to_json (const XpRun *run)
   SET_INT (b, "latency_max_ns", s->latency_max);
   SET_INT (b, "makespan_ns", s->makespan);
   SET_INT (b, "events", s->events);
+  SET_BOOL (b, "cpu_model", s->has_cpu);
+  if (s->has_cpu)
+    {
+      SET_DBL (b, "mean_exec_locality", s->mean_exec_locality);
+      SET_DBL (b, "runtime_weighted_exec_locality", s->runtime_weighted_exec_locality);
+      SET_DBL (b, "mean_remote_factor", s->mean_remote_factor);
+      SET_INT (b, "mean_wait_ns", s->mean_wait_ns);
+      SET_INT (b, "node_migrations", s->node_migrations);
+    }
+  SET_INT (b, "end_ns", run->end_time);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "nodes");
@@ -147,6 +157,8 @@ xp_results_to_json (const XpRun *run)
       SET_INT (b, "free_pages_end", last ? last->node_free[n] : 0);
       SET_INT (b, "min_free_pages", m->node_min_free[n]);
       SET_INT (b, "vms_homed", homed);
+      if (m->node_utilisation_ppm)
+        SET_INT (b, "cpu_utilisation_ppm", m->node_utilisation_ppm[n]);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -180,6 +192,19 @@ xp_results_to_json (const XpRun *run)
       SET_INT (b, "extents_2m", v->extents_2m);
       SET_INT (b, "pages_4k", v->pages_4k);
       SET_INT (b, "dirty_pages_scrubbed", v->dirty_pages_scrubbed);
+      if (v->has_cpu)
+        {
+          SET_INT (b, "run_ns", v->run_ns);
+          SET_INT (b, "wait_ns", v->wait_ns);
+          SET_INT (b, "node_migrations", v->node_migrations);
+          json_builder_set_member_name (b, "run_on_node_ns");
+          json_builder_begin_array (b);
+          for (guint n = 0; n < t->n_nodes; n++)
+            json_builder_add_int_value (b, v->run_on_node[n]);
+          json_builder_end_array (b);
+          SET_DBL (b, "exec_locality", v->exec_locality);
+          SET_DBL (b, "remote_factor", v->remote_factor);
+        }
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -253,7 +278,12 @@ xp_results_print_summary (const XpRun *run, GString *out)
                           s->spread, s->avoidable_spread, s->mean_locality, s->superpage_share);
   g_string_append_printf (out, "  start latency p50 %s, p95 %s, max %s; %" G_GUINT64_FORMAT " events in %.2f s wall\n",
                           p50, p95, mx, s->events, run->wall_seconds);
-  g_string_append (out, "  node  memory     free at end  min free   VMs homed\n");
+  if (s->has_cpu)
+    g_string_append_printf (out, "  execution locality %.3f (run-time weighted %.3f), remote factor %.3f, "
+                            "mean runnable wait %.2f ms, cross-node migrations %" G_GUINT64_FORMAT "\n",
+                            s->mean_exec_locality, s->runtime_weighted_exec_locality, s->mean_remote_factor,
+                            s->mean_wait_ns / 1e6, s->node_migrations);
+  g_string_append (out, "  node  memory     free at end  min free   VMs homed  CPU busy\n");
   const XpSample *last = m->samples->len ? &g_array_index (m->samples, XpSample, m->samples->len - 1) : NULL;
   for (guint n = 0; n < t->n_nodes; n++)
     {
@@ -267,6 +297,9 @@ xp_results_print_summary (const XpRun *run, GString *out)
       g_autofree char *mem = xp_format_bytes (t->nodes[n].memory_bytes);
       g_autofree char *fr = xp_format_bytes ((last ? last->node_free[n] : 0) << XP_PAGE_SHIFT);
       g_autofree char *mn = xp_format_bytes (m->node_min_free[n] << XP_PAGE_SHIFT);
-      g_string_append_printf (out, "  %4u  %-10s %-12s %-10s %u\n", n, mem, fr, mn, homed);
+      g_string_append_printf (out, "  %4u  %-10s %-12s %-10s %-10u", n, mem, fr, mn, homed);
+      if (m->node_utilisation_ppm)
+        g_string_append_printf (out, " %5.1f %%", m->node_utilisation_ppm[n] / 1e4);
+      g_string_append_c (out, '\n');
     }
 }

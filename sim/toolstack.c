@@ -53,6 +53,7 @@ struct XpToolstack {
   GArray *domain_masks;      /* XpCpumask, vcpu_hard storage */
   guint32 *domids;
   guint domids_cap;
+  guint64 actions;
 };
 
 /* ---- parameters --------------------------------------------------------- */
@@ -610,6 +611,7 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
   gboolean xl = ts->p.kind == XP_TOOLSTACK_XL;
   int rc;
 
+  ts->actions++;
   switch (r->step)
     {
     case STEP_CREATE:
@@ -843,6 +845,7 @@ xp_toolstack_free (XpToolstack *ts)
     {
       VmRun *r = ts->vms->pdata[i];
       g_free (r->vm.node_pages);
+      g_free (r->vm.run_on_node);
       g_free (r->vm.failure);
       g_free (r);
     }
@@ -890,6 +893,7 @@ void
 xp_toolstack_stop (XpToolstack *ts, XpVm *vm)
 {
   VmRun *r = (VmRun *) vm;
+  ts->actions++;
   switch (vm->state)
     {
     case XP_VM_QUEUED:
@@ -904,6 +908,8 @@ xp_toolstack_stop (XpToolstack *ts, XpVm *vm)
       vm->stop_requested = TRUE;
       return;
     case XP_VM_RUNNING:
+      if (ts->hooks.vm_destroying)
+        ts->hooks.vm_destroying (ts->hooks_data, vm);
       destroy_domain (ts, r);
       vm->state = XP_VM_STOPPED;
       vm->stop_time = now (ts);
@@ -936,4 +942,10 @@ guint
 xp_toolstack_builds_in_flight (const XpToolstack *ts)
 {
   return ts->busy_builders + g_queue_get_length ((GQueue *) &ts->pending);
+}
+
+guint64
+xp_toolstack_actions (const XpToolstack *ts)
+{
+  return ts->actions;
 }

@@ -108,6 +108,11 @@ typedef struct {
   XpPages *node_pages;         /* per node, read from Xen when the build finished */
   guint64 extents_1g, extents_2m, pages_4k;
   XpPages dirty_pages_scrubbed;  /* dirty pages Xen zeroed while populating this VM */
+  /* CPU, filled in by the replay driver when a scheduler model runs */
+  gboolean has_cpu_stats;
+  XpTime run_ns, wait_ns;        /* run time, runnable-but-waiting time (all vCPUs) */
+  guint64 wait_count, node_migrations;
+  XpTime *run_on_node;           /* per node: run time on that node's pCPUs */
   char *failure;               /* why the start failed (NULL if it did not) */
   gboolean stop_requested;     /* stop arrived while building */
   gpointer user_data;
@@ -116,9 +121,11 @@ typedef struct {
 typedef struct XpToolstack XpToolstack;
 
 /* Callbacks to the replay driver: a VM finished building (running or
- * failed), a VM was destroyed. Either may be NULL. */
+ * failed), a running VM's domain is about to be destroyed, a VM was
+ * destroyed. Any may be NULL. */
 typedef struct {
   void (*vm_started) (gpointer data, XpVm *vm);
+  void (*vm_destroying) (gpointer data, XpVm *vm);   /* domain still exists */
   void (*vm_stopped) (gpointer data, XpVm *vm);
 } XpToolstackHooks;
 
@@ -139,6 +146,9 @@ void xp_toolstack_restart (XpToolstack *ts);
 /* All VMs in start-request order. */
 GPtrArray *xp_toolstack_vms (XpToolstack *ts);
 guint xp_toolstack_builds_in_flight (const XpToolstack *ts);
+/* Count of toolstack actions so far (steps, starts, stops): it changes
+ * whenever the toolstack may have changed hypervisor state. */
+guint64 xp_toolstack_actions (const XpToolstack *ts);
 
 /* Memory figures the toolstacks derive from a VM's size (KiB). */
 guint64 xp_xenopsd_shadow_mib (guint vcpus, guint64 static_max_mib, double multiplier);

@@ -39,6 +39,7 @@ typedef struct {
   guint cpu_demand_ppm;       /* busy fraction in parts per million; 1000000 = always busy */
   XpTime lifetime;            /* 0 = none */
   guint line;                 /* source line, for messages */
+  gboolean from_lifetime;     /* a stop generated from a start's lifetime (not written back) */
 } XpTraceEvent;
 
 typedef struct {
@@ -56,6 +57,22 @@ void xp_trace_free (XpTrace *trace);
 
 /* Write in the native CSV format (atomically). */
 gboolean xp_trace_write_csv (const XpTrace *trace, const char *path, GError **error);
+
+/* An empty trace (no events) whose messages will name @path. */
+XpTrace *xp_trace_new (const char *path);
+/* Finish a trace built in memory: @trace->events holds rows in file order
+ * (starts with optional lifetimes, stops, restarts; no from_lifetime stops).
+ * Expands lifetimes, sorts stably by time and validates stops/starts against
+ * the live set, exactly as the loaders do. On error the events are unchanged. */
+gboolean xp_trace_finish (XpTrace *trace, GError **error);
+
+/* The native CSV header line and one row (both with a trailing newline).
+ * A start's lifetime is written in its row; from_lifetime stops are skipped
+ * by xp_trace_write_csv but written by this function if passed. */
+void xp_trace_append_csv_header (GString *out);
+void xp_trace_append_csv_row (GString *out, const XpTraceEvent *ev);
+/* ns as decimal seconds without trailing zeros ("0.25", "12"); caller frees. */
+char *xp_trace_format_seconds (XpTime t);
 
 /* Parse a decimal number of seconds ("12", "0.25", "1e-3" is rejected) to ns. */
 gboolean xp_parse_seconds (const char *text, XpTime *out);

@@ -97,6 +97,41 @@ START_TEST (test_non_additive_gate)
 }
 END_TEST
 
+/* §2.3's own example of the non-additive gate: 600 pages free, B claims 200
+ * so unclaimed = 400. B's 512-page extent fails upstream (400 < 512 and
+ * 200 < 512) although 600 pages are free and 400 + 200 >= 512; the
+ * node-claims what-if's global check (R <= total - outstanding + own claim
+ * = 600) lets it through, consuming the 200 claimed pages. */
+START_TEST (test_non_additive_gate_600)
+{
+  XpTopology *t = xp_test_topo (1, 2, (const guint[]) { 2 });
+  XpXen *xen = xp_test_xen (t, _i ? "4.22+node-claims" : "4.22", NULL, no_hole);
+  /* keep one 2 MiB block aside so that a whole 512-page block is free */
+  guint64 keep = xp_alloc_domheap_pages (xen, NULL, XP_ORDER_2M, 0);
+  fill_until (xen, 88);
+  xp_free_domheap_pages (xen, NULL, keep, XP_ORDER_2M);
+  ck_assert_uint_eq (xp_heap_total_avail (xen), 600);
+  XpDomain *b = xp_test_domain (xen, 1, 1000);
+  ck_assert_int_eq (xp_memory_claim_pages (xen, b->domid, 200), 0);
+  guint64 pfn = xp_alloc_domheap_pages (xen, b, XP_ORDER_2M, 0);
+  if (_i == 0)
+    {
+      ck_assert_uint_eq (pfn, XP_INVALID_PFN);
+      ck_assert_uint_eq (b->outstanding_pages, 200);
+      ck_assert_uint_eq (xp_heap_total_avail (xen), 600);
+    }
+  else
+    {
+      ck_assert_uint_ne (pfn, XP_INVALID_PFN);
+      ck_assert_uint_eq (b->outstanding_pages, 0);
+      ck_assert_uint_eq (xp_heap_total_avail (xen), 88);
+    }
+  xp_test_check (xen);
+  xp_xen_free (xen);
+  xp_test_topo_free (t);
+}
+END_TEST
+
 /* domain_set_outstanding_pages() and XENMEM_claim_pages errors. A domain
  * with max_pages 1024 owning 512 pages: target 512 (<= tot) and 1025
  * (> max) are -EINVAL; 1024 claims 512; a second claim -EINVAL; 0
@@ -238,6 +273,7 @@ xp_test_claims_suite (void)
   tcase_set_timeout (tc, 30);
   tcase_add_loop_test (tc, test_claims_block_paging_pool, 0, 2);
   tcase_add_loop_test (tc, test_non_additive_gate, 0, 2);
+  tcase_add_loop_test (tc, test_non_additive_gate_600, 0, 2);
   tcase_add_test (tc, test_claim_errors);
   tcase_add_test (tc, test_release_on_destroy);
   tcase_add_loop_test (tc, test_regrow_on_free, 0, 4);

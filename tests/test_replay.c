@@ -224,6 +224,43 @@ START_TEST (test_too_big_fails)
 }
 END_TEST
 
+/* CPU model: a VM soft-affine to node 1 with its memory there runs only on
+ * node 1's idle pCPUs (its vCPUs are moved there by the affinity change
+ * before the first unpause): execution locality 1, remote factor 1.0. A
+ * striped VM (half its memory per node) whose vCPUs run on one node has
+ * execution locality about 0.5 and remote factor about
+ * 0.5 × 10/10 + 0.5 × 21/10 = 1.55. */
+START_TEST (test_execution_locality)
+{
+  XpTopology *topo;
+  XpTrace *trace = make_trace (1, 4096, 0, 0);
+  XpPolicyParam p = { "node", "1" };
+  XpRun *r = run ("generic-2n", trace, &fixed_policy, &p, 1, XP_TOOLSTACK_XL, &topo);
+  const XpVmMetrics *v = vm_metrics (r, 0);
+  ck_assert (v->has_cpu);
+  /* 2 busy vCPUs for the 10 s tail, 2 idle pCPUs each: about 20 s of run time */
+  ck_assert_int_ge (v->run_ns, 19 * XP_NSEC_PER_SEC);
+  ck_assert_int_le (v->run_ns, 21 * XP_NSEC_PER_SEC);
+  ck_assert_int_eq (v->run_on_node[0], 0);
+  ck_assert_double_eq (v->exec_locality, 1.0);
+  ck_assert_double_eq_tol (v->remote_factor, 1.0, 1e-12);
+  ck_assert (r->metrics->summary.has_cpu);
+  xp_run_free (r);
+  xp_topology_free (topo);
+
+  r = run ("generic-2n", trace, &fixed_policy, NULL, 0, XP_TOOLSTACK_XL, &topo);
+  v = vm_metrics (r, 0);
+  ck_assert (v->spread);
+  ck_assert_double_gt (v->exec_locality, 0.4);
+  ck_assert_double_lt (v->exec_locality, 0.6);
+  ck_assert_double_gt (v->remote_factor, 1.45);
+  ck_assert_double_lt (v->remote_factor, 1.65);
+  xp_run_free (r);
+  xp_topology_free (topo);
+  free_trace (trace);
+}
+END_TEST
+
 Suite *
 xp_test_replay_suite (void)
 {
@@ -235,6 +272,7 @@ xp_test_replay_suite (void)
   tcase_add_test (tc, test_lifecycle_and_json);
   tcase_add_test (tc, test_deterministic);
   tcase_add_test (tc, test_too_big_fails);
+  tcase_add_test (tc, test_execution_locality);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1165,6 +1165,15 @@ START_TEST (test_attach_errors_and_dom0)
 END_TEST
 
 
+static void
+exit_hook (XpXen *xen, XpVcpu *v, const XpCreditVcpuStats *st, const XpTime *run_on_node, gpointer data)
+{
+  XpTime *sum = data;
+  ck_assert_int_eq (st->run_ns, run_on_node[0] + run_on_node[1]);
+  sum[0] += run_on_node[0];
+  sum[1] += run_on_node[1];
+}
+
 START_TEST (test_real_core_and_scrub_coupling)
 {
   /* The real core (domain.c, sched_core.c, page_alloc.c): 2 nodes × 2
@@ -1172,7 +1181,7 @@ START_TEST (test_real_core_and_scrub_coupling)
    * node while the node has an idle pCPU. A domain with 2 busy vCPUs
    * hard-pinned to node 0 keeps both node-0 pCPUs busy from t=0, so for
    * 1 s node 0 scrubs nothing while node 1 scrubs 1 GiB. Destroying the
-   * domain idles node 0, which then scrubs 1 GiB in the next second. */
+   * domain at 1005 ms idles node 0, which then scrubs 1 GiB by 2005 ms. */
   static const guint mem[] = { 4, 4 };
   XpTopology *t = xp_test_topo (2, 2, mem);
   XpEventQueue *q = xp_event_queue_new ();
@@ -1213,9 +1222,15 @@ START_TEST (test_real_core_and_scrub_coupling)
   ck_assert_int_eq (on_node[0], 2 * SEC);
   ck_assert_int_eq (on_node[1], 0);
 
+  XpTime exit_run[2] = { 0, 0 };
+  xp_sched_credit_set_exit_hook (xen, exit_hook, exit_run);
+  xp_event_run_until (q, SEC + 5 * MS);
   ck_assert_int_eq (xp_domain_destroy (xen, d), 0);
+  /* the exit hook saw each vCPU's final run time on node 0: 1005 ms */
+  ck_assert_int_eq (exit_run[0], 2 * (SEC + 5 * MS));
+  ck_assert_int_eq (exit_run[1], 0);
   ck_assert (xp_sched_credit_node_has_idle (xen, 0));
-  xp_event_run_until (q, 2 * SEC);
+  xp_event_run_until (q, 2 * SEC + 5 * MS);
   xp_heap_scrub_advance (xen);
   ck_assert_uint_eq (xp_heap_node_need_scrub (xen, 0), dirty0 - XP_PAGES_PER_GIB);
   ck_assert_uint_eq (xp_event_queue_length (q), 0);

@@ -37,6 +37,11 @@ typedef enum {
 } BlkOwner;
 
 typedef struct {
+  guint64 key;                         /* block head pfn, HASH_EMPTY when free */
+  guint32 val;                         /* record index */
+} HEnt;
+
+typedef struct {
   guint64 pfn;
   XpPages n_dirty;                     /* dirty pages inside the block (free blocks only) */
   XpDomain *owner;                     /* used blocks */
@@ -54,9 +59,9 @@ struct XpHeap {
   guint32 n_blk, cap_blk, free_rec;
 
   /* open addressing, linear probing, keyed by block head pfn */
-  guint64 *hkey;
-  guint32 *hval;
+  HEnt *hash;
   guint64 hmask;
+  guint hshift;                        /* 64 - log2(table size) */
   guint64 hcount;
 
   guint32 *head, *tail;                /* [node][zone][order] */
@@ -82,6 +87,8 @@ struct XpHeap {
   gboolean *idle;
   guint *scrubbed_by;                  /* node whose idle CPUs scrub this node */
   XpPages total_need_scrub;
+  XpTime scrub_seen;                   /* time of the last xp_heap_scrub_advance() */
+  XpTime clean_at;                     /* last time it saw no dirty page anywhere */
   XpPages alloc_scrubbed, last_alloc_dirty, bg_scrubbed;
 };
 
@@ -155,7 +162,8 @@ blk_release (XpHeap *h, guint32 i)
 static inline guint64
 hslot (const XpHeap *h, guint64 pfn)
 {
-  return (pfn * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 29 & h->hmask;
+  /* Fibonacci hashing: the top bits of the product */
+  return (pfn * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> h->hshift;
 }
 
 static void hash_put (XpHeap *h, guint64 pfn, guint32 v);
@@ -164,19 +172,18 @@ static void
 hash_grow (XpHeap *h)
 {
   guint64 old_n = h->hmask + 1;
-  guint64 *ok = h->hkey;
-  guint32 *ov = h->hval;
+  HEnt *old = h->hash;
   guint64 n = old_n * 2;
-  h->hkey = g_new (guint64, n);
-  h->hval = g_new (guint32, n);
-  memset (h->hkey, 0xff, n * sizeof (guint64));
+  h->hash = g_new (HEnt, n);
+  for (guint64 i = 0; i < n; i++)
+    h->hash[i].key = HASH_EMPTY;
   h->hmask = n - 1;
+  h->hshift--;
   h->hcount = 0;
   for (guint64 i = 0; i < old_n; i++)
-    if (ok[i] != HASH_EMPTY)
-      hash_put (h, ok[i], ov[i]);
-  g_free (ok);
-  g_free (ov);
+    if (old[i].key != HASH_EMPTY)
+      hash_put (h, old[i].key, old[i].val);
+  g_free (old);
 }
 
 static void
@@ -185,22 +192,22 @@ hash_put (XpHeap *h, guint64 pfn, guint32 v)
   if ((h->hcount + 1) * 2 > h->hmask + 1)
     hash_grow (h);
   guint64 s = hslot (h, pfn);
-  while (h->hkey[s] != HASH_EMPTY && h->hkey[s] != pfn)
+  while (h->hash[s].key != HASH_EMPTY && h->hash[s].key != pfn)
     s = (s + 1) & h->hmask;
-  if (h->hkey[s] == HASH_EMPTY)
+  if (h->hash[s].key == HASH_EMPTY)
     h->hcount++;
-  h->hkey[s] = pfn;
-  h->hval[s] = v;
+  h->hash[s].key = pfn;
+  h->hash[s].val = v;
 }
 
 static inline guint32
 hash_get (const XpHeap *h, guint64 pfn)
 {
   guint64 s = hslot (h, pfn);
-  while (h->hkey[s] != HASH_EMPTY)
+  while (h->hash[s].key != HASH_EMPTY)
     {
-      if (h->hkey[s] == pfn)
-        return h->hval[s];
+      if (h->hash[s].key == pfn)
+        return h->hash[s].val;
       s = (s + 1) & h->hmask;
     }
   return NIL;
@@ -211,28 +218,27 @@ static void
 hash_del (XpHeap *h, guint64 pfn)
 {
   guint64 s = hslot (h, pfn);
-  while (h->hkey[s] != pfn)
+  while (h->hash[s].key != pfn)
     {
-      g_assert (h->hkey[s] != HASH_EMPTY);
+      g_assert (h->hash[s].key != HASH_EMPTY);
       s = (s + 1) & h->hmask;
     }
   guint64 hole = s;
   for (;;)
     {
       s = (s + 1) & h->hmask;
-      if (h->hkey[s] == HASH_EMPTY)
+      if (h->hash[s].key == HASH_EMPTY)
         break;
-      guint64 want = hslot (h, h->hkey[s]);
+      guint64 want = hslot (h, h->hash[s].key);
       /* move the entry back if its home slot is not in (hole, s] */
       gboolean between = hole <= s ? (want > hole && want <= s) : (want > hole || want <= s);
       if (!between)
         {
-          h->hkey[hole] = h->hkey[s];
-          h->hval[hole] = h->hval[s];
+          h->hash[hole] = h->hash[s];
           hole = s;
         }
     }
-  h->hkey[hole] = HASH_EMPTY;
+  h->hash[hole].key = HASH_EMPTY;
   h->hcount--;
 }
 
@@ -1015,10 +1021,20 @@ xp_heap_scrub_advance (XpXen *xen)
 {
   XpHeap *h = xen->heap;
   XpTime now = xp_xen_now (xen);
+  if (now == h->scrub_seen)
+    return;
+  h->scrub_seen = now;
+  /* Every operation that dirties memory calls this first, so dirt found
+   * now appeared after clean_at: no node was dirty before then. */
+  if (!h->total_need_scrub)
+    {
+      h->clean_at = now;
+      return;
+    }
   const unsigned __int128 unit = (unsigned __int128) XP_PAGE_SIZE * XP_NSEC_PER_SEC;
   for (guint node = 0; node < h->n_nodes; node++)
     {
-      XpTime last = h->scrub_last[node];
+      XpTime last = MAX (h->scrub_last[node], h->clean_at);
       if (now <= last)
         continue;
       h->scrub_last[node] = now;
@@ -1080,9 +1096,10 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   h->n_orders = h->max_order + 1;
   h->free_rec = NIL;
   h->hmask = 1023;
-  h->hkey = g_new (guint64, 1024);
-  h->hval = g_new (guint32, 1024);
-  memset (h->hkey, 0xff, 1024 * sizeof (guint64));
+  h->hshift = 64 - 10;
+  h->hash = g_new (HEnt, 1024);
+  for (guint i = 0; i < 1024; i++)
+    h->hash[i].key = HASH_EMPTY;
   gsize nl = (gsize) n * NR_ZONES * h->n_orders;
   h->head = g_new (guint32, nl);
   h->tail = g_new (guint32, nl);
@@ -1130,6 +1147,7 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
           h->scrubbed_by[i] = best;
         }
     }
+  h->scrub_seen = h->clean_at = xp_xen_now (xen);
   xen->heap = h;
   /* end_boot_allocator(): ascending addresses per node (the list order only
    * depends on the order within a node). */
@@ -1156,8 +1174,7 @@ xp_heap_free (XpHeap *h)
     g_tree_destroy (h->dirty[i]);
   g_free (h->dirty);
   g_free (h->blk);
-  g_free (h->hkey);
-  g_free (h->hval);
+  g_free (h->hash);
   g_free (h->head);
   g_free (h->tail);
   g_free (h->order_mask);

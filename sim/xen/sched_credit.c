@@ -164,6 +164,8 @@ struct Credit {
   XpEventId acct_ev;
   XpTime attach_time;
   XpCreditCounters ctr;
+  XpCreditExitFunc exit_fn;
+  gpointer exit_data;
 };
 
 static const XpSchedOps credit_ops;
@@ -674,7 +676,8 @@ ev_acct (XpEventQueue *q, gpointer a, gpointer b)
             credit_total += (guint) (((guint64) (fair - peak) * weight_total + (weight_left - 1)) / weight_left);
           if (credit_xtra && prv->active_head != sd)
             {
-              /* move to the head: it gets first pick of spare credit later */
+              /* a clamped domain goes to the head, so that next time its
+               * surplus is handed to all the domains after it */
               sdom_unlink (prv, sd);
               sd->next = prv->active_head;
               prv->active_head->prev = sd;
@@ -1162,6 +1165,13 @@ tick_one (Credit *prv, guint cpu, XpTime now)
       gboolean any = FALSE;
       for (guint w = 0; w < prv->nw && !any; w++)
         any = (prv->idlers[w] & c->v->hard.bits[w]) != 0;
+      /* Likewise when this pCPU has nothing queued, lies in the first
+       * step's mask and its core is otherwise idle: the pick starts here,
+       * finds this pCPU idle (it counts as idle for its only vCPU) and
+       * keeps it. */
+      if (any && !spc->rq_head && core_fully_idle (prv, cpu, cpu)
+          && (!has_soft (prv, c) || xp_cpumask_test (&c->v->soft, cpu)))
+        any = FALSE;
       if (any && cpu_pick (prv, c) != cpu)
         {
           c->migrate_pending = TRUE;
@@ -1236,6 +1246,8 @@ workload_start (Credit *prv, CVcpu *svc)
 
 /* ---- hooks (XpSchedOps) --------------------------------------------------- */
 
+static void fill_stats (Credit *prv, CVcpu *svc, XpCreditVcpuStats *o);
+
 static CDom *
 sdom_get (Credit *prv, XpDomain *d)
 {
@@ -1304,6 +1316,12 @@ op_remove_vcpu (XpXen *xen, XpVcpu *v)
   g_assert (!svc->running && !svc->on_runq);
   if (svc->active)
     acct_stop (prv, svc);
+  if (prv->exit_fn)
+    {
+      XpCreditVcpuStats st;
+      fill_stats (prv, svc, &st);
+      prv->exit_fn (xen, v, &st, svc->run_ns, prv->exit_data);
+    }
   g_free (svc->run_ns);
   g_free (svc);
   v->sched_priv = NULL;
@@ -1721,6 +1739,15 @@ xp_sched_credit_set_weight_cap (XpXen *xen, XpDomain *d, guint weight, guint cap
       d->cap = cap;
     }
   return 0;
+}
+
+void
+xp_sched_credit_set_exit_hook (XpXen *xen, XpCreditExitFunc fn, gpointer user_data)
+{
+  Credit *prv = PRIV (xen);
+  g_return_if_fail (prv);
+  prv->exit_fn = fn;
+  prv->exit_data = user_data;
 }
 
 void

@@ -107,6 +107,13 @@ typedef struct {
   gboolean running, runnable, parked, active;
 } XpCreditVcpuStats;
 
+/* Called by remove_vcpu with the vCPU's final statistics (run time per node:
+ * n_nodes entries), just before they are dropped. One hook per host; NULL
+ * removes it. */
+typedef void (*XpCreditExitFunc) (XpXen *xen, XpVcpu *v, const XpCreditVcpuStats *stats,
+                                  const XpTime *run_on_node, gpointer user_data);
+void xp_sched_credit_set_exit_hook (XpXen *xen, XpCreditExitFunc fn, gpointer user_data);
+
 /* FALSE if @v is not known to the scheduler. */
 gboolean xp_sched_credit_vcpu_stats (XpXen *xen, XpVcpu *v, XpCreditVcpuStats *out);
 /* Run time of @v on the pCPUs of @node, ns. */

@@ -277,7 +277,7 @@ bars (const char *plots_dir, const char *gnuplot, const XpBenchPlan *plan, const
   if (longest * policies->len > 90)
     g_string_append (gp, "set xtics rotate by -25\n");
   if (variants->len > 1)
-    g_string_append (gp, "set key outside top center horizontal box lw 0.5 spacing 1.1 samplen 2\n");
+    g_string_append (gp, "set key outside right top vertical box lw 0.5 spacing 1.1 samplen 2 title \"configuration\"\n");
   else
     g_string_append (gp, "unset key\n");
   g_string_append (gp, "plot ");
@@ -509,9 +509,9 @@ xp_bench_plots (const char *dir, const XpBenchPlan *plan, const XpSummary *s, co
   g_autoptr (GPtrArray) variants = variants_of (plan);
 
   static const BarSpec fixed[] = {
-    { "spread", "VMs spread over more than one NUMA node", "VMs spread over nodes (count per run)", FALSE },
+    { "spread", "VMs spread over more than one NUMA node", "spread VMs (count per run)", FALSE },
     { "avoidable_spread", "avoidable spread (a single node had room)", "avoidably spread VMs (count per run)", FALSE },
-    { "mean_locality", "mean memory locality", "mean memory locality (fraction of pages on the home node)", TRUE },
+    { "mean_locality", "mean memory locality", "memory locality (fraction on home node)", TRUE },
     { "failed", "VM start failures", "failed starts (count per run)", FALSE },
   };
   for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
@@ -524,7 +524,7 @@ xp_bench_plots (const char *dir, const XpBenchPlan *plan, const XpSummary *s, co
       if (!(strstr (m, "exec") && strstr (m, "locality")))
         continue;
       g_autofree char *title = g_strdup_printf ("execution locality (%s)", m);
-      g_autofree char *ylabel = g_strdup_printf ("%s (fraction of vCPU run time on the home node)", m);
+      g_autofree char *ylabel = g_strdup_printf ("%s (fraction)", m);
       BarSpec spec = { m, title, ylabel, TRUE };
       if (!bars (plots_dir, gnuplot, plan, s, variants, &spec, out, error))
         return NULL;

@@ -76,12 +76,8 @@ gboolean
 xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArray *values, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) local = NULL;
-  if (!json_parser_load_from_file (parser, path, &local))
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: %s", path, local->message);
-      return FALSE;
-    }
+  if (!xp_bench_json_load (parser, path, error))
+    return FALSE;
   JsonNode *root = json_parser_get_root (parser);
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   if (!o || g_strcmp0 (json_object_get_string_member_with_default (o, "schema", ""), XP_RESULTS_SCHEMA) != 0)
@@ -482,10 +478,14 @@ xp_summary_load (const char *path, GError **error)
 {
   g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_build_filename (path, "summary.json", NULL)
                                                                  : g_strdup (path);
+  if (!g_file_test (file, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: no such file (expected a summary.json or a bench directory)", file);
+      return NULL;
+    }
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) local = NULL;
-  if (!json_parser_load_from_file (parser, file, &local))
-    BAD ("%s: %s", file, local->message);
+  if (!xp_bench_json_load (parser, file, error))
+    return NULL;
   JsonNode *root = json_parser_get_root (parser);
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   if (!o || g_strcmp0 (json_object_get_string_member_with_default (o, "schema", ""), XP_BENCH_SUMMARY_SCHEMA) != 0)

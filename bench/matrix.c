@@ -347,6 +347,27 @@ xp_bench_json_to_text (JsonNode *root)
 }
 
 gboolean
+xp_bench_json_load (JsonParser *parser, const char *path, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: no such file", path);
+      return FALSE;
+    }
+  if (!json_parser_load_from_file (parser, path, &local))
+    {
+      /* syntax errors already read "FILE:LINE:COLUMN: Parse error: ..." */
+      if (g_str_has_prefix (local->message, path))
+        g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s", local->message);
+      else
+        g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: %s", path, local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 xp_bench_plan_write (const XpBenchPlan *p, const char *path, GError **error)
 {
   g_autoptr (JsonNode) root = xp_bench_plan_to_json (p);
@@ -393,9 +414,8 @@ XpBenchPlan *
 xp_bench_plan_load (const char *path, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) local = NULL;
-  if (!json_parser_load_from_file (parser, path, &local))
-    BAD ("%s: %s", path, local->message);
+  if (!xp_bench_json_load (parser, path, error))
+    return NULL;
   JsonNode *root = json_parser_get_root (parser);
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   const char *schema = get_str (o, "schema");

@@ -89,6 +89,10 @@ char *xp_bench_manifest (const XpBenchPlan *p, const char *dir, const char *xenp
  * harness writes). */
 char *xp_bench_json_to_text (JsonNode *root);
 
+/* Load a JSON file; errors start with "FILE:" (json-glib adds LINE:COLUMN
+ * to syntax errors). */
+gboolean xp_bench_json_load (JsonParser *parser, const char *path, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XpBenchPlan, xp_bench_plan_free)
 
 G_END_DECLS

@@ -303,12 +303,8 @@ static JsonObject *
 load_run (const char *dir, const XpBenchRun *run, JsonParser *parser, GError **error)
 {
   g_autofree char *path = xp_bench_run_path (dir, run);
-  g_autoptr (GError) local = NULL;
-  if (!json_parser_load_from_file (parser, path, &local))
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: %s", path, local->message);
-      return NULL;
-    }
+  if (!xp_bench_json_load (parser, path, error))
+    return NULL;
   JsonNode *root = json_parser_get_root (parser);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     {

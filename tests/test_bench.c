@@ -313,6 +313,11 @@ START_TEST (test_merge_hand)
   ck_assert (g_file_set_contents (r1, "{\"schema\": \"xenplace-results\", \"schema_version\": 1, \"run\": {\"seed\": 3}, \"summary\": {}}", -1, NULL));
   ck_assert (!xp_bench_merge (dir, NULL, &error));
   xp_assert_error_contains (error, "__s2.json: run.seed: expected 2");
+  g_clear_error (&error);
+  /* a syntax error names file, line and column */
+  ck_assert (g_file_set_contents (r1, "{\n \"schema\": ,\n}\n", -1, NULL));
+  ck_assert (!xp_bench_merge (dir, NULL, &error));
+  xp_assert_error_contains (error, "__s2.json:2:");
   xp_test_rmtree (tmp);
   g_free (tmp);
 }
@@ -681,6 +686,39 @@ START_TEST (test_manifest_parallel)
 }
 END_TEST
 
+/* ---- the bundled scenarios ---------------------------------------------------- */
+
+START_TEST (test_bundled_scenarios)
+{
+  static const struct { const char *file; guint configs, runs; } bundled[] = {
+    /* 6 policies × 3 topologies, seeds 1-3 */
+    { "fit.ini", 18, 54 },
+    /* 2 policies × 2 topologies × 2 traces × 4 toolstacks, seeds 1-3 */
+    { "xenopsd-vs-libxl.ini", 32, 96 },
+    /* 4 toolstacks × node claims off/on, seeds 1-3 */
+    { "storm.ini", 8, 24 },
+    /* 3 policies × 2 topologies × 2 toolstacks, seeds 1-2 */
+    { "ci-gate.ini", 12, 24 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bundled); i++)
+    {
+      g_autofree char *rel = g_build_filename ("bench", "scenarios", bundled[i].file, NULL);
+      g_autofree char *path = xp_test_srcpath (rel);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (XpScenario) s = xp_scenario_load (path, &error);
+      ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+      g_autoptr (XpBenchPlan) p = xp_bench_plan_new (s, &error);
+      ck_assert_msg (p != NULL, "%s", error ? error->message : "");
+      ck_assert_uint_eq (p->configs->len, bundled[i].configs);
+      ck_assert_uint_eq (p->runs->len, bundled[i].runs);
+      /* the traces they name are bundled */
+      for (guint r = 0; r < p->runs->len; r++)
+        ck_assert_msg (g_file_test (((XpBenchRun *) p->runs->pdata[r])->trace, G_FILE_TEST_EXISTS), "%s: %s missing",
+                       bundled[i].file, ((XpBenchRun *) p->runs->pdata[r])->trace);
+    }
+}
+END_TEST
+
 Suite *
 xp_test_bench_suite (void)
 {
@@ -697,6 +735,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_compare);
   tcase_add_test (tc, test_direction);
   tcase_add_test (tc, test_report_hand);
+  tcase_add_test (tc, test_bundled_scenarios);
   suite_add_tcase (s, tc);
   TCase *runs = tcase_create ("runs");
   tcase_set_timeout (runs, 300);

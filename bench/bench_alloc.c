@@ -5,15 +5,17 @@
  * through alloc_domheap_pages()/free_domheap_pages() in a random walk (fixed
  * seed) that keeps the heap between 40 % and 80 % used, so blocks split and
  * merge all the time. Prints extent operations per second for a 1 GiB, a
- * 2 MiB, a 4 KiB and a mixed workload, on one core.
+ * 2 MiB, a 4 KiB and a mixed workload, on one core; then a start storm of
+ * whole domain builds and destroys (the simulator's real access pattern).
  *
- *   bench/bench_alloc [OPS_PER_MIX] [SEED] [1G|2M|4K|mixed]
+ *   bench/bench_alloc [OPS_PER_MIX] [SEED] [1G|2M|4K|mixed|storm]
  */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include "sim/xen/xen.h"
+#include "sim/event.h"
 
 #define NODES 4
 #define CPUS_PER_NODE 16
@@ -190,6 +192,113 @@ run_mix (const XpTopology *t, const Mix *mix, guint64 ops, guint32 seed)
   xp_xen_free (xen);
 }
 
+/* populate_physmap() calls shaped like meminit_hvm(): per GiB one 1 GiB
+ * attempt, else 2 MiB extents in groups of four, else 4 KiB; returns the
+ * extents placed. */
+static guint64
+populate_like_xl (XpXen *xen, XpDomain *d, XpPages pages)
+{
+  guint64 extents = 0;
+  XpPages cur = 0;
+  while (cur < pages)
+    {
+      XpPages count = MIN (pages - cur, (XpPages) 1 << 18);
+      if (count == (1 << 18) && xp_populate_physmap (xen, d, 1, XP_ORDER_1G, 0) == 1)
+        {
+          cur += count;
+          extents++;
+          continue;
+        }
+      while (count)
+        {
+          XpPages group = MIN (count, (XpPages) 4 << 9);
+          guint64 done = group >= 512 ? xp_populate_physmap (xen, d, group >> 9, XP_ORDER_2M, 0) : 0;
+          XpPages rest = group - (done << 9);
+          guint64 small = rest ? xp_populate_physmap (xen, d, rest, XP_ORDER_4K, 0) : 0;
+          extents += done + small;
+          if (small < rest)
+            return extents;      /* out of memory */
+          cur += group;
+          count -= group;
+        }
+    }
+  return extents;
+}
+
+static void
+noop_event (XpEventQueue *q, gpointer a, gpointer b)
+{
+}
+
+/* A start storm: domains of 1..16 GiB (plus a few MiB, so that 2 MiB and
+ * 4 KiB tails occur) are claimed, populated like xl does, unpaused; when
+ * less than a quarter of the host is free the oldest ones are destroyed
+ * (their memory comes back dirty and is scrubbed as simulated time, 20 ms
+ * per build, passes). Counts extents allocated plus extents freed. */
+static void
+run_storm (const XpTopology *t, guint64 ops, guint32 seed)
+{
+  XpXenBehaviour b;
+  XpXenParams p;
+  xp_xen_behaviour_init (&b, "4.22", NULL);
+  xp_xen_params_init_defaults (&p);
+  XpEventQueue *q = xp_event_queue_new ();
+  GError *err = NULL;
+  XpXen *xen = xp_xen_new (t, &b, &p, q, &err);
+  if (!xen)
+    {
+      fprintf (stderr, "bench_alloc: %s\n", err->message);
+      exit (1);
+    }
+  Rng rng = { G_GUINT64_CONSTANT (0x9E3779B97F4A7C15) ^ seed };
+  GQueue running = G_QUEUE_INIT;
+  XpPages total = xp_heap_total_avail (xen);
+  guint64 extents = 0, freed = 0, builds = 0;
+  XpTime now = 0;
+  double c0 = cpu_seconds ();
+  while (extents + freed < ops)
+    {
+      while (xp_heap_total_avail (xen) < total / 4 && !g_queue_is_empty (&running))
+        {
+          XpDomain *old = g_queue_pop_head (&running);
+          freed += old->memory->len + old->paging_pool->len;
+          xp_domain_destroy (xen, old);
+        }
+      XpPages size = ((XpPages) 1 << rng_below (&rng, 5)) * XP_PAGES_PER_GIB + rng_below (&rng, 64) * 256 + 3;
+      XpDomainConfig cfg = { .type = XP_DOMAIN_HVM, .max_vcpus = 4 };
+      XpDomain *d = NULL;
+      if (xp_domain_create (xen, &cfg, &d) < 0)
+        break;
+      xp_domain_max_vcpus (xen, d, 4);
+      d->max_pages = size + 256;
+      xp_domain_set_paging_mempool (xen, d, 1024 + size / 256);
+      extents += d->paging_pool->len;
+      if (xp_domain_set_outstanding_pages (xen, d, size) == 0)
+        {
+          extents += populate_like_xl (xen, d, size);
+          xp_domain_set_outstanding_pages (xen, d, 0);
+        }
+      xp_domain_unpause (xen, d);
+      g_queue_push_tail (&running, d);
+      builds++;
+      now += 20 * XP_NSEC_PER_MSEC;
+      xp_event_schedule (q, now, noop_event, NULL, NULL);
+      xp_event_run_until (q, now);
+    }
+  double secs = cpu_seconds () - c0;
+  g_autoptr (GString) why = g_string_new (NULL);
+  gboolean ok = xp_heap_check_invariants (xen, why);
+  printf ("%-6s builds=%" G_GUINT64_FORMAT " extents=%" G_GUINT64_FORMAT " freed=%" G_GUINT64_FORMAT
+          " cpu=%.3fs  %.1f M extent ops/s  (allocator scrubbed %" G_GUINT64_FORMAT " pages, background %"
+          G_GUINT64_FORMAT ")%s\n",
+          "storm", builds, extents, freed, secs, (extents + freed) / secs / 1e6,
+          xp_heap_alloc_scrubbed_pages (xen), xp_heap_background_scrubbed_pages (xen),
+          ok ? "" : "  INVARIANTS BROKEN");
+  g_queue_clear (&running);
+  xp_xen_free (xen);
+  xp_event_queue_free (q);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -207,6 +316,8 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (mixes); i++)
     if (!only || !strcmp (only, mixes[i].name))
       run_mix (t, &mixes[i], ops, seed);
+  if (!only || !strcmp (only, "storm"))
+    run_storm (t, ops, seed);
   free_topo (t);
   return 0;
 }

@@ -47,7 +47,9 @@ xp_cmd_replay (int argc, char **argv)
 {
   g_autofree char *topology = NULL, *trace_path = NULL, *policy_spec = NULL, *plugin = NULL;
   g_autofree char *toolstack = NULL, *xen_version = NULL, *out = NULL;
-  g_auto (GStrv) ts_params = NULL, xen_params = NULL;
+  g_auto (GStrv) ts_params = NULL, xen_params = NULL, credit_params = NULL;
+  g_autofree char *tail = NULL;
+  gboolean no_cpu = FALSE;
   gint64 seed = 1;
   gboolean quiet = FALSE, check = FALSE, node_claims = FALSE;
   const GOptionEntry entries[] = {
@@ -59,6 +61,9 @@ xp_cmd_replay (int argc, char **argv)
     { "ts", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ts_params, "Toolstack parameter, repeatable (builders=4, generation=old, claim_mode=0, populate_rate=8GiB, ...)", "NAME=VALUE" },
     { "xen", 0, 0, G_OPTION_ARG_STRING, &xen_version, "Xen behaviour version, 4.17 (default, Debian 12) .. 4.22", "VERSION" },
     { "xen-param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &xen_params, "Xen model parameter, repeatable (scrub_rate=4GiB, dom0_mem=4GiB, ...)", "NAME=VALUE" },
+    { "no-cpu-model", 0, 0, G_OPTION_ARG_NONE, &no_cpu, "Model memory only: no credit scheduler, no execution metrics (faster)", NULL },
+    { "credit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &credit_params, "Credit scheduler / workload parameter, repeatable (tslice_ms=30, ratelimit_us=1000, mean_burst_us=10000, ...)", "NAME=VALUE" },
+    { "tail", 0, 0, G_OPTION_ARG_STRING, &tail, "Simulate this many seconds after the last trace event and build (default 10 with the CPU model)", "SECONDS" },
     { "node-claims", 0, 0, G_OPTION_ARG_NONE, &node_claims, "What-if: Xen with XenServer's per-node claims (not upstream)", NULL },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of the run's random generator (default 1)", "N" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write results JSON here (atomically)", "FILE" },
@@ -98,6 +103,17 @@ xp_cmd_replay (int argc, char **argv)
   for (guint i = 0; xen_params && xen_params[i]; i++)
     if (!xp_xen_params_set (&cfg.xen, xen_params[i], &error))
       goto fail;
+  cfg.cpu_model = !no_cpu;
+  for (guint i = 0; credit_params && credit_params[i]; i++)
+    if (!xp_credit_params_set (&cfg.credit, credit_params[i], &error))
+      goto fail;
+  if (cfg.cpu_model && !xp_credit_params_check (&cfg.credit, &error))
+    goto fail;
+  if (tail && !xp_parse_seconds (tail, &cfg.tail))
+    {
+      xp_cli_error ("replay: --tail: expected a number of seconds, got '%s'", tail);
+      return 2;
+    }
   if (toolstack && !xp_toolstack_kind_parse (toolstack, &cfg.toolstack.kind))
     {
       xp_cli_error ("replay: --toolstack: unknown toolstack '%s' (xenopsd or xl)", toolstack);

@@ -44,7 +44,7 @@ emit (const XpTrace *trace, const char *out)
       fwrite (s->str, 1, s->len, stdout);
       return fflush (stdout) == 0 ? 0 : 1;
     }
-  if (!xp_trace_write_csv (trace, out, &error))
+  if (!xp_trace_write (trace, out, &error))
     {
       xp_cli_error ("%s", error->message);
       return 1;
@@ -93,7 +93,7 @@ cmd_gen (int argc, char **argv)
       "none (default), fixed:S, uniform:A-B, exp:MEAN or lognormal:MEDIAN:SIGMA", "SPEC" },
     { "seed", 's', 0, G_OPTION_ARG_INT, &seed, "random seed (default 1)", "N" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "VM name prefix (default vm)", "P" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output CSV (default standard output)", "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output file, CSV or .jsonl (default CSV on standard output)", "FILE" },
     { NULL },
   };
   GOptionEntry poisson_entries[] = {
@@ -106,7 +106,7 @@ cmd_gen (int argc, char **argv)
       "exp:MEAN (default exp:600), lognormal:MEDIAN:SIGMA, uniform:A-B, fixed:S or none", "SPEC" },
     { "seed", 's', 0, G_OPTION_ARG_INT, &seed, "random seed (default 1)", "N" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "VM name prefix (default vm)", "P" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output CSV (default standard output)", "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output file, CSV or .jsonl (default CSV on standard output)", "FILE" },
     { NULL },
   };
   g_autofree char *prog = g_strdup_printf ("%s %s", g_get_prgname (), argv[1]);
@@ -182,12 +182,15 @@ cmd_import (int argc, char **argv)
   g_autofree char *machine_memory = NULL, *over_memory = NULL;
   gint64 limit = 0, machine_id = -1;
   int machine_cpus = 0, over_cores = 0;
+  gboolean include_running = FALSE;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "azure-v1, azure-v2, azure-packing-2020 or alibaba-openb", "F" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "native CSV to write (required)", "FILE" },
     { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "import at most N VMs", "N" },
     { "start", 0, 0, G_OPTION_ARG_STRING, &start,
       "skip VMs created before S seconds of source time; output time 0 is S", "S" },
+    { "include-running", 0, 0, G_OPTION_ARG_NONE, &include_running,
+      "VMs created before --start (or before 0) that still run then start at time 0 instead of being skipped", NULL },
     { "end", 0, 0, G_OPTION_ARG_STRING, &end, "stop at VMs created at or after S seconds of source time", "S" },
     { "over-cores", 0, 0, G_OPTION_ARG_INT, &over_cores, "azure-v1/v2: vCPUs for the '>24' bucket (default 32)", "N" },
     { "over-memory", 0, 0, G_OPTION_ARG_STRING, &over_memory, "azure-v1/v2: memory for the '>64' bucket (default 128GiB)", "SIZE" },
@@ -199,7 +202,7 @@ cmd_import (int argc, char **argv)
       "azure-packing-2020: use the vmType rows of this machineId (default: lowest per type)", "ID" },
     { NULL },
   };
-  if (!xp_cli_parse (&argc, &argv, "IN", "Convert a public VM trace into the native CSV format (streaming).", entries))
+  if (!xp_cli_parse (&argc, &argv, "IN", "Convert a public VM trace into the native CSV format (streaming; IN may be - for standard input).", entries))
     return 2;
   XpImportOptions o = { .machine_id = machine_id };
   if (!format || !xp_import_format_parse (format, &o.format))
@@ -212,12 +215,18 @@ cmd_import (int argc, char **argv)
       xp_cli_error ("trace import: expected one input file and --output FILE");
       return 2;
     }
+  if (g_str_has_suffix (out, ".jsonl") || g_str_has_suffix (out, ".ndjson"))
+    {
+      xp_cli_error ("%s: import writes native CSV; expected a name ending in .csv", out);
+      return 2;
+    }
   if (limit < 0 || machine_cpus < 0 || over_cores < 0)
     {
       xp_cli_error ("--limit, --machine-cpus and --over-cores must not be negative");
       return 2;
     }
   o.limit = (guint64) limit;
+  o.include_running = include_running;
   o.machine_cpus = (guint) machine_cpus;
   o.over_cores = (guint) over_cores;
   o.vmtypes_path = vmtypes;
@@ -253,9 +262,9 @@ cmd_import (int argc, char **argv)
   fprintf (stderr,
            "%s: %" G_GUINT64_FORMAT " lines read, %" G_GUINT64_FORMAT " starts and %" G_GUINT64_FORMAT
            " stops written, %" G_GUINT64_FORMAT " VMs running at the end, %" G_GUINT64_FORMAT
-           " skipped before the window, %" G_GUINT64_FORMAT " filtered, at most %" G_GUINT64_FORMAT
+           " skipped before the window, %" G_GUINT64_FORMAT " running at its start moved to 0, %" G_GUINT64_FORMAT " filtered, at most %" G_GUINT64_FORMAT
            " stops pending\n",
-           out, rep.lines, rep.starts, rep.stops, rep.running_at_end, rep.skipped_before, rep.skipped_filtered,
+           out, rep.lines, rep.starts, rep.stops, rep.running_at_end, rep.skipped_before, rep.clamped, rep.skipped_filtered,
            rep.peak_pending);
   return 0;
 }

@@ -93,6 +93,15 @@ typedef struct {
   const char *value;
 } XpPolicyParam;
 
+/* One parameter a policy accepts: for listings (xenplace policies) and for
+ * checking a spec before init (xp_policy_parse_spec). */
+typedef struct {
+  const char *key;
+  const char *choices;          /* allowed values "a|b|c", or NULL for any value */
+  const char *default_value;    /* NULL if none */
+  const char *help;             /* one line */
+} XpPolicyParamInfo;
+
 typedef struct XpPolicy {
   guint abi_version;            /* XP_POLICY_ABI_VERSION */
   const char *name;
@@ -108,6 +117,9 @@ typedef struct XpPolicy {
   /* The toolstack restarted: forget in-memory state (may be NULL). */
   void (*toolstack_restart) (gpointer state);
   void (*free) (gpointer state);
+  /* Parameters accepted, terminated by an entry whose key is NULL; NULL
+   * when the policy takes none. (Added at the end; may be NULL.) */
+  const XpPolicyParamInfo *params;
 } XpPolicy;
 
 typedef const XpPolicy *(*XpPolicyEntryFunc) (void);
@@ -121,7 +133,10 @@ const XpPolicy *xp_policy_lookup (const char *name);
 /* Load a plugin; the module stays loaded for the process lifetime. */
 const XpPolicy *xp_policy_load_plugin (const char *path, GError **error);
 /* Parse "name:key=value,key=value" into a policy and a parameter array
- * (strings owned by the returned array; free with g_ptr_array_unref). */
+ * (strings owned by the returned array; free with g_ptr_array_unref).
+ * The array's elements are XpPolicyParam *. Unknown policies, unknown or
+ * repeated keys and values outside a parameter's choices are errors that
+ * name the offender and list the valid ones. */
 const XpPolicy *xp_policy_parse_spec (const char *spec, GPtrArray **params_out, GError **error);
 
 G_END_DECLS

@@ -83,6 +83,8 @@ typedef struct {
   int (*numainfo) (XpHv *hv, guint *n_nodes, XpNodeMeminfo *mem, guint *distance);
   int (*cputopoinfo) (XpHv *hv, guint *n_cpus, XpCpuTopo *cpus);
 
+  /* *domid in: the requested id, 0 (or >= 0x7FF0) to allocate one, as
+   * xc_domain_create(); out: the new domain's id. */
   int (*domain_create) (XpHv *hv, XpGuestType type, guint max_vcpus, guint32 *domid);
   int (*domain_destroy) (XpHv *hv, guint32 domid);
   int (*domain_getinfo) (XpHv *hv, guint32 domid, XpDomainInfo *out);

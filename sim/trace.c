@@ -304,13 +304,16 @@ typedef struct {
 /* Sort key at equal times: stops generated from lifetimes come first (a
  * name may be reused by a start at the very instant its lifetime ends),
  * ordered by their start's time and row; then the file's rows in file order.
- * This order survives a write and reload (the writer emits rows sorted). */
+ * This order survives a write and reload (the writer emits rows sorted).
+ * Sorting keys (not 190-byte events) and permuting the events in place
+ * keeps a multi-million-event load to one copy of the events. */
 typedef struct {
-  XpTraceEvent ev;
-  guint klass;        /* 0 = lifetime stop, 1 = row */
+  XpTime time;
   XpTime start_time;  /* lifetime stops: their start's time */
-  guint index;        /* row index, also into the Where array */
-} Pending;
+  guint32 klass;      /* 0 = lifetime stop, 1 = row */
+  guint32 index;      /* row index (of the start, for a lifetime stop), also into Where */
+  guint32 pos;        /* position in the events array before sorting */
+} SortKey;
 
 static gboolean
 field_error (GError **error, const char *path, guint line, guint col, Field f,
@@ -419,11 +422,11 @@ row_to_event (const Row *r, const char *path, XpTrace *trace, XpTraceEvent *ev, 
 }
 
 static gint
-pending_cmp (gconstpointer a, gconstpointer b)
+key_cmp (gconstpointer a, gconstpointer b)
 {
-  const Pending *x = a, *y = b;
-  if (x->ev.time != y->ev.time)
-    return x->ev.time < y->ev.time ? -1 : 1;
+  const SortKey *x = a, *y = b;
+  if (x->time != y->time)
+    return x->time < y->time ? -1 : 1;
   if (x->klass != y->klass)
     return x->klass < y->klass ? -1 : 1;
   if (x->start_time != y->start_time)
@@ -431,79 +434,113 @@ pending_cmp (gconstpointer a, gconstpointer b)
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Expand, sort and validate @rows (file order) into @trace->events. @where
- * gives columns per row (may be NULL: the writer's column order is used). */
+/* Expand, sort and validate @rows (file order; consumed) into
+ * @trace->events. @where gives columns per row (may be NULL: the writer's
+ * column order is used). On error @trace is unchanged. */
 static gboolean
-finish (XpTrace *trace, const GArray *rows, const Where *where, GError **error)
+finish (XpTrace *trace, GArray *rows, const Where *where, GError **error)
 {
-  GArray *all = g_array_sized_new (FALSE, FALSE, sizeof (Pending), rows->len + rows->len / 2);
-  for (guint i = 0; i < rows->len; i++)
+  guint n_rows = rows->len;
+  for (guint i = 0; i < n_rows; i++)
     {
       const XpTraceEvent *ev = &g_array_index (rows, XpTraceEvent, i);
-      Pending p = { *ev, 1, 0, i };
-      p.ev.from_lifetime = FALSE;
-      g_array_append_val (all, p);
       if (ev->type == XP_TRACE_START && ev->lifetime > 0)
         {
-          Pending s = { { 0 }, 0, ev->time, i };
-          s.ev.time = ev->time + ev->lifetime;
-          s.ev.type = XP_TRACE_STOP;
-          s.ev.vm = ev->vm;
-          s.ev.cpu_demand_ppm = 1000000;
-          s.ev.line = ev->line;
-          s.ev.from_lifetime = TRUE;
-          g_array_append_val (all, s);
+          XpTraceEvent s = { 0 };
+          s.time = ev->time + ev->lifetime;
+          s.type = XP_TRACE_STOP;
+          s.vm = ev->vm;
+          s.cpu_demand_ppm = 1000000;
+          s.line = ev->line;
+          s.from_lifetime = TRUE;
+          s.lifetime = ev->lifetime;   /* only for the message below; cleared after */
+          g_array_append_val (rows, s);
         }
     }
-  g_array_sort (all, pending_cmp);
+  guint n = rows->len;
+  SortKey *keys = g_new (SortKey, MAX (n, 1));
+  for (guint i = 0, g = n_rows; i < n_rows; i++)
+    {
+      const XpTraceEvent *ev = &g_array_index (rows, XpTraceEvent, i);
+      keys[i] = (SortKey) { ev->time, 0, 1, i, i };
+      if (ev->type == XP_TRACE_START && ev->lifetime > 0)
+        {
+          keys[g] = (SortKey) { g_array_index (rows, XpTraceEvent, g).time, ev->time, 0, i, g };
+          g++;
+        }
+    }
+  qsort (keys, n, sizeof *keys, (int (*) (const void *, const void *)) key_cmp);
 
   GHashTable *live = g_hash_table_new (g_str_hash, g_str_equal);
   gboolean ok = TRUE;
-  for (guint i = 0; i < all->len && ok; i++)
+  for (guint k = 0; k < n && ok; k++)
     {
-      const Pending *p = &g_array_index (all, Pending, i);
-      const XpTraceEvent *ev = &p->ev;
-      guint vm_col = where ? where[p->index].vm_col : 3;
-      guint lt_col = where ? where[p->index].lifetime_col : 8;
-      g_autofree char *at = xp_trace_format_seconds (ev->time);
+      const XpTraceEvent *ev = &g_array_index (rows, XpTraceEvent, keys[k].pos);
+      guint vm_col = where ? where[keys[k].index].vm_col : 3;
+      guint lt_col = where ? where[keys[k].index].lifetime_col : 8;
       if (ev->type == XP_TRACE_START)
         {
           if (!g_hash_table_add (live, (gpointer) ev->vm))
             {
+              g_autofree char *at = xp_trace_format_seconds (ev->time);
               g_autofree char *exp = g_strdup_printf ("a VM name not already running at %s s", at);
               ok = field_error (error, trace->path, ev->line, vm_col, F_VM, exp, ev->vm);
             }
         }
-      else if (ev->type == XP_TRACE_STOP)
+      else if (ev->type == XP_TRACE_STOP && !g_hash_table_remove (live, ev->vm))
         {
-          if (!g_hash_table_remove (live, ev->vm))
+          g_autofree char *at = xp_trace_format_seconds (ev->time);
+          g_autofree char *exp = NULL;
+          if (ev->from_lifetime)
             {
-              g_autofree char *exp = NULL;
-              if (ev->from_lifetime)
-                {
-                  exp = g_strdup_printf ("a lifetime ending while '%s' still runs (it was stopped before %s s)",
-                                         ev->vm, at);
-                  g_autofree char *lt = xp_trace_format_seconds (
-                    g_array_index (rows, XpTraceEvent, p->index).lifetime);
-                  ok = field_error (error, trace->path, ev->line, lt_col, F_LIFETIME, exp, lt);
-                }
-              else
-                {
-                  exp = g_strdup_printf ("a VM running at %s s", at);
-                  ok = field_error (error, trace->path, ev->line, vm_col, F_VM, exp, ev->vm);
-                }
+              exp = g_strdup_printf ("a lifetime ending while '%s' still runs (it was stopped before %s s)",
+                                     ev->vm, at);
+              g_autofree char *lt = xp_trace_format_seconds (ev->lifetime);
+              ok = field_error (error, trace->path, ev->line, lt_col, F_LIFETIME, exp, lt);
+            }
+          else
+            {
+              exp = g_strdup_printf ("a VM running at %s s", at);
+              ok = field_error (error, trace->path, ev->line, vm_col, F_VM, exp, ev->vm);
             }
         }
     }
   g_hash_table_destroy (live);
-  if (ok)
+  if (!ok)
     {
-      g_array_set_size (trace->events, 0);
-      for (guint i = 0; i < all->len; i++)
-        g_array_append_val (trace->events, g_array_index (all, Pending, i).ev);
+      g_free (keys);
+      g_array_free (rows, TRUE);
+      return FALSE;
     }
-  g_array_free (all, TRUE);
-  return ok;
+  /* Permute in place: slot k receives the event at keys[k].pos, following
+   * each cycle once; a visited slot is marked with G_MAXUINT32. */
+  XpTraceEvent *v = (XpTraceEvent *) rows->data;
+  for (guint i = 0; i < n; i++)
+    {
+      if (keys[i].pos == G_MAXUINT32)
+        continue;
+      XpTraceEvent tmp = v[i];
+      guint j = i;
+      for (;;)
+        {
+          guint src = keys[j].pos;
+          keys[j].pos = G_MAXUINT32;
+          if (src == i)
+            {
+              v[j] = tmp;
+              break;
+            }
+          v[j] = v[src];
+          j = src;
+        }
+    }
+  for (guint i = 0; i < n; i++)
+    if (v[i].from_lifetime)
+      v[i].lifetime = 0;
+  g_free (keys);
+  g_array_free (trace->events, TRUE);
+  trace->events = rows;
+  return TRUE;
 }
 
 XpTrace *
@@ -530,7 +567,7 @@ xp_trace_free (XpTrace *trace)
 gboolean
 xp_trace_finish (XpTrace *trace, GError **error)
 {
-  g_autoptr (GArray) rows = g_array_sized_new (FALSE, FALSE, sizeof (XpTraceEvent), trace->events->len);
+  GArray *rows = g_array_sized_new (FALSE, FALSE, sizeof (XpTraceEvent), trace->events->len);
   for (guint i = 0; i < trace->events->len; i++)
     {
       const XpTraceEvent *ev = &g_array_index (trace->events, XpTraceEvent, i);
@@ -584,6 +621,8 @@ xp_trace_load_csv (const char *path, GError **error)
   gboolean have_header = FALSE, ok = TRUE;
   guint lineno = 0;
   char *p = contents, *end = contents + len;
+  if (len >= 3 && memcmp (p, "\xEF\xBB\xBF", 3) == 0)
+    p += 3;   /* a UTF-8 byte order mark, as spreadsheets write */
   while (ok && p < end)
     {
       char *nl = memchr (p, '\n', (gsize) (end - p));
@@ -701,7 +740,7 @@ xp_trace_load_csv (const char *path, GError **error)
       empty_error (path, error);
       return NULL;
     }
-  if (!finish (trace, rows, (const Where *) where->data, error))
+  if (!finish (trace, g_steal_pointer (&rows), (const Where *) where->data, error))
     return NULL;
   return g_steal_pointer (&trace);
 }
@@ -709,8 +748,8 @@ xp_trace_load_csv (const char *path, GError **error)
 /* ---- JSON Lines -------------------------------------------------------- */
 
 /* Find where each top-level key and its value begin in a line json-glib has
- * accepted as an object. Offsets are 1-based bytes. Reports a duplicate key
- * through @dup_key/@dup_off. */
+ * accepted as an object (json-glib keeps neither positions nor duplicate
+ * keys). Offsets are 1-based bytes. */
 typedef struct {
   char *key;
   guint key_off, value_off;
@@ -801,6 +840,8 @@ xp_trace_load_jsonl (const char *path, GError **error)
   gboolean ok = TRUE;
   guint lineno = 0;
   char *p = contents, *end = contents + len;
+  if (len >= 3 && memcmp (p, "\xEF\xBB\xBF", 3) == 0)
+    p += 3;   /* a UTF-8 byte order mark, as spreadsheets write */
   while (ok && p < end)
     {
       char *nl = memchr (p, '\n', (gsize) (end - p));
@@ -903,7 +944,7 @@ xp_trace_load_jsonl (const char *path, GError **error)
             }
         }
       if (ok)
-        for (Field f = F_TIME; f <= F_VM && ok; f++)
+        for (Field f = F_TIME; f <= F_EVENT && ok; f++)   /* vm is checked per event type */
           if (!r.text[f])
             ok = field_error (error, path, lineno, r.col[f], f, "this field in every object", "");
       XpTraceEvent ev;
@@ -924,7 +965,7 @@ xp_trace_load_jsonl (const char *path, GError **error)
       empty_error (path, error);
       return NULL;
     }
-  if (!finish (trace, rows, (const Where *) where->data, error))
+  if (!finish (trace, g_steal_pointer (&rows), (const Where *) where->data, error))
     return NULL;
   return g_steal_pointer (&trace);
 }
@@ -1005,4 +1046,78 @@ xp_trace_write_csv (const XpTrace *trace, const char *path, GError **error)
         xp_trace_append_csv_row (out, ev);
     }
   return xp_write_file_atomic (path, out->str, (gssize) out->len, error);
+}
+
+static void
+append_json_string (GString *out, const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (out, '\\');
+      if ((guchar) *p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+void
+xp_trace_append_jsonl_row (GString *out, const XpTraceEvent *ev)
+{
+  g_autofree char *t = xp_trace_format_seconds (ev->time);
+  static const char *const names[] = { "start", "stop", "toolstack_restart" };
+  g_string_append_printf (out, "{\"time\":%s,\"event\":\"%s\"", t, names[ev->type]);
+  if (ev->type != XP_TRACE_TOOLSTACK_RESTART)
+    {
+      g_string_append (out, ",\"vm\":");
+      append_json_string (out, ev->vm);
+    }
+  if (ev->type == XP_TRACE_START)
+    {
+      g_string_append_printf (out, ",\"vcpus\":%u,\"memory_mib\":%" G_GUINT64_FORMAT, ev->vcpus, ev->memory_mib);
+      if (ev->has_hard_affinity)
+        {
+          g_autofree char *m = xp_cpumask_format (&ev->hard_affinity);
+          g_string_append_printf (out, ",\"hard_affinity\":\"%s\"", m);
+        }
+      if (ev->cpu_demand_ppm != 1000000)
+        {
+          char frac[8];
+          g_snprintf (frac, sizeof frac, "%06u", ev->cpu_demand_ppm);
+          for (int i = 5; i > 0 && frac[i] == '0'; i--)
+            frac[i] = '\0';
+          g_string_append_printf (out, ",\"cpu_demand\":%s%s", ev->cpu_demand_ppm ? "0." : "0",
+                                  ev->cpu_demand_ppm ? frac : "");
+        }
+      if (ev->lifetime)
+        {
+          g_autofree char *lt = xp_trace_format_seconds (ev->lifetime);
+          g_string_append_printf (out, ",\"lifetime\":%s", lt);
+        }
+    }
+  g_string_append (out, "}\n");
+}
+
+gboolean
+xp_trace_write_jsonl (const XpTrace *trace, const char *path, GError **error)
+{
+  g_autoptr (GString) out = g_string_sized_new (64 + 96 * trace->events->len);
+  for (guint i = 0; i < trace->events->len; i++)
+    {
+      const XpTraceEvent *ev = &g_array_index (trace->events, XpTraceEvent, i);
+      if (!ev->from_lifetime)
+        xp_trace_append_jsonl_row (out, ev);
+    }
+  return xp_write_file_atomic (path, out->str, (gssize) out->len, error);
+}
+
+gboolean
+xp_trace_write (const XpTrace *trace, const char *path, GError **error)
+{
+  if (g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".ndjson"))
+    return xp_trace_write_jsonl (trace, path, error);
+  return xp_trace_write_csv (trace, path, error);
 }

@@ -37,7 +37,7 @@ typedef struct {
   gboolean has_hard_affinity;
   XpCpumask hard_affinity;
   guint cpu_demand_ppm;       /* busy fraction in parts per million; 1000000 = always busy */
-  XpTime lifetime;            /* 0 = none */
+  XpTime lifetime;            /* 0 = none; informational: the stop is already in the events */
   guint line;                 /* source line, for messages */
   gboolean from_lifetime;     /* a stop generated from a start's lifetime (not written back) */
 } XpTraceEvent;
@@ -58,10 +58,18 @@ void xp_trace_free (XpTrace *trace);
 /* Write in the native CSV format (atomically). */
 gboolean xp_trace_write_csv (const XpTrace *trace, const char *path, GError **error);
 
+/* Write in the native JSON Lines format (atomically). */
+gboolean xp_trace_write_jsonl (const XpTrace *trace, const char *path, GError **error);
+/* By extension: .jsonl/.ndjson as JSON Lines, anything else as CSV. */
+gboolean xp_trace_write (const XpTrace *trace, const char *path, GError **error);
+/* One JSON Lines row (with its newline); absent optional fields omitted. */
+void xp_trace_append_jsonl_row (GString *out, const XpTraceEvent *ev);
+
 /* An empty trace (no events) whose messages will name @path. */
 XpTrace *xp_trace_new (const char *path);
 /* Finish a trace built in memory: @trace->events holds rows in file order
- * (starts with optional lifetimes, stops, restarts; no from_lifetime stops).
+ * (starts with optional lifetimes, stops, restarts; any from_lifetime stops
+ * are dropped and generated again).
  * Expands lifetimes, sorts stably by time and validates stops/starts against
  * the live set, exactly as the loaders do. On error the events are unchanged. */
 gboolean xp_trace_finish (XpTrace *trace, GError **error);

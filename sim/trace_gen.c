@@ -239,8 +239,9 @@ xp_lifetime_parse (const char *spec, XpLifetimeDist *out, GError **error)
   return TRUE;
 }
 
-/* Seconds (double) to ns rounded to whole microseconds, clamped to the
- * parser's limits. */
+/* Seconds (double) to ns rounded to whole microseconds, clamped to a
+ * quarter of the parser's time limit so that a start plus its lifetime
+ * stays within it. */
 static XpTime
 seconds_to_ns_us (double s)
 {
@@ -330,6 +331,14 @@ xp_trace_gen_storm (const XpStormParams *p, GError **error)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
                    "storm: expected at least one VM, a size mix and a window or spacing > 0");
+      return NULL;
+    }
+  const guint64 limit = XP_TRACE_MAX_SECONDS * (guint64) XP_NSEC_PER_SEC / 4;
+  if ((p->spacing > 0 && p->n_vms > 1 && (guint64) p->spacing > limit / (p->n_vms - 1))
+      || (guint64) p->window > limit)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "storm: expected all starts within %" G_GUINT64_FORMAT
+                   " s, got a window or spacing that goes beyond", limit / XP_NSEC_PER_SEC);
       return NULL;
     }
   if (p->exact_mix && p->mix->uniform)

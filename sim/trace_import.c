@@ -548,7 +548,10 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
   if (opts->format == XP_IMPORT_AZURE_PACKING_2020 && !load_vmtypes (&im, error))
     return FALSE;
 
-  FILE *in = fopen (in_path, "r");
+  gboolean use_stdin = strcmp (in_path, "-") == 0;
+  if (use_stdin)
+    im.path = in_path = "<stdin>";
+  FILE *in = use_stdin ? stdin : fopen (in_path, "r");
   if (!in)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot read: %s", in_path, g_strerror (errno));
@@ -564,7 +567,8 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
       g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", out_path, g_strerror (errno));
       if (fd >= 0)
         close (fd);
-      fclose (in);
+      if (!use_stdin)
+        fclose (in);
       return FALSE;
     }
 
@@ -586,6 +590,8 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
     {
       im.line++;
       rep->lines++;
+      if (im.line == 1 && line->len >= 3 && memcmp (line->str, "\xEF\xBB\xBF", 3) == 0)
+        g_string_erase (line, 0, 3);   /* a UTF-8 byte order mark */
       if (!line->len)
         continue;
       g_ptr_array_set_size (fields, 0);
@@ -627,9 +633,17 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
         }
       if (rec.created < start)
         {
-          rep->skipped_before++;
-          g_free (rec.name);
-          continue;
+          if (opts->include_running && (!rec.has_deleted || rec.deleted > start))
+            {
+              rec.created = start;
+              rep->clamped++;
+            }
+          else
+            {
+              rep->skipped_before++;
+              g_free (rec.name);
+              continue;
+            }
         }
       if (opts->has_end && rec.created >= opts->end)
         {
@@ -647,9 +661,12 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
       XpTraceEvent ev = { .time = at, .type = XP_TRACE_START, .vm = rec.name, .vcpus = rec.vcpus,
                           .memory_mib = rec.memory_mib, .cpu_demand_ppm = rec.demand_ppm, .line = im.line };
       ok = ok && write_row (&w, &ev);
+      /* Every started id stays in @live until its stop is written; one
+       * that never stops stays for good (it runs to the end). */
+      if (ok)
+        g_hash_table_add (live, g_strdup (rec.name));
       if (ok && rec.has_deleted && (!opts->has_end || rec.deleted < opts->end))
         {
-          g_hash_table_add (live, g_strdup (rec.name));
           Stop s = { rec.deleted - start, seq++, rec.name };
           heap_push (heap, s);
           rec.name = NULL;
@@ -666,7 +683,8 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
       g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s:%u: read error: %s", in_path, im.line, g_strerror (errno));
       ok = FALSE;
     }
-  fclose (in);
+  if (!use_stdin)
+    fclose (in);
   if (im.header)
     g_ptr_array_free (im.header, TRUE);
   if (ok)

@@ -34,6 +34,8 @@ typedef struct {
   guint64 limit;                /* at most this many VMs (starts); 0 = all */
   gboolean has_start, has_end;  /* window in source time; VMs created in [start, end) */
   XpTime start, end;            /* ns of source time; output times are rebased to start */
+  gboolean include_running;     /* VMs created before the start and still running at it
+                                   start at time 0 instead of being skipped */
   /* Azure V1/V2: sizes for the open-ended top buckets. */
   guint over_cores;             /* ">24" cores; 0 = default 32 */
   guint64 over_memory_mib;      /* ">64" GB; 0 = default 128 GiB */
@@ -47,13 +49,16 @@ typedef struct {
 typedef struct {
   guint64 lines;                /* input lines read (incl. header) */
   guint64 starts, stops;        /* rows written */
-  guint64 skipped_before;       /* VMs created before the window start */
+  guint64 skipped_before;       /* VMs created before the window start (and left out) */
+  guint64 clamped;              /* VMs running at the window start, started at 0 */
   guint64 skipped_filtered;     /* other rows left out (e.g. pods never scheduled) */
   guint64 running_at_end;       /* VMs with no stop in the output */
   guint64 peak_pending;         /* most stops held in memory at once */
 } XpImportReport;
 
-/* Convert @in_path into the native CSV @out_path. @report may be NULL. */
+/* Convert @in_path ("-" = standard input, named "<stdin>" in messages, so
+ * that `zcat vmtable.csv.gz | sort ... |` can feed it) into the native CSV
+ * @out_path. @report may be NULL. */
 gboolean xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *out_path,
                           XpImportReport *report, GError **error);
 

@@ -161,8 +161,10 @@ START_TEST (test_explicit_node_affinity)
 }
 END_TEST
 
-/* Before max_vcpus the mask stays ALL (nothing to derive it from), and an
- * all-bits reset then keeps ALL. */
+/* Before max_vcpus the mask stays ALL (nothing to derive it from); an
+ * explicit {0} followed by an all-bits reset turns auto back on but leaves
+ * the mask at {0} until vCPUs exist (domain_update_node_aff() returns early
+ * without vCPU 0); max_vcpus then recomputes it: {0,1}. */
 START_TEST (test_before_vcpus)
 {
   XpTopology *t;
@@ -173,7 +175,8 @@ START_TEST (test_before_vcpus)
   ck_assert_uint_eq (d->node_affinity, XP_NODEMASK_ALL);
   ck_assert_int_eq (xp_domain_set_node_affinity (xen, d, 0x1), 0);
   ck_assert_int_eq (xp_domain_set_node_affinity (xen, d, XP_NODEMASK_ALL), 0);
-  ck_assert_uint_eq (d->node_affinity, XP_NODEMASK_ALL);
+  ck_assert (d->auto_node_affinity);
+  ck_assert_uint_eq (d->node_affinity, 0x1);
   ck_assert_int_eq (xp_domain_max_vcpus (xen, d, 2), 0);
   ck_assert_uint_eq (d->node_affinity, 0x3);
   xp_test_check (xen);

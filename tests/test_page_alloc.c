@@ -4,6 +4,7 @@
 #include "config.h"
 #include "tests/testutil.h"
 #include "sim/xen/xen.h"
+#include "sim/event.h"
 
 #define GIB_PAGES XP_PAGES_PER_GIB       /* 262144 */
 #define MIB2_PAGES 512
@@ -424,6 +425,121 @@ START_TEST (test_assign_limits)
 }
 END_TEST
 
+static void
+noop_event (XpEventQueue *q, gpointer a, gpointer b)
+{
+}
+
+static void
+advance_to (XpEventQueue *q, XpTime when)
+{
+  xp_event_schedule (q, when, noop_event, NULL, NULL);
+  xp_event_run_until (q, when);
+}
+
+/* Random walk (fixed seed) over every heap operation on an awkward host:
+ * three nodes of 3, 2 and 5 GiB (node 0 holds the MMIO hole, so node 1
+ * starts at 4 GiB and node 2 at 6 GiB), boot memory dirty, a scrubber that
+ * runs as time advances and nodes go busy/idle, claims, paging pools, extra
+ * pages, live (clean) and dying (dirty) frees, explicit and automatic node
+ * affinity. After every step the full invariant walk must hold. At the
+ * end, every domain destroyed and ten idle seconds later, the heap must be
+ * back to its boot state: all memory free and clean, and per node the same
+ * pages in whole 1 GiB blocks as at boot (merging undid every split). */
+START_TEST (test_random_walk)
+{
+  g_autoptr (XpEventQueue) q = xp_event_queue_new ();
+  XpTopology *t = xp_test_topo (3, 2, (const guint[]) { 3, 2, 5 });
+  const char *const params[] = { "boot_dirty=1", "scrub_rate=64GiB", NULL };
+  XpXen *xen = xp_test_xen (t, _i ? "4.22" : "4.17", q, params);
+  XpPages boot_free = xp_heap_total_avail (xen);
+  ck_assert_uint_eq (boot_free, 10 * GIB_PAGES - 1);
+  /* 10 GiB dirty at 64 GiB/s: clean after 10/64 s < 1 s */
+  XpTime now = XP_NSEC_PER_SEC;
+  advance_to (q, now);
+  xp_heap_scrub_advance (xen);
+  XpPages census[3];
+  for (guint n = 0; n < 3; n++)
+    {
+      ck_assert_uint_eq (xp_heap_node_need_scrub (xen, n), 0);
+      census[n] = xp_heap_node_avail_order (xen, n, XP_ORDER_1G);
+    }
+  ck_assert_uint_eq (census[0], 2 * GIB_PAGES);   /* [1,2) and [2,3) GiB */
+  ck_assert_uint_eq (census[1], 2 * GIB_PAGES);
+  ck_assert_uint_eq (census[2], 5 * GIB_PAGES);
+
+  GRand *r = g_rand_new_with_seed (42 + _i);
+  XpDomain *doms[6] = { NULL };
+  for (guint step = 0; step < 10000; step++)
+    {
+      guint k = g_rand_int_range (r, 0, 6);
+      XpDomain *d = doms[k];
+      guint op = g_rand_int_range (r, 0, 100);
+      if (!d)
+        {
+          d = doms[k] = xp_test_domain (xen, 1 + k % 3, 2 * GIB_PAGES);
+          if (k % 2)
+            ck_assert_int_eq (xp_domain_set_node_affinity (xen, d, xp_nodemask_of (k % 3)), 0);
+        }
+      else if (op < 45)
+        {
+          static const guint orders[] = { 0, 0, 3, 9, 9, 12, 18 };
+          guint o = orders[g_rand_int_range (r, 0, G_N_ELEMENTS (orders))];
+          guint flags = g_rand_int_range (r, 0, 4) == 0 ? XP_XENMEMF_node (g_rand_int_range (r, 0, 3)) : 0;
+          xp_populate_physmap (xen, d, g_rand_int_range (r, 1, 4), o, flags);
+        }
+      else if (op < 70 && d->memory->len)
+        {
+          XpExtent e = g_array_index (d->memory, XpExtent, g_rand_int_range (r, 0, d->memory->len));
+          xp_free_domheap_pages (xen, d, e.pfn, (guint) __builtin_ctzll (e.count));
+        }
+      else if (op < 78)
+        xp_domain_set_paging_mempool (xen, d, g_rand_int_range (r, 0, 64));
+      else if (op < 84)
+        {
+          XpPages target = d->tot_pages - d->extra_pages + g_rand_int_range (r, 1, 300000);
+          xp_memory_claim_pages (xen, d->domid, d->outstanding_pages ? 0 : target);
+        }
+      else if (op < 88)
+        {
+          ck_assert_int_eq (xp_domain_destroy (xen, d), 0);
+          doms[k] = NULL;
+        }
+      else if (op < 92)
+        xp_heap_set_node_idle (xen, g_rand_int_range (r, 0, 3), g_rand_boolean (r));
+      else if (op < 96)
+        {
+          now += g_rand_int_range (r, 1, 2000000);   /* up to 2 ms: at 64 GiB/s up to 128 MiB */
+          advance_to (q, now);
+        }
+      else if (op < 98)
+        xp_alloc_domheap_pages (xen, d, 0, XP_MEMF_no_refcount);
+      else
+        xp_domain_unpause (xen, d);
+      xp_test_check (xen);
+    }
+  for (guint k = 0; k < 6; k++)
+    if (doms[k])
+      ck_assert_int_eq (xp_domain_destroy (xen, doms[k]), 0);
+  for (guint n = 0; n < 3; n++)
+    xp_heap_set_node_idle (xen, n, TRUE);
+  advance_to (q, now + 10 * XP_NSEC_PER_SEC);
+  xp_heap_scrub_advance (xen);
+  ck_assert_uint_eq (xp_heap_total_avail (xen), boot_free);
+  ck_assert_uint_eq (xp_heap_outstanding_claims (xen), 0);
+  for (guint n = 0; n < 3; n++)
+    {
+      ck_assert_uint_eq (xp_heap_node_need_scrub (xen, n), 0);
+      ck_assert_uint_eq (xp_heap_node_avail_order (xen, n, XP_ORDER_1G), census[n]);
+    }
+  ck_assert_uint_gt (xp_heap_background_scrubbed_pages (xen), boot_free);
+  xp_test_check (xen);
+  g_rand_free (r);
+  xp_xen_free (xen);
+  xp_test_topo_free (t);
+}
+END_TEST
+
 Suite *
 xp_test_page_alloc_suite (void)
 {
@@ -440,6 +556,7 @@ xp_test_page_alloc_suite (void)
   tcase_add_test (tc, test_dma_zone_last);
   tcase_add_test (tc, test_exact_node);
   tcase_add_test (tc, test_assign_limits);
+  tcase_add_loop_test (tc, test_random_walk, 0, 2);
   suite_add_tcase (s, tc);
   return s;
 }

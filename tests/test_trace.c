@@ -176,6 +176,24 @@ START_TEST (test_round_trip)
   g_autofree char *c1 = NULL, *c2 = NULL;
   ck_assert (g_file_get_contents (out1, &c1, NULL, NULL) && g_file_get_contents (out2, &c2, NULL, NULL));
   ck_assert_str_eq (c1, c2);
+  /* Through JSON Lines: the same events, hence the same CSV again. */
+  g_autofree char *outj = g_build_filename (dir, "out.jsonl", NULL);
+  g_autofree char *out3 = g_build_filename (dir, "out3.csv", NULL);
+  ck_assert (xp_trace_write (t, outj, &error));
+  g_autoptr (XpTrace) j = xp_trace_load (outj, &error);
+  ck_assert_msg (j != NULL, "%s", error ? error->message : "");
+  ck_assert (xp_trace_write (j, out3, &error));
+  g_autofree char *c3 = NULL, *cj = NULL;
+  ck_assert (g_file_get_contents (out3, &c3, NULL, NULL) && g_file_get_contents (outj, &cj, NULL, NULL));
+  ck_assert_str_eq (c1, c3);
+  ck_assert_str_eq (cj,
+                    "{\"time\":0,\"event\":\"start\",\"vm\":\"d,x\",\"vcpus\":4,\"memory_mib\":4096}\n"
+                    "{\"time\":0.25,\"event\":\"start\",\"vm\":\"b\",\"vcpus\":1,\"memory_mib\":2048}\n"
+                    "{\"time\":1.5,\"event\":\"start\",\"vm\":\"a\",\"vcpus\":2,\"memory_mib\":1024,"
+                    "\"hard_affinity\":\"0-3,8\",\"cpu_demand\":0.5,\"lifetime\":2.25}\n"
+                    "{\"time\":1.5,\"event\":\"start\",\"vm\":\"c\",\"vcpus\":1,\"memory_mib\":512}\n"
+                    "{\"time\":3.75,\"event\":\"stop\",\"vm\":\"b\"}\n"
+                    "{\"time\":4,\"event\":\"toolstack_restart\"}\n");
   /* Rows sorted by time, lifetime kept in its start row, no lifetime stop. */
   ck_assert_str_eq (c1,
                     "time,event,vm,vcpus,memory_mib,hard_affinity,cpu_demand,lifetime\n"
@@ -326,6 +344,10 @@ START_TEST (test_files)
   ck_assert (t == NULL);
   xp_assert_error_contains (error, "expected a .csv, .jsonl or .ndjson");
   g_clear_error (&error);
+  /* a UTF-8 byte order mark before the header is skipped */
+  t = load_text (dir, "bom.csv", "\xEF\xBB\xBF" H "0,start,a,1,1\n", NULL, &error);
+  ck_assert_msg (t != NULL, "%s", error ? error->message : "");
+  xp_trace_free (t);
   /* a file without a final newline is fine when its last row is complete */
   t = load_text (dir, "n.csv", H "0,start,a,1,1", NULL, &error);
   ck_assert (t != NULL && t->events->len == 1);

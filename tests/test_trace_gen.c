@@ -175,6 +175,11 @@ START_TEST (test_storm_window_and_mix)
   w.exact_mix = TRUE;
   ck_assert (xp_trace_gen_storm (&w, &error) == NULL);
   xp_assert_error_contains (error, "needs a weighted mix");
+  g_clear_error (&error);
+  /* 3 VMs 999999999 s apart would start beyond the 1e9 s limit. */
+  XpStormParams far = { .n_vms = 3, .spacing = S (999999999), .mix = eq, .seed = 1 };
+  ck_assert (xp_trace_gen_storm (&far, &error) == NULL);
+  xp_assert_error_contains (error, "expected all starts within 1000000000 s");
 }
 END_TEST
 
@@ -252,6 +257,39 @@ START_TEST (test_lifetime_draws)
 }
 END_TEST
 
+/* The bundled traces are what bench/traces/README.md says: regenerate them
+ * with the documented parameters and compare byte for byte. */
+START_TEST (test_bundled)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpSizeMix) smix = xp_size_mix_parse (storm_mix, NULL);
+  XpStormParams sp = { .n_vms = 200, .window = S (5), .mix = smix, .exact_mix = TRUE, .seed = 1 };
+  g_autoptr (XpTrace) storm = xp_trace_gen_storm (&sp, NULL);
+  g_autoptr (XpSizeMix) amix = xp_size_mix_parse ("azure2017", NULL);
+  XpPoissonParams pp = { .rate = 0.15, .n_vms = 1000, .mix = amix, .seed = 1 };
+  ck_assert (xp_lifetime_parse ("lognormal:200:0.9", &pp.lifetime, NULL));
+  g_autoptr (XpTrace) poisson = xp_trace_gen_poisson (&pp, NULL);
+  struct { const char *file; XpTrace *t; } cases[] = {
+    { "bench/traces/storm-200.csv", storm }, { "bench/traces/poisson-1k.csv", poisson },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = xp_test_srcpath (cases[i].file);
+      g_autofree char *want = NULL;
+      ck_assert_msg (g_file_get_contents (path, &want, NULL, NULL), "cannot read %s", path);
+      g_autofree char *got = trace_bytes (cases[i].t);
+      ck_assert_msg (strcmp (want, got) == 0, "%s differs from its documented command", cases[i].file);
+      g_autoptr (XpTrace) loaded = xp_trace_load (path, &error);
+      ck_assert_msg (loaded != NULL, "%s", error ? error->message : "");
+    }
+  /* storm-200: 350 GiB of a 4 x 128 GiB host = 68.4 %, all started in 5 s. */
+  XpTraceStats st;
+  xp_trace_stats_compute (storm, &st);
+  ck_assert_uint_eq (st.total_memory_mib * 1000 / (512 * 1024), 683);
+  ck_assert (st.last < S (5) && st.n_stops == 0);
+}
+END_TEST
+
 Suite *
 xp_test_trace_gen_suite (void)
 {
@@ -263,6 +301,7 @@ xp_test_trace_gen_suite (void)
   tcase_add_test (tc, test_storm_window_and_mix);
   tcase_add_test (tc, test_poisson);
   tcase_add_test (tc, test_lifetime_draws);
+  tcase_add_test (tc, test_bundled);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -2,6 +2,8 @@
  * tests/data/traces, and file:line errors on malformed input. */
 #include "config.h"
 #include <string.h>
+#include <sys/wait.h>
+#include <glib/gstdio.h>
 #include "tests/testutil.h"
 #include "sim/error.h"
 #include "sim/trace_import.h"
@@ -43,6 +45,17 @@ data_path (const char *name)
   return xp_test_srcpath (rel);
 }
 
+/* bench/traces/NAME was made from the sample by the command in its README. */
+static void
+check_bundled (const char *got, const char *name)
+{
+  g_autofree char *rel = g_build_filename ("bench/traces", name, NULL);
+  g_autofree char *path = xp_test_srcpath (rel);
+  g_autofree char *want = NULL;
+  ck_assert_msg (g_file_get_contents (path, &want, NULL, NULL), "cannot read %s", path);
+  ck_assert_str_eq (got, want);
+}
+
 START_TEST (test_azure_v1)
 {
   XpImportOptions o = { .format = XP_IMPORT_AZURE_V1, .machine_id = -1 };
@@ -67,6 +80,7 @@ START_TEST (test_azure_v1)
                     "9000,stop,x5Ee1UwHm4,,,,,\n"
                     "86400,stop,x2Bb7RtKp1,,,,,\n");
   ck_assert (rep.starts == 5 && rep.stops == 5 && rep.running_at_end == 0);
+  check_bundled (got, "azure-v1-sample.csv");
   /* At 300 s three VMs are alive with stops pending (x1, x2, x3). */
   ck_assert_uint_eq (rep.peak_pending, 3);
   g_free (got);
@@ -118,6 +132,7 @@ START_TEST (test_azure_v2)
                     "1800,stop,v2bbQ2,,,,,\n"
                     "3600,stop,v2aaQ1,,,,,\n");
   ck_assert_uint_eq (rep.running_at_end, 1);
+  check_bundled (got, "azure-v2-sample.csv");
 }
 END_TEST
 
@@ -143,6 +158,23 @@ START_TEST (test_azure_packing)
                     "32400,stop,3,,,,,\n"
                     "43200,stop,1,,,,,\n");
   ck_assert (rep.skipped_before == 1 && rep.running_at_end == 1);
+  check_bundled (got, "azure-packing-2020-sample.csv");
+  /* --include-running: vm 0 (-0.5 d .. 0.25 d) was running at time 0, so
+   * it starts at 0 and stops at 0.25 d = 21600 s, written before vm 3's
+   * start at the same instant (pending stops go first at equal times). */
+  o.include_running = TRUE;
+  g_autofree char *got2 = import (&o, "tests/data/traces/azure-packing-2020-vm.csv", &rep, &error);
+  ck_assert_msg (got2 != NULL, "%s", error ? error->message : "");
+  ck_assert_str_eq (got2, HEADER
+                    "0,start,0,12,65536,,,\n"
+                    "0,start,1,12,65536,,,\n"
+                    "10800,start,2,6,16384,,,\n"
+                    "21600,stop,0,,,,,\n"
+                    "21600,start,3,24,26214,,,\n"
+                    "32400,stop,3,,,,,\n"
+                    "43200,stop,1,,,,,\n");
+  ck_assert (rep.clamped == 1 && rep.skipped_before == 0);
+  o.include_running = FALSE;
   /* Machine 1 has no row for type 12. */
   o.machine_id = 1;
   ck_assert (import (&o, "tests/data/traces/azure-packing-2020-vm.csv", &rep, &error) == NULL);
@@ -174,6 +206,7 @@ START_TEST (test_alibaba_openb)
                     "9000,stop,openb-pod-0003,,,,,\n"
                     "12000,stop,openb-pod-0000,,,,,\n");
   ck_assert (rep.skipped_filtered == 1 && rep.running_at_end == 1 && rep.starts == 4);
+  check_bundled (got, "alibaba-openb-sample.csv");
 }
 END_TEST
 
@@ -201,6 +234,7 @@ static const BadImport bad_imports[] = {
   { XP_IMPORT_AZURE_V1, "a1,s,d,50,60,1,1,1,Unknown,2,4\na2,s,d,40,60,1,1,1,Unknown,2,4\n",
     "2:4: field 'creation time': expected creation times in nondecreasing order", "40" },
   { XP_IMPORT_AZURE_V1, AZ_OK "a1,s,d,30,90,1,1,1,Unknown,2,4\n", "2:1: field 'vm id': expected an id not already running", "a1" },
+  { XP_IMPORT_AZURE_V1, "a1,s,d,0,,1,1,1,Unknown,2,4\na1,s,d,30,90,1,1,1,Unknown,2,4\n", "2:1: field 'vm id': expected an id not already running", "a1" },
   { XP_IMPORT_AZURE_V1, AZ_OK "a2,\"s,d,0,60,1,1,1,Unknown,2,4\n", "2:2: field '?': expected a closing quote", "" },
   /* packing 2020 */
   { XP_IMPORT_AZURE_PACKING_2020, PK_H "1,5,12,1,0.0\n", "2:6: field 'endtime': expected 6 columns", "0.0" },
@@ -267,6 +301,79 @@ START_TEST (test_import_misc)
 }
 END_TEST
 
+/* Run the xenplace program; returns its exit status, stdout/stderr in @out/@err. */
+static int
+run_xenplace (const char *const *args, char **out, char **err)
+{
+  const char *top = g_getenv ("XP_BUILDDIR");
+  g_autofree char *prog = g_build_filename (top ? top : ".", "xenplace", NULL);
+  ck_assert_msg (g_file_test (prog, G_FILE_TEST_IS_EXECUTABLE), "%s not built", prog);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, prog);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  int status;
+  ck_assert (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, NULL));
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* The command line: success writes OUT; any error exits nonzero, says
+ * FILE:LINE and leaves no OUT. */
+START_TEST (test_cli)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *out = g_build_filename (dir, "out.csv", NULL);
+  g_autofree char *v1 = data_path ("azure-v1-vmtable.csv");
+  g_autofree char *o = NULL, *e = NULL;
+  const char *ok[] = { "trace", "import", "--format", "azure-v1", v1, "-o", out, NULL };
+  ck_assert_int_eq (run_xenplace (ok, &o, &e), 0);
+  ck_assert (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&o, g_free);
+  g_clear_pointer (&e, g_free);
+  const char *check[] = { "trace", "check", out, NULL };
+  ck_assert_int_eq (run_xenplace (check, &o, &e), 0);
+  ck_assert (strstr (o, ": OK (10 events)") != NULL);
+  g_clear_pointer (&o, g_free);
+  g_clear_pointer (&e, g_free);
+  const char *stats[] = { "trace", "stats", out, NULL };
+  ck_assert_int_eq (run_xenplace (stats, &o, &e), 0);
+  /* Peak: x1 (2 vCPUs), x2 (4) and x3 (32) all run from 300 s to 600 s. */
+  ck_assert (strstr (o, "peak concurrent:  3 VMs, 38 vCPUs at 300 s") != NULL);
+  g_clear_pointer (&o, g_free);
+  g_clear_pointer (&e, g_free);
+  g_unlink (out);
+
+  g_autofree char *bad = xp_test_write (dir, "bad.csv", AZ_OK "a2,s,d,0,60,1,1,1,Unknown,2\n");
+  const char *imp[] = { "trace", "import", "--format", "azure-v1", bad, "-o", out, NULL };
+  ck_assert_int_ne (run_xenplace (imp, &o, &e), 0);
+  ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
+  g_autofree char *where = g_strdup_printf ("xenplace: %s:2:11: field 'vmmemorybucket'", bad);
+  ck_assert_msg (strstr (e, where) != NULL, "%s", e);
+  g_clear_pointer (&o, g_free);
+  g_clear_pointer (&e, g_free);
+
+  g_autofree char *badn = xp_test_write (dir, "bad2.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,0,1\n");
+  const char *chk[] = { "trace", "check", badn, NULL };
+  ck_assert_int_eq (run_xenplace (chk, &o, &e), 1);
+  g_autofree char *where2 = g_strdup_printf ("xenplace: %s:2:4: field 'vcpus': expected an integer from 1 to 1024, got '0'", badn);
+  ck_assert_msg (strstr (e, where2) != NULL, "%s", e);
+  g_clear_pointer (&o, g_free);
+  g_clear_pointer (&e, g_free);
+
+  const char *gen_bad[] = { "trace", "gen", "storm", "--mix", "2x:1", "-o", out, NULL };
+  ck_assert_int_eq (run_xenplace (gen_bad, &o, &e), 2);
+  ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&o, g_free);
+  g_clear_pointer (&e, g_free);
+  const char *gen[] = { "trace", "gen", "storm", "--vms", "3", "--mix", "fixed:2:1GiB", "--spacing", "0.5", NULL };
+  ck_assert_int_eq (run_xenplace (gen, &o, &e), 0);
+  ck_assert_str_eq (o, "time,event,vm,vcpus,memory_mib,hard_affinity,cpu_demand,lifetime\n"
+                       "0,start,vm1,2,1024,,,\n0.5,start,vm2,2,1024,,,\n1,start,vm3,2,1024,,,\n");
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 Suite *
 xp_test_trace_import_suite (void)
 {
@@ -278,6 +385,7 @@ xp_test_trace_import_suite (void)
   tcase_add_test (tc, test_alibaba_openb);
   tcase_add_loop_test (tc, test_bad_import, 0, G_N_ELEMENTS (bad_imports));
   tcase_add_test (tc, test_import_misc);
+  tcase_add_test (tc, test_cli);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -134,12 +134,9 @@ xp_domain_set_node_affinity (XpXen *xen, XpDomain *d, XpNodemask mask)
   if (!(mask & xen->online_nodes))
     return -EINVAL;
   if (mask == XP_NODEMASK_ALL)
-    {
-      d->auto_node_affinity = TRUE;
-      /* back to automatic: ALL until vCPU 0 exists (domain_update_node_aff
-       * does nothing before that) */
-      d->node_affinity = XP_NODEMASK_ALL;
-    }
+    /* back to automatic; the mask itself is only recomputed below, and not
+     * at all before vCPU 0 exists (it then keeps its previous value) */
+    d->auto_node_affinity = TRUE;
   else
     {
       d->auto_node_affinity = FALSE;

@@ -7,15 +7,31 @@
  * intrusive doubly linked lists per (node, zone, order) and a per-(node, zone)
  * bitmap of non-empty orders lets the search skip empty lists.
  *
- * Dirty (need_scrub) pages are kept as a per-node ordered set of pfn runs;
- * each block also carries its exact count of dirty pages, so the common clean
- * case never touches the run set. Upstream keeps a per-page bit and a
- * first_dirty index; the run set gives the same counts without per-page work.
+ * Dirty (need_scrub) pages: every free block carries its exact count of
+ * dirty pages. A block is clean (0), wholly dirty (its size: what a dying
+ * domain's frees produce) or partly dirty; only partly dirty blocks (clean
+ * and dirty halves merged, or a block scrubbed half-way) keep their dirty
+ * pages as pfn runs in a per-node ordered set, so the common paths never
+ * touch that set. Upstream keeps a per-page bit and a first_dirty index; the
+ * counts are the same without per-page work.
  *
- * Simplifications (each costs nothing observable for placement or start
- * success): no Xen heap / boot allocator distinction, no offlining, no LLC
- * colouring, no scrub/alloc handshake (background scrubbing is computed
- * lazily as a function of time, see xp_heap_scrub_advance()).
+ * Simplifications, and what they cost:
+ * - no Xen heap / boot allocator distinction, no offlining, no LLC colouring,
+ *   no static memory: none of them moves guest pages between nodes;
+ * - no scrub/allocation handshake: background scrubbing is computed lazily
+ *   as a function of time (xp_heap_scrub_advance()), a block is scrubbed
+ *   or allocated atomically;
+ * - a block counts as dirty exactly when it holds a dirty page. Upstream's
+ *   split marks the upper half dirty from its first page whenever the
+ *   original first_dirty lay in the lower half, so after splitting a
+ *   partly dirty block upstream may call a clean remainder dirty (and skip
+ *   it in pass 1 of an order > 0 request) where the model does not; only
+ *   blocks that merged clean and dirty halves can be affected;
+ * - without a domain and without a node (anonymous allocations) the search
+ *   starts at the lowest node instead of the current CPU's node;
+ * - a dirty page handed out counts as zeroed at once (the time it takes is
+ *   reported through xp_heap_last_alloc_dirty_pages() for the caller to
+ *   charge; 4.22's deferred scrub inside populate_physmap() is folded in).
  */
 #include "config.h"
 #include "sim/xen/xen.h"
@@ -65,6 +81,7 @@ struct XpHeap {
   guint64 hcount;
 
   guint32 *head, *tail;                /* [node][zone][order] */
+  guint32 *count;                      /* [node][zone][order]: blocks on the list */
   guint32 *order_mask;                 /* [node][zone]: bit j set when list j is non-empty */
   XpPages *avail;                      /* [node][zone] */
 
@@ -213,6 +230,19 @@ hash_get (const XpHeap *h, guint64 pfn)
   return NIL;
 }
 
+/* Point an existing entry at another record. */
+static inline void
+hash_replace (XpHeap *h, guint64 pfn, guint32 v)
+{
+  guint64 s = hslot (h, pfn);
+  while (h->hash[s].key != pfn)
+    {
+      g_assert (h->hash[s].key != HASH_EMPTY);
+      s = (s + 1) & h->hmask;
+    }
+  h->hash[s].val = v;
+}
+
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
 static void
 hash_del (XpHeap *h, guint64 pfn)
@@ -257,6 +287,7 @@ list_del (XpHeap *h, guint32 i)
     h->blk[b->next].prev = b->prev;
   else
     h->tail[l] = b->prev;
+  h->count[l]--;
   if (h->head[l] == NIL)
     h->order_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
 }
@@ -287,6 +318,7 @@ list_add (XpHeap *h, guint32 i)
         h->head[l] = i;
       h->tail[l] = i;
     }
+  h->count[l]++;
   h->order_mask[zidx (b->node, b->zone)] |= 1u << b->order;
 }
 
@@ -396,15 +428,14 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
   h->total_avail += n;
   if (need_scrub)
     {
-      dirty = n;
+      dirty = n;               /* wholly dirty: no runs */
       h->node_need_scrub[node] += n;
       h->total_need_scrub += n;
-      dirty_add (h->dirty[node], pfn, pfn + n);
     }
+  /* have_entry: the hash maps pfn -> rec (true for a block coming back) */
+  gboolean have_entry = rec != NIL;
   if (rec == NIL)
     rec = blk_new (h);
-  else
-    hash_del (h, pfn);
 
   while (order < h->max_order)
     {
@@ -418,10 +449,29 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
       if (b->state != BLK_FREE || b->order != order || b->node != node)
         break;
       list_del (h, bi);
-      hash_del (h, bpfn);
-      dirty += b->n_dirty;
+      XpPages size = G_GUINT64_CONSTANT (1) << order;
+      XpPages merged = dirty + b->n_dirty;
+      if (merged && merged != 2 * size)
+        {
+          /* the result is partly dirty: wholly dirty halves become runs */
+          if (dirty == size)
+            dirty_add (h->dirty[node], pfn, pfn + size);
+          if (b->n_dirty == size)
+            dirty_add (h->dirty[node], bpfn, bpfn + size);
+        }
+      dirty = merged;
       blk_release (h, bi);
-      pfn = MIN (pfn, bpfn);
+      if (bpfn < pfn)
+        {
+          /* the buddy's head becomes the merged block's head */
+          hash_replace (h, bpfn, rec);
+          if (have_entry)
+            hash_del (h, pfn);
+          have_entry = TRUE;
+          pfn = bpfn;
+        }
+      else
+        hash_del (h, bpfn);
       order++;
     }
   Blk *b = &h->blk[rec];
@@ -433,7 +483,8 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
   b->n_dirty = dirty;
   b->owner = NULL;
   list_add (h, rec);
-  hash_put (h, pfn, rec);
+  if (!have_entry)
+    hash_put (h, pfn, rec);
 }
 
 /* Per-node check of the node-claims what-if (reference §2.8 item 2). */
@@ -599,8 +650,8 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   guint k = b->order;
   guint64 pfn = b->pfn;
   XpPages dirty = b->n_dirty;
+  gboolean split = k > order;
   list_del (h, bi);
-  hash_del (h, pfn);
 
   /* Split: lower halves go back to the lists, continue in the upper half. */
   while (k > order)
@@ -609,9 +660,16 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
       XpPages half = G_GUINT64_CONSTANT (1) << k;
       XpPages low_dirty = 0;
       if (dirty == 2 * half)
-        low_dirty = half;
+        low_dirty = half;              /* wholly dirty halves */
       else if (dirty)
-        low_dirty = dirty_count (h->dirty[node], pfn, pfn + half);
+        {
+          low_dirty = dirty_count (h->dirty[node], pfn, pfn + half);
+          /* a half that turns out wholly dirty drops its runs */
+          if (low_dirty == half)
+            dirty_remove (h->dirty[node], pfn, pfn + half, half);
+          if (dirty - low_dirty == half)
+            dirty_remove (h->dirty[node], pfn + half, pfn + 2 * half, half);
+        }
       guint32 li = blk_new (h);
       b = &h->blk[bi];               /* the pool may have moved */
       Blk *lb = &h->blk[li];
@@ -623,7 +681,10 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
       lb->n_dirty = low_dirty;
       lb->owner = NULL;
       list_add (h, li);
-      hash_put (h, pfn, li);
+      if (k + 1 == b->order)
+        hash_replace (h, pfn, li);   /* the original head now names the lower half */
+      else
+        hash_put (h, pfn, li);
       dirty -= low_dirty;
       pfn += half;
     }
@@ -642,8 +703,11 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
    * by populate_physmap() right after): either way they leave the dirty pool. */
   if (dirty)
     {
-      XpPages removed = dirty_remove (h->dirty[node], pfn, pfn + req, dirty);
-      g_assert (removed == dirty);
+      if (dirty != req)
+        {
+          XpPages removed = dirty_remove (h->dirty[node], pfn, pfn + req, dirty);
+          g_assert (removed == dirty);
+        }
       node_dirty_dec (h, node, dirty);
       h->alloc_scrubbed += dirty;
     }
@@ -659,7 +723,8 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   b->owner = NULL;
   b->kind = OWN_ANON;
   b->extra = 0;
-  hash_put (h, pfn, bi);
+  if (split)
+    hash_put (h, pfn, bi);
   return bi;
 }
 
@@ -756,7 +821,7 @@ owner_detach (XpXen *xen, guint32 bi)
       g_assert (mi != NIL);
       h->blk[mi].owner_idx = idx;
     }
-  g_array_set_size (arr, last);
+  arr->len = last;     /* shrink without g_array_set_size()'s generic path (no clear func, not zero-terminated) */
   if (b->kind == OWN_MEMORY)
     d->node_pages[b->node] -= n;
   else
@@ -970,12 +1035,7 @@ xp_heap_node_avail_order (const XpXen *xen, guint node, guint order)
   XpPages sum = 0;
   for (guint zone = 0; zone < NR_ZONES; zone++)
     for (guint j = order; j <= h->max_order; j++)
-      {
-        guint c = 0;
-        for (guint32 i = h->head[lidx (h, node, zone, j)]; i != NIL; i = h->blk[i].next)
-          c++;
-        sum += (XpPages) c << j;
-      }
+      sum += (XpPages) h->count[lidx (h, node, zone, j)] << j;
   return sum;
 }
 
@@ -1000,8 +1060,16 @@ scrub_node (XpHeap *h, guint node, XpPages budget)
               if (bi == NIL || h->blk[bi].n_dirty == 0)
                 break;
               Blk *b = &h->blk[bi];
-              XpPages z = dirty_remove (h->dirty[node], b->pfn, b->pfn + (G_GUINT64_CONSTANT (1) << j),
-                                        budget - done);
+              XpPages size = G_GUINT64_CONSTANT (1) << j, z;
+              if (b->n_dirty == size)
+                {
+                  /* wholly dirty: zero from the start; the rest becomes a run */
+                  z = MIN (size, budget - done);
+                  if (z < size)
+                    dirty_add (h->dirty[node], b->pfn + z, b->pfn + size);
+                }
+              else
+                z = dirty_remove (h->dirty[node], b->pfn, b->pfn + size, budget - done);
               b->n_dirty -= z;
               done += z;
               if (b->n_dirty)
@@ -1105,6 +1173,7 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   h->tail = g_new (guint32, nl);
   memset (h->head, 0xff, nl * sizeof (guint32));
   memset (h->tail, 0xff, nl * sizeof (guint32));
+  h->count = g_new0 (guint32, nl);
   h->order_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
   h->avail = g_new0 (XpPages, (gsize) n * NR_ZONES);
   h->node_avail = g_new0 (XpPages, n);
@@ -1177,6 +1246,7 @@ xp_heap_free (XpHeap *h)
   g_free (h->hash);
   g_free (h->head);
   g_free (h->tail);
+  g_free (h->count);
   g_free (h->order_mask);
   g_free (h->avail);
   g_free (h->node_avail);
@@ -1208,6 +1278,7 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
   g_autofree XpPages *used_walk = g_new0 (XpPages, n);
   g_autofree XpPages *dirty_walk = g_new0 (XpPages, n);
   g_autofree XpPages *dom_sum = g_new0 (XpPages, n);
+  g_autofree XpPages *run_walk = g_new0 (XpPages, n);
   XpPages total = 0;
 
 #define FAIL(...) do { ok = FALSE; if (why) { g_string_append_printf (why, __VA_ARGS__); g_string_append_c (why, '\n'); } } while (0)
@@ -1228,9 +1299,20 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
         {
           free_walk[b->node] += sz;
           dirty_walk[b->node] += b->n_dirty;
-          if (b->n_dirty != dirty_count (h->dirty[b->node], b->pfn, b->pfn + sz))
-            FAIL ("block %" G_GUINT64_FORMAT " dirty count %" G_GUINT64_FORMAT " disagrees with runs",
-                  b->pfn, b->n_dirty);
+          if (b->order < h->max_order)
+            {
+              guint32 bi = hash_get (h, b->pfn ^ sz);
+              if (bi != NIL && h->blk[bi].state == BLK_FREE && h->blk[bi].order == b->order
+                  && h->blk[bi].node == b->node)
+                FAIL ("free buddies %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT " not merged",
+                      b->pfn, b->pfn ^ sz);
+            }
+          XpPages runs = dirty_count (h->dirty[b->node], b->pfn, b->pfn + sz);
+          if (b->n_dirty > sz || runs != (b->n_dirty == sz ? 0 : b->n_dirty))
+            FAIL ("block %" G_GUINT64_FORMAT " order %u: dirty count %" G_GUINT64_FORMAT
+                  " disagrees with %" G_GUINT64_FORMAT " pages of runs", b->pfn, b->order, b->n_dirty, runs);
+          if (b->n_dirty != sz)
+            run_walk[b->node] += runs;
         }
       else
         used_walk[b->node] += sz;
@@ -1249,6 +1331,12 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
       if (dirty_walk[node] != h->node_need_scrub[node])
         FAIL ("node %u: dirty blocks %" G_GUINT64_FORMAT " != need_scrub %" G_GUINT64_FORMAT,
               node, dirty_walk[node], h->node_need_scrub[node]);
+      XpPages runs = 0;
+      for (GTreeNode *tn = g_tree_node_first (h->dirty[node]); tn; tn = g_tree_node_next (tn))
+        runs += K2P (g_tree_node_value (tn)) - K2P (g_tree_node_key (tn));
+      if (runs != run_walk[node])
+        FAIL ("node %u: %" G_GUINT64_FORMAT " pages of dirty runs, partly dirty blocks hold %" G_GUINT64_FORMAT,
+              node, runs, run_walk[node]);
       if (h->node_need_scrub[node] > h->node_avail[node])
         FAIL ("node %u: need_scrub > free", node);
       XpPages za = 0;
@@ -1257,6 +1345,14 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
       if (za != h->node_avail[node])
         FAIL ("node %u: zone avail sum %" G_GUINT64_FORMAT " != node avail", node, za);
       total += h->node_avail[node];
+    }
+  for (gsize l = 0; l < (gsize) n * NR_ZONES * h->n_orders; l++)
+    {
+      guint32 c = 0;
+      for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
+        c++;
+      if (c != h->count[l])
+        FAIL ("free list %" G_GSIZE_FORMAT ": %u blocks, counter says %u", l, c, h->count[l]);
     }
   if (total != h->total_avail)
     FAIL ("total_avail %" G_GUINT64_FORMAT " != sum of nodes %" G_GUINT64_FORMAT, h->total_avail, total);

@@ -5,7 +5,7 @@
  *   description = fit algorithms on two topologies
  *   seeds = 1-3                 # a range, or a list "1;2;7" (',' works too)
  *   repeat = 1                  # executions per run, for timing only
- *   policies = first_fit;best_fit;xenopsd:mode=x   # axes: lists separated by ';'
+ *   policies = first-fit;best-fit;xenopsd:mode=x   # axes: lists separated by ';'
  *   topologies = generic-2n;generic-4n;my/host.xml
  *   traces = ../traces/poisson-1k.csv
  *   toolstacks = xenopsd;xenopsd:generation=old;xl;xl:claim_mode=0
@@ -13,7 +13,7 @@
  *   node_claims = off;on
  *   xen_params = scrub_rate=4GiB;dom0_mem=4GiB   # applied to every run
  *
- *   [policy.best_fit]           # parameters added to every best_fit run
+ *   [policy.best-fit]           # parameters added to every best-fit run
  *   key = value
  *
  *   [gate]                      # regression gate defaults for 'compare'

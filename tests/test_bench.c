@@ -107,13 +107,13 @@ START_TEST (test_scenario_parse)
                                     "[scenario]\n"
                                     "name = demo\n"
                                     "seeds = 1-3, 7\n"
-                                    "policies = first_fit;best_fit:x=1\n"
+                                    "policies = first-fit;best-fit:cpus=1\n"
                                     "topologies = generic-2n;../topo/mine.ini\n"
                                     "traces = ../traces/a.csv\n"
                                     "toolstacks = xenopsd;xl:claim_mode=0\n"
                                     "xen = 4.17;4.22\n"
                                     "node_claims = off;on\n"
-                                    "\n[policy.best_fit]\ny = 2\nx = 5\n"
+                                    "\n[policy.best-fit]\nfallback = none\ncpus = 0\n"
                                     "\n[gate]\nspeed_margin = 0.3\nmean_locality = 0.01\nspread = 5%\n",
                                     &error);
   ck_assert_msg (s != NULL, "%s", error ? error->message : "");
@@ -124,11 +124,11 @@ START_TEST (test_scenario_parse)
   ck_assert_uint_eq (s->axes[XP_AXIS_POLICY]->len, 2);
   ck_assert_uint_eq (s->axes[XP_AXIS_XEN]->len, 2);
   ck_assert_uint_eq (s->axis_line[XP_AXIS_TOPOLOGY], 6);
-  /* the group's parameters are appended, the spec's own x=1 wins over x=5 */
-  g_autofree char *eff = xp_scenario_effective_policy (s, "best_fit:x=1");
-  ck_assert_str_eq (eff, "best_fit:x=1,y=2");
-  g_autofree char *eff2 = xp_scenario_effective_policy (s, "first_fit");
-  ck_assert_str_eq (eff2, "first_fit");
+  /* the group's parameters are appended, the spec's own cpus=1 wins over cpus=0 */
+  g_autofree char *eff = xp_scenario_effective_policy (s, "best-fit:cpus=1");
+  ck_assert_str_eq (eff, "best-fit:cpus=1,fallback=none");
+  g_autofree char *eff2 = xp_scenario_effective_policy (s, "first-fit");
+  ck_assert_str_eq (eff2, "first-fit");
   /* bundled names stay names; files are relative to the scenario */
   g_autofree char *t1 = xp_scenario_resolve_topology (s, "generic-2n");
   ck_assert_str_eq (t1, "generic-2n");
@@ -150,10 +150,10 @@ typedef struct {
 
 START_TEST (test_scenario_errors)
 {
-  static const char head[] = "[scenario]\npolicies = first_fit\ntopologies = generic-2n\ntraces = t.csv\n";
+  static const char head[] = "[scenario]\npolicies = first-fit\ntopologies = generic-2n\ntraces = t.csv\n";
   static const BadCase cases[] = {
     /* unknown key, on line 5 */
-    { "%spolcies = best_fit\n", "dir/s.ini:5: unknown key 'polcies' in [scenario]" },
+    { "%spolcies = best-fit\n", "dir/s.ini:5: unknown key 'polcies' in [scenario]" },
     /* empty axis */
     { "%stoolstacks =\n", "dir/s.ini:5: toolstacks: empty list" },
     { "%sxen = 4.17;;4.22\n", "dir/s.ini:5: xen: empty entry in the list" },
@@ -167,16 +167,16 @@ START_TEST (test_scenario_errors)
     { "%sxen = 4.17;3.2\n", "dir/s.ini:5: xen: '3.2'" },
     { "%sxen = 4.17;4.17\n", "dir/s.ini:5: xen: '4.17' given twice" },
     /* a policy list written with commas */
-    { "[scenario]\ntopologies = generic-2n\npolicies = first_fit, best_fit\ntraces = t.csv\n",
-      "dir/s.ini:3: policies: 'first_fit, best_fit' contains a space" },
+    { "[scenario]\ntopologies = generic-2n\npolicies = first-fit, best-fit\ntraces = t.csv\n",
+      "dir/s.ini:3: policies: 'first-fit, best-fit' contains a space" },
     /* structure */
     { "%s[plot]\nx = 1\n", "dir/s.ini:5: unknown group [plot]" },
     { "%sthis line has no equals sign\n", "dir/s.ini:5: expected 'key = value'" },
     { "%sseeds = 1\nseeds = 2\n", "dir/s.ini:6: seeds: given twice (first at line 5)" },
     { "x = 1\n%s", "dir/s.ini:1: key outside a group" },
-    { "[scenario]\npolicies = first_fit\ntraces = t.csv\n", "dir/s.ini:1: [scenario]: missing key 'topologies'" },
+    { "[scenario]\npolicies = first-fit\ntraces = t.csv\n", "dir/s.ini:1: [scenario]: missing key 'topologies'" },
     { "%s\n[gate]\nspread = lots\n", "dir/s.ini:7: spread: 'lots': expected a non-negative number" },
-    { "%s\n[policy.worst_fit]\nx = 1\n", "dir/s.ini:6: [policy.worst_fit]: no policy 'worst_fit' in policies" },
+    { "%s\n[policy.worst-fit]\nx = 1\n", "dir/s.ini:6: [policy.worst-fit]: no policy 'worst-fit' in policies" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -193,7 +193,7 @@ START_TEST (test_scenario_unknown_policy)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (XpScenario) s = parse ("[scenario]\ntopologies = generic-2n\ntraces = t.csv\n"
-                                    "policies = first_fit;no_such_policy\n",
+                                    "policies = first-fit;no_such_policy\n",
                                     &error);
   ck_assert (s == NULL);
   xp_assert_error_contains (error, "dir/s.ini:4: policies: 'no_such_policy'");
@@ -215,7 +215,7 @@ START_TEST (test_matrix)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (XpScenario) s = parse ("[scenario]\nname = m\nseeds = 1-2\n"
-                                    "policies = first_fit;best_fit\n"
+                                    "policies = first-fit;best-fit\n"
                                     "topologies = generic-2n\n"
                                     "traces = ../tr/storm.csv\n"
                                     "toolstacks = xenopsd;xl:claim_mode=0;xl\n",
@@ -228,14 +228,14 @@ START_TEST (test_matrix)
   ck_assert_uint_eq (p->runs->len, 12);
   /* the last axis varies fastest; the label names only varying axes */
   const XpBenchConfig *c1 = p->configs->pdata[1];
-  ck_assert_str_eq (c1->axis[XP_AXIS_POLICY], "first_fit");
+  ck_assert_str_eq (c1->axis[XP_AXIS_POLICY], "first-fit");
   ck_assert_str_eq (c1->axis[XP_AXIS_TOOLSTACK], "xl:claim_mode=0");
-  ck_assert_str_eq (c1->label, "first_fit xl:claim_mode=0");
-  ck_assert_str_eq (c1->id, "first_fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off");
+  ck_assert_str_eq (c1->label, "first-fit xl:claim_mode=0");
+  ck_assert_str_eq (c1->id, "first-fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off");
   const XpBenchRun *r3 = p->runs->pdata[3];
   ck_assert_uint_eq (r3->config, 1);
   ck_assert_uint_eq (r3->seed, 2);
-  ck_assert_str_eq (r3->name, "first_fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off__s2");
+  ck_assert_str_eq (r3->name, "first-fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off__s2");
   g_autofree char *trace = g_canonicalize_filename ("tr/storm.csv", NULL);
   ck_assert_str_eq (r3->trace, trace);
 
@@ -254,8 +254,8 @@ START_TEST (test_matrix)
   g_auto (GStrv) lines = g_strsplit (m, "\n", -1);
   ck_assert_uint_eq (g_strv_length (lines), 13);   /* 12 lines and the empty tail */
   ck_assert (g_str_has_prefix (lines[3], "xenplace replay --topology generic-2n --trace "));
-  ck_assert (strstr (lines[3], " --policy first_fit --toolstack xl --ts claim_mode=0 --xen 4.17 --seed 2 --quiet --out "));
-  ck_assert (g_str_has_suffix (lines[3], "/runs/first_fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off__s2.json"));
+  ck_assert (strstr (lines[3], " --policy first-fit --toolstack xl --ts claim_mode=0 --xen 4.17 --seed 2 --quiet --out "));
+  ck_assert (g_str_has_suffix (lines[3], "/runs/first-fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off__s2.json"));
   xp_test_rmtree (tmp);
 }
 END_TEST
@@ -274,7 +274,7 @@ START_TEST (test_merge_hand)
    * not know (exec_locality) */
   ck_assert_uint_eq (s->metrics->len, 8);
   ck_assert_str_eq (s->metrics->pdata[7], "exec_locality");
-  const XpSummaryConfig *ff = xp_summary_find (s, "first_fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off");
+  const XpSummaryConfig *ff = xp_summary_find (s, "first-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off");
   ck_assert (ff != NULL);
   /* spread 2, 3, 4 over seeds 1-3 → 3 ± 2.484138 (see test_stat) */
   const XpStat *sp = g_hash_table_lookup (ff->stats, "spread");
@@ -292,7 +292,7 @@ START_TEST (test_merge_hand)
   g_autofree char *jpath = g_build_filename (dir, "summary.json", NULL);
   g_autofree char *tpath = g_build_filename (dir, "summary.tsv", NULL);
   g_autofree char *j1 = read_text (jpath), *tsv = read_text (tpath);
-  ck_assert (strstr (tsv, "\tfirst_fit\tfirst_fit\tgeneric-2n\t../traces/storm-200.csv\txenopsd\t4.17\toff\t3\t4\t0\t"));
+  ck_assert (strstr (tsv, "\tfirst-fit\tfirst-fit\tgeneric-2n\t../traces/storm-200.csv\txenopsd\t4.17\toff\t3\t4\t0\t"));
   ck_assert (strstr (tsv, "\t3\t2.484137712\t0.8\t0.2484137712\t"));
   ck_assert (xp_bench_merge (dir, NULL, &error));
   g_autofree char *j2 = read_text (jpath);
@@ -305,10 +305,10 @@ START_TEST (test_merge_hand)
   ck_assert_double_eq_tol (((XpStat *) g_hash_table_lookup (bf->stats, "spread"))->ci95, 2.484138, 1e-6);
 
   /* a missing run and a broken run are errors naming them */
-  g_autofree char *r1 = g_build_filename (dir, "runs", "best_fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s2.json", NULL);
+  g_autofree char *r1 = g_build_filename (dir, "runs", "best-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s2.json", NULL);
   g_unlink (r1);
   ck_assert (!xp_bench_merge (dir, NULL, &error));
-  xp_assert_error_contains (error, "1 of 6 runs have no results file in runs/ (best_fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s2)");
+  xp_assert_error_contains (error, "1 of 6 runs have no results file in runs/ (best-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s2)");
   g_clear_error (&error);
   ck_assert (g_file_set_contents (r1, "{\"schema\": \"xenplace-results\", \"schema_version\": 1, \"run\": {\"seed\": 3}, \"summary\": {}}", -1, NULL));
   ck_assert (!xp_bench_merge (dir, NULL, &error));
@@ -366,10 +366,10 @@ START_TEST (test_compare)
     g_autofree char *out = xp_compare_format (r);
     ck_assert (strstr (out, "nothing moved") && g_str_has_suffix (out, "OK\n"));
   }
-  /* inject a regression: best_fit's mean spread 1 → 2, and an improvement:
+  /* inject a regression: best-fit's mean spread 1 → 2, and an improvement:
    * its mean locality 0.95 → 0.97 */
-  edit_file (cpath, "\"label\" : \"best_fit\"", "\"mean\" : 1.0", "\"mean\" : 2.0");
-  edit_file (cpath, "\"label\" : \"best_fit\"", "\"mean\" : 0.94999999999999996", "\"mean\" : 0.97");
+  edit_file (cpath, "\"label\" : \"best-fit\"", "\"mean\" : 1.0", "\"mean\" : 2.0");
+  edit_file (cpath, "\"label\" : \"best-fit\"", "\"mean\" : 0.94999999999999996", "\"mean\" : 0.97");
   {
     g_autoptr (XpSummary) cur = xp_summary_load (cpath, &error);
     ck_assert_msg (cur != NULL, "%s", error ? error->message : "");
@@ -380,7 +380,7 @@ START_TEST (test_compare)
     g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
     /* header, the two rows that moved, the counts, the verdict */
     ck_assert_uint_eq (g_strv_length (lines), 6);
-    ck_assert_msg (g_str_has_prefix (lines[1], "spread ") && strstr (lines[1], " best_fit ") && strstr (lines[1], " 1 ")
+    ck_assert_msg (g_str_has_prefix (lines[1], "spread ") && strstr (lines[1], " best-fit ") && strstr (lines[1], " 1 ")
                    && strstr (lines[1], " 2 ") && strstr (lines[1], " +1  WORSE"), "%s", out);
     ck_assert_msg (g_str_has_prefix (lines[2], "mean_locality ") && strstr (lines[2], " 0.95 ") && strstr (lines[2], " 0.97 ")
                    && strstr (lines[2], " +0.02  better"), "%s", out);
@@ -411,7 +411,7 @@ START_TEST (test_compare)
   {
     g_autofree char *bt = g_build_filename (dir, "timing.tsv", NULL);
     g_autofree char *ct = g_build_filename (cur_dir, "timing.tsv", NULL);
-    const char *id = "best_fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off";
+    const char *id = "best-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off";
     g_autofree char *b = g_strdup_printf ("run\tconfiguration\tseed\trepeat\twall_s_min\twall_s_median\tevents\n"
                                           "a\t%s\t1\t1\t0.4\t0.4\t10\nb\t%s\t2\t1\t0.6\t0.6\t10\n", id, id);
     g_autofree char *c = g_strdup_printf ("run\tconfiguration\tseed\trepeat\twall_s_min\twall_s_median\tevents\n"
@@ -480,17 +480,17 @@ START_TEST (test_report_hand)
   /* spread 3 ± 2.48, locality 0.800 ± 0.248, failed 1/3 ± 1.43, p50
    * (2000001 + 2000002 + 2000003)/3 ns = 2.0 ms, makespan 3 s, and the
    * execution locality column because the runs have it */
-  ck_assert_msg (strstr (md, "| first_fit | 3 | 3.00 ± 2.48 | 0.800 ± 0.248 | 0.33 ± 1.43 | 2.0 ± 0.0 | 3.00 ± 0.00 | 0.700 ± 0.248 |"), "%s", md);
+  ck_assert_msg (strstr (md, "| first-fit | 3 | 3.00 ± 2.48 | 0.800 ± 0.248 | 0.33 ± 1.43 | 2.0 ± 0.0 | 3.00 ± 0.00 | 0.700 ± 0.248 |"), "%s", md);
   /* the bar data: policy, mean, CI */
   g_autofree char *bpath = g_build_filename (dir, "plots", "bars-spread.dat", NULL);
   g_autofree char *bars = read_text (bpath);
-  ck_assert_str_eq (bars, "# policy\tall mean\tall ci95\nfirst_fit\t3\t2.484137712\nbest_fit\t1\t0\n");
+  ck_assert_str_eq (bars, "# policy\tall mean\tall ci95\nfirst-fit\t3\t2.484137712\nbest-fit\t1\t0\n");
   g_autofree char *epath = g_build_filename (dir, "plots", "bars-exec_locality.dat", NULL);
   ck_assert (g_file_test (epath, G_FILE_TEST_EXISTS));
-  /* the CDF of first_fit pools 3 × 4 VMs: the lowest locality is 0.7 − 0.05 */
+  /* the CDF of first-fit pools 3 × 4 VMs: the lowest locality is 0.7 − 0.05 */
   g_autofree char *cpath = g_build_filename (dir, "plots", "cdf-00-all.dat", NULL);
   g_autofree char *cdf = read_text (cpath);
-  ck_assert (g_str_has_prefix (cdf, "# first_fit\n0.65\t0\n0.65\t0.08333333333\n"));
+  ck_assert (g_str_has_prefix (cdf, "# first-fit\n0.65\t0\n0.65\t0.08333333333\n"));
   /* free memory: node 0 at 3 s is 3407872 pages = 13 GiB */
   g_autofree char *fpath = g_build_filename (dir, "plots", "free-00.dat", NULL);
   g_autofree char *fr = read_text (fpath);
@@ -515,7 +515,7 @@ write_small_scenario (const char *tmp)
 {
   g_autofree char *trace = xp_test_srcpath ("tests/data/bench/tiny.csv");
   g_autofree char *text = g_strdup_printf ("[scenario]\nname = small\nseeds = 1-2\n"
-                                           "policies = first_fit;none\n"
+                                           "policies = first-fit;none\n"
                                            "topologies = generic-2n\n"
                                            "traces = %s\n"
                                            "toolstacks = xenopsd;xl\n",
@@ -604,7 +604,7 @@ START_TEST (test_run_bad_input)
 {
   g_autofree char *tmp = xp_test_tmpdir ();
   g_autofree char *path = xp_test_write (tmp, "s.ini",
-                                         "[scenario]\npolicies = first_fit\ntopologies = generic-2n\n"
+                                         "[scenario]\npolicies = first-fit\ntopologies = generic-2n\n"
                                          "traces = missing.csv\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (XpScenario) s = xp_scenario_load (path, &error);

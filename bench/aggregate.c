@@ -1,0 +1,592 @@
+/* xenplace — merging the runs of a bench directory. */
+#include "config.h"
+#include <math.h>
+#include <string.h>
+#include "bench/aggregate.h"
+#include "sim/error.h"
+#include "sim/results.h"
+#include "sim/util.h"
+
+double
+xp_student_t975 (guint df)
+{
+  /* t(0.975, df) for df = 1..30, from the standard table */
+  static const double table[30] = {
+    12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446911851, 2.364624252, 2.306004135,
+    2.262157163,  2.228138852, 2.200985160, 2.178812830, 2.160368656, 2.144786688, 2.131449546, 2.119905299,
+    2.109815578,  2.100922040, 2.093024054, 2.085963447, 2.079613845, 2.073873068, 2.068657610, 2.063898562,
+    2.059538553,  2.055529439, 2.051830516, 2.048407142, 2.045229642, 2.042272456,
+  };
+  if (df == 0)
+    return NAN;
+  if (df <= 30)
+    return table[df - 1];
+  /* Cornish–Fisher expansion around the normal quantile; below 1e-5 off
+   * for df > 30 */
+  const double z = 1.959963984540054, v = df;
+  double z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
+  return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v)
+         + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v);
+}
+
+void
+xp_stat_compute (const double *values, guint n, XpStat *out)
+{
+  out->n = n;
+  out->mean = out->ci95 = out->min = out->max = NAN;
+  if (n == 0)
+    return;
+  double sum = 0;
+  out->min = out->max = values[0];
+  for (guint i = 0; i < n; i++)
+    {
+      sum += values[i];
+      out->min = MIN (out->min, values[i]);
+      out->max = MAX (out->max, values[i]);
+    }
+  /* identical values (deterministic metrics) give exactly that value and a
+   * zero interval, not a rounding residue */
+  out->mean = out->min == out->max ? out->min : sum / n;
+  if (n < 2)
+    return;
+  if (out->min == out->max)
+    {
+      out->ci95 = 0;
+      return;
+    }
+  double ss = 0;
+  for (guint i = 0; i < n; i++)
+    ss += (values[i] - out->mean) * (values[i] - out->mean);
+  double sd = sqrt (ss / (n - 1));
+  out->ci95 = xp_student_t975 (n - 1) * sd / sqrt ((double) n);
+}
+
+char *
+xp_bench_format_double (double v)
+{
+  if (isnan (v))
+    return g_strdup ("NA");
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.10g", v));
+}
+
+/* ---- one run ------------------------------------------------------------ */
+
+gboolean
+xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArray *values, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!xp_bench_json_load (parser, path, error))
+    return FALSE;
+  JsonNode *root = json_parser_get_root (parser);
+  JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  if (!o || g_strcmp0 (json_object_get_string_member_with_default (o, "schema", ""), XP_RESULTS_SCHEMA) != 0)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: schema: expected \"%s\"", path, XP_RESULTS_SCHEMA);
+      return FALSE;
+    }
+  if (json_object_get_int_member_with_default (o, "schema_version", -1) != XP_RESULTS_SCHEMA_VERSION)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: schema_version: expected %d", path, XP_RESULTS_SCHEMA_VERSION);
+      return FALSE;
+    }
+  JsonNode *runn = json_object_get_member (o, "run");
+  JsonNode *sumn = json_object_get_member (o, "summary");
+  if (!runn || !JSON_NODE_HOLDS_OBJECT (runn) || !sumn || !JSON_NODE_HOLDS_OBJECT (sumn))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: expected \"run\" and \"summary\" objects", path);
+      return FALSE;
+    }
+  if (seed)
+    {
+      JsonObject *run = json_node_get_object (runn);
+      JsonNode *sn = json_object_get_member (run, "seed");
+      if (!sn || !JSON_NODE_HOLDS_VALUE (sn) || json_node_get_value_type (sn) != G_TYPE_INT64
+          || (guint64) json_node_get_int (sn) != *seed)
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: run.seed: expected %" G_GUINT64_FORMAT, path, *seed);
+          return FALSE;
+        }
+    }
+  JsonObject *sum = json_node_get_object (sumn);
+  GList *members = json_object_get_members (sum);
+  for (GList *l = members; l; l = l->next)
+    {
+      JsonNode *n = json_object_get_member (sum, l->data);
+      if (!JSON_NODE_HOLDS_VALUE (n))
+        continue;
+      GType t = json_node_get_value_type (n);
+      double v;
+      if (t == G_TYPE_INT64)
+        v = (double) json_node_get_int (n);
+      else if (t == G_TYPE_DOUBLE)
+        v = json_node_get_double (n);
+      else
+        continue;
+      if (names)
+        g_ptr_array_add (names, g_strdup (l->data));
+      if (values)
+        g_array_append_val (values, v);
+    }
+  g_list_free (members);
+  return TRUE;
+}
+
+/* ---- summary ---------------------------------------------------------- */
+
+static void
+summary_config_free (gpointer p)
+{
+  XpSummaryConfig *c = p;
+  g_free (c->id);
+  g_free (c->label);
+  for (guint a = 0; a < XP_N_AXES; a++)
+    g_free (c->axis[a]);
+  g_array_unref (c->seeds);
+  g_hash_table_unref (c->stats);
+  g_free (c);
+}
+
+static void
+tolerance_free (gpointer p)
+{
+  XpTolerance *t = p;
+  g_free (t->metric);
+  g_free (t);
+}
+
+static XpSummary *
+summary_alloc (void)
+{
+  XpSummary *s = g_new0 (XpSummary, 1);
+  s->metrics = g_ptr_array_new_with_free_func (g_free);
+  s->configs = g_ptr_array_new_with_free_func (summary_config_free);
+  s->tolerances = g_ptr_array_new_with_free_func (tolerance_free);
+  s->speed_margin = -1;
+  return s;
+}
+
+static XpSummaryConfig *
+summary_config_alloc (void)
+{
+  XpSummaryConfig *c = g_new0 (XpSummaryConfig, 1);
+  c->seeds = g_array_new (FALSE, FALSE, sizeof (guint64));
+  c->stats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return c;
+}
+
+void
+xp_summary_free (XpSummary *s)
+{
+  if (!s)
+    return;
+  g_free (s->scenario);
+  g_ptr_array_unref (s->metrics);
+  g_ptr_array_unref (s->configs);
+  g_ptr_array_unref (s->tolerances);
+  g_free (s);
+}
+
+const XpSummaryConfig *
+xp_summary_find (const XpSummary *s, const char *id)
+{
+  for (guint i = 0; i < s->configs->len; i++)
+    {
+      const XpSummaryConfig *c = s->configs->pdata[i];
+      if (strcmp (c->id, id) == 0)
+        return c;
+    }
+  return NULL;
+}
+
+static gboolean
+has_metric (GPtrArray *metrics, const char *name)
+{
+  for (guint i = 0; i < metrics->len; i++)
+    if (strcmp (metrics->pdata[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+XpSummary *
+xp_bench_summarize (const XpBenchPlan *plan, const char *dir, GError **error)
+{
+  g_autoptr (XpSummary) s = summary_alloc ();
+  s->scenario = g_strdup (plan->scenario);
+  s->speed_margin = plan->speed_margin;
+  for (guint i = 0; i < plan->tolerances->len; i++)
+    {
+      const XpTolerance *t = plan->tolerances->pdata[i];
+      XpTolerance *c = g_new (XpTolerance, 1);
+      *c = *t;
+      c->metric = g_strdup (t->metric);
+      g_ptr_array_add (s->tolerances, c);
+    }
+
+  /* read every run: per configuration, per metric, the values in run order */
+  guint n_configs = plan->configs->len;
+  g_autoptr (GPtrArray) per_config = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  for (guint i = 0; i < n_configs; i++)
+    g_ptr_array_add (per_config, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref));
+  g_autoptr (GString) missing = g_string_new (NULL);
+  guint n_missing = 0;
+  for (guint r = 0; r < plan->runs->len; r++)
+    {
+      const XpBenchRun *run = plan->runs->pdata[r];
+      g_autofree char *path = xp_bench_run_path (dir, run);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          if (n_missing++ < 3)
+            g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", run->name);
+          continue;
+        }
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+      if (!xp_bench_read_run (path, &run->seed, names, values, error))
+        return NULL;
+      GHashTable *h = per_config->pdata[run->config];
+      for (guint k = 0; k < names->len; k++)
+        {
+          const char *m = names->pdata[k];
+          if (!has_metric (s->metrics, m))
+            g_ptr_array_add (s->metrics, g_strdup (m));
+          GArray *v = g_hash_table_lookup (h, m);
+          if (!v)
+            {
+              v = g_array_new (FALSE, FALSE, sizeof (double));
+              g_hash_table_insert (h, g_strdup (m), v);
+            }
+          g_array_append_val (v, g_array_index (values, double, k));
+        }
+    }
+  if (n_missing)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: %u of %u runs have no results file in runs/ (%s%s)", dir,
+                   n_missing, plan->runs->len, missing->str, n_missing > 3 ? ", ..." : "");
+      return NULL;
+    }
+
+  for (guint i = 0; i < n_configs; i++)
+    {
+      const XpBenchConfig *pc = plan->configs->pdata[i];
+      XpSummaryConfig *c = summary_config_alloc ();
+      c->id = g_strdup (pc->id);
+      c->label = g_strdup (pc->label);
+      for (guint a = 0; a < XP_N_AXES; a++)
+        c->axis[a] = g_strdup (pc->axis[a]);
+      for (guint r = 0; r < plan->runs->len; r++)
+        {
+          const XpBenchRun *run = plan->runs->pdata[r];
+          if (run->config == i)
+            g_array_append_val (c->seeds, run->seed);
+        }
+      GHashTable *h = per_config->pdata[i];
+      for (guint k = 0; k < s->metrics->len; k++)
+        {
+          GArray *v = g_hash_table_lookup (h, s->metrics->pdata[k]);
+          if (!v)
+            continue;
+          XpStat *st = g_new (XpStat, 1);
+          xp_stat_compute ((const double *) v->data, v->len, st);
+          g_hash_table_insert (c->stats, g_strdup (s->metrics->pdata[k]), st);
+        }
+      g_ptr_array_add (s->configs, c);
+    }
+  return g_steal_pointer (&s);
+}
+
+static void
+add_double_or_null (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  if (isnan (v))
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, v);
+}
+
+JsonNode *
+xp_summary_to_json (const XpSummary *s)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "schema");
+  json_builder_add_string_value (b, XP_BENCH_SUMMARY_SCHEMA);
+  json_builder_set_member_name (b, "schema_version");
+  json_builder_add_int_value (b, XP_BENCH_SUMMARY_SCHEMA_VERSION);
+  json_builder_set_member_name (b, "scenario");
+  json_builder_add_string_value (b, s->scenario);
+  json_builder_set_member_name (b, "axes");
+  json_builder_begin_array (b);
+  for (guint a = 0; a < XP_N_AXES; a++)
+    json_builder_add_string_value (b, xp_axis_name (a));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "metrics");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < s->metrics->len; i++)
+    json_builder_add_string_value (b, s->metrics->pdata[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "gate");
+  json_builder_begin_object (b);
+  if (s->speed_margin >= 0)
+    {
+      json_builder_set_member_name (b, "speed_margin");
+      json_builder_add_double_value (b, s->speed_margin);
+    }
+  json_builder_set_member_name (b, "tolerances");
+  json_builder_begin_object (b);
+  for (guint i = 0; i < s->tolerances->len; i++)
+    {
+      const XpTolerance *t = s->tolerances->pdata[i];
+      json_builder_set_member_name (b, t->metric);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "value");
+      json_builder_add_double_value (b, t->value);
+      json_builder_set_member_name (b, "relative");
+      json_builder_add_boolean_value (b, t->relative);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "configurations");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < s->configs->len; i++)
+    {
+      const XpSummaryConfig *c = s->configs->pdata[i];
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, c->id);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, c->label);
+      for (guint a = 0; a < XP_N_AXES; a++)
+        {
+          json_builder_set_member_name (b, xp_axis_name (a));
+          json_builder_add_string_value (b, c->axis[a]);
+        }
+      json_builder_set_member_name (b, "seeds");
+      json_builder_begin_array (b);
+      for (guint k = 0; k < c->seeds->len; k++)
+        json_builder_add_int_value (b, (gint64) g_array_index (c->seeds, guint64, k));
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "metrics");
+      json_builder_begin_object (b);
+      for (guint k = 0; k < s->metrics->len; k++)
+        {
+          const XpStat *st = g_hash_table_lookup (c->stats, s->metrics->pdata[k]);
+          if (!st)
+            continue;
+          json_builder_set_member_name (b, s->metrics->pdata[k]);
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "n");
+          json_builder_add_int_value (b, st->n);
+          add_double_or_null (b, "mean", st->mean);
+          add_double_or_null (b, "ci95", st->ci95);
+          add_double_or_null (b, "min", st->min);
+          add_double_or_null (b, "max", st->max);
+          json_builder_end_object (b);
+        }
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+char *
+xp_summary_to_tsv (const XpSummary *s)
+{
+  GString *out = g_string_new ("configuration\tlabel");
+  for (guint a = 0; a < XP_N_AXES; a++)
+    g_string_append_printf (out, "\t%s", xp_axis_name (a));
+  g_string_append (out, "\truns");
+  for (guint k = 0; k < s->metrics->len; k++)
+    g_string_append_printf (out, "\t%s_mean\t%s_ci95", (char *) s->metrics->pdata[k], (char *) s->metrics->pdata[k]);
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < s->configs->len; i++)
+    {
+      const XpSummaryConfig *c = s->configs->pdata[i];
+      g_string_append_printf (out, "%s\t%s", c->id, c->label);
+      for (guint a = 0; a < XP_N_AXES; a++)
+        g_string_append_printf (out, "\t%s", c->axis[a]);
+      g_string_append_printf (out, "\t%u", c->seeds->len);
+      for (guint k = 0; k < s->metrics->len; k++)
+        {
+          const XpStat *st = g_hash_table_lookup (c->stats, s->metrics->pdata[k]);
+          g_autofree char *m = xp_bench_format_double (st ? st->mean : NAN);
+          g_autofree char *ci = xp_bench_format_double (st ? st->ci95 : NAN);
+          g_string_append_printf (out, "\t%s\t%s", m, ci);
+        }
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+xp_bench_write_summary (const XpSummary *s, const char *dir, GError **error)
+{
+  g_autoptr (JsonNode) root = xp_summary_to_json (s);
+  g_autofree char *json = xp_bench_json_to_text (root);
+  g_autofree char *tsv = xp_summary_to_tsv (s);
+  g_autofree char *jpath = g_build_filename (dir, "summary.json", NULL);
+  g_autofree char *tpath = g_build_filename (dir, "summary.tsv", NULL);
+  return xp_write_file_atomic (jpath, json, -1, error) && xp_write_file_atomic (tpath, tsv, -1, error);
+}
+
+gboolean
+xp_bench_merge (const char *dir, XpSummary **out, GError **error)
+{
+  g_autofree char *mpath = g_build_filename (dir, "matrix.json", NULL);
+  if (!g_file_test (mpath, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO,
+                   "%s: not a bench directory (no matrix.json; 'xenplace bench run' or 'bench manifest' writes it)", dir);
+      return FALSE;
+    }
+  g_autoptr (XpBenchPlan) plan = xp_bench_plan_load (mpath, error);
+  if (!plan)
+    return FALSE;
+  g_autoptr (XpSummary) s = xp_bench_summarize (plan, dir, error);
+  if (!s || !xp_bench_write_summary (s, dir, error))
+    return FALSE;
+  if (out)
+    *out = g_steal_pointer (&s);
+  return TRUE;
+}
+
+/* ---- reading summary.json back ----------------------------------------- */
+
+static double
+get_double_or_nan (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (!n || JSON_NODE_HOLDS_NULL (n) || !JSON_NODE_HOLDS_VALUE (n))
+    return NAN;
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_DOUBLE)
+    return json_node_get_double (n);
+  if (t == G_TYPE_INT64)
+    return (double) json_node_get_int (n);
+  return NAN;
+}
+
+#define BAD(...) do { g_set_error (error, XP_ERROR, XP_ERROR_PARSE, __VA_ARGS__); return NULL; } while (0)
+
+XpSummary *
+xp_summary_load (const char *path, GError **error)
+{
+  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_build_filename (path, "summary.json", NULL)
+                                                                 : g_strdup (path);
+  if (!g_file_test (file, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: no such file (expected a summary.json or a bench directory)", file);
+      return NULL;
+    }
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!xp_bench_json_load (parser, file, error))
+    return NULL;
+  JsonNode *root = json_parser_get_root (parser);
+  JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  if (!o || g_strcmp0 (json_object_get_string_member_with_default (o, "schema", ""), XP_BENCH_SUMMARY_SCHEMA) != 0)
+    BAD ("%s: schema: expected \"%s\"", file, XP_BENCH_SUMMARY_SCHEMA);
+  if (json_object_get_int_member_with_default (o, "schema_version", -1) != XP_BENCH_SUMMARY_SCHEMA_VERSION)
+    BAD ("%s: schema_version: expected %d", file, XP_BENCH_SUMMARY_SCHEMA_VERSION);
+  g_autoptr (XpSummary) s = summary_alloc ();
+  s->scenario = g_strdup (json_object_get_string_member_with_default (o, "scenario", ""));
+  JsonNode *mn = json_object_get_member (o, "metrics");
+  if (!mn || !JSON_NODE_HOLDS_ARRAY (mn))
+    BAD ("%s: metrics: expected an array of names", file);
+  JsonArray *ma = json_node_get_array (mn);
+  for (guint i = 0; i < json_array_get_length (ma); i++)
+    {
+      const char *m = json_array_get_string_element (ma, i);
+      if (!m)
+        BAD ("%s: metrics[%u]: expected a string", file, i);
+      g_ptr_array_add (s->metrics, g_strdup (m));
+    }
+  JsonNode *gn = json_object_get_member (o, "gate");
+  if (gn && JSON_NODE_HOLDS_OBJECT (gn))
+    {
+      JsonObject *gate = json_node_get_object (gn);
+      double sm = get_double_or_nan (gate, "speed_margin");
+      if (!isnan (sm))
+        s->speed_margin = sm;
+      JsonNode *tn = json_object_get_member (gate, "tolerances");
+      if (tn && JSON_NODE_HOLDS_OBJECT (tn))
+        {
+          JsonObject *tol = json_node_get_object (tn);
+          GList *members = json_object_get_members (tol);
+          for (GList *l = members; l; l = l->next)
+            {
+              JsonNode *x = json_object_get_member (tol, l->data);
+              if (!JSON_NODE_HOLDS_OBJECT (x))
+                continue;
+              XpTolerance *t = g_new0 (XpTolerance, 1);
+              t->metric = g_strdup (l->data);
+              t->value = get_double_or_nan (json_node_get_object (x), "value");
+              t->relative = json_object_get_boolean_member_with_default (json_node_get_object (x), "relative", FALSE);
+              g_ptr_array_add (s->tolerances, t);
+            }
+          g_list_free (members);
+        }
+    }
+  JsonNode *cn = json_object_get_member (o, "configurations");
+  if (!cn || !JSON_NODE_HOLDS_ARRAY (cn))
+    BAD ("%s: configurations: expected an array", file);
+  JsonArray *ca = json_node_get_array (cn);
+  for (guint i = 0; i < json_array_get_length (ca); i++)
+    {
+      JsonNode *n = json_array_get_element (ca, i);
+      if (!JSON_NODE_HOLDS_OBJECT (n))
+        BAD ("%s: configurations[%u]: expected an object", file, i);
+      JsonObject *co = json_node_get_object (n);
+      const char *id = json_object_get_string_member_with_default (co, "id", NULL);
+      if (!id)
+        BAD ("%s: configurations[%u].id: expected a string", file, i);
+      if (xp_summary_find (s, id))
+        BAD ("%s: configurations[%u].id: '%s' appears twice", file, i, id);
+      XpSummaryConfig *c = summary_config_alloc ();
+      g_ptr_array_add (s->configs, c);
+      c->id = g_strdup (id);
+      c->label = g_strdup (json_object_get_string_member_with_default (co, "label", id));
+      for (guint a = 0; a < XP_N_AXES; a++)
+        c->axis[a] = g_strdup (json_object_get_string_member_with_default (co, xp_axis_name (a), ""));
+      JsonNode *sn = json_object_get_member (co, "seeds");
+      if (sn && JSON_NODE_HOLDS_ARRAY (sn))
+        {
+          JsonArray *sa = json_node_get_array (sn);
+          for (guint k = 0; k < json_array_get_length (sa); k++)
+            {
+              guint64 seed = (guint64) json_array_get_int_element (sa, k);
+              g_array_append_val (c->seeds, seed);
+            }
+        }
+      JsonNode *mo = json_object_get_member (co, "metrics");
+      if (!mo || !JSON_NODE_HOLDS_OBJECT (mo))
+        BAD ("%s: configurations[%u].metrics: expected an object", file, i);
+      JsonObject *mobj = json_node_get_object (mo);
+      for (guint k = 0; k < s->metrics->len; k++)
+        {
+          JsonNode *x = json_object_get_member (mobj, s->metrics->pdata[k]);
+          if (!x)
+            continue;
+          if (!JSON_NODE_HOLDS_OBJECT (x))
+            BAD ("%s: configurations[%u].metrics.%s: expected an object", file, i, (char *) s->metrics->pdata[k]);
+          JsonObject *xo = json_node_get_object (x);
+          XpStat *st = g_new (XpStat, 1);
+          st->n = (guint) json_object_get_int_member_with_default (xo, "n", 0);
+          st->mean = get_double_or_nan (xo, "mean");
+          st->ci95 = get_double_or_nan (xo, "ci95");
+          st->min = get_double_or_nan (xo, "min");
+          st->max = get_double_or_nan (xo, "max");
+          if (isnan (st->mean))
+            {
+              g_free (st);
+              BAD ("%s: configurations[%u].metrics.%s.mean: expected a number", file, i, (char *) s->metrics->pdata[k]);
+            }
+          g_hash_table_insert (c->stats, g_strdup (s->metrics->pdata[k]), st);
+        }
+    }
+  return g_steal_pointer (&s);
+}

@@ -1,0 +1,747 @@
+/* Tests of the benchmark harness (suite "bench"): scenario files, the run
+ * matrix, merging with confidence intervals, the regression gate, plots and
+ * the report from hand-written results, and real matrix runs (thread-count
+ * independence, resume, manifest + GNU parallel + merge). */
+#include "config.h"
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include "tests/testutil.h"
+#include "bench/compare.h"
+#include "bench/report.h"
+#include "bench/runner.h"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static char *
+read_text (const char *path)
+{
+  char *text = NULL;
+  ck_assert_msg (g_file_get_contents (path, &text, NULL, NULL), "cannot read %s", path);
+  return text;
+}
+
+static void
+copy_tree (const char *from, const char *to)
+{
+  g_mkdir_with_parents (to, 0755);
+  GDir *d = g_dir_open (from, 0, NULL);
+  ck_assert (d != NULL);
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    {
+      g_autofree char *a = g_build_filename (from, name, NULL);
+      g_autofree char *b = g_build_filename (to, name, NULL);
+      if (g_file_test (a, G_FILE_TEST_IS_DIR))
+        copy_tree (a, b);
+      else
+        {
+          g_autofree char *t = read_text (a);
+          ck_assert (g_file_set_contents (b, t, -1, NULL));
+        }
+    }
+  g_dir_close (d);
+}
+
+/* A copy of the hand-written bench directory (two policies × seeds 1-3). */
+static char *
+hand_dir (char **tmp_out)
+{
+  char *tmp = xp_test_tmpdir ();
+  g_autofree char *src = xp_test_srcpath ("tests/data/bench/hand");
+  char *dir = g_build_filename (tmp, "hand", NULL);
+  copy_tree (src, dir);
+  *tmp_out = tmp;
+  return dir;
+}
+
+static XpScenario *
+parse (const char *text, GError **error)
+{
+  return xp_scenario_parse ("dir/s.ini", text, error);
+}
+
+/* ---- statistics ---------------------------------------------------------- */
+
+START_TEST (test_student_t)
+{
+  /* tabulated two-sided 95 % quantiles */
+  ck_assert_double_eq_tol (xp_student_t975 (1), 12.7062, 1e-4);
+  ck_assert_double_eq_tol (xp_student_t975 (2), 4.3027, 1e-4);
+  ck_assert_double_eq_tol (xp_student_t975 (10), 2.2281, 1e-4);
+  /* beyond the table, the expansion: t(40) = 2.0211, t(120) = 1.9799 */
+  ck_assert_double_eq_tol (xp_student_t975 (40), 2.0211, 1e-4);
+  ck_assert_double_eq_tol (xp_student_t975 (120), 1.9799, 1e-4);
+  ck_assert (isnan (xp_student_t975 (0)));
+}
+END_TEST
+
+START_TEST (test_stat)
+{
+  XpStat st;
+  /* 2, 3, 4: mean 3, sample sd 1, CI half-width t(2) · 1/√3 = 4.302653 / 1.732051 = 2.484138 */
+  const double v[] = { 2, 3, 4 };
+  xp_stat_compute (v, 3, &st);
+  ck_assert_uint_eq (st.n, 3);
+  ck_assert_double_eq (st.mean, 3);
+  ck_assert_double_eq_tol (st.ci95, 2.484138, 1e-6);
+  ck_assert_double_eq (st.min, 2);
+  ck_assert_double_eq (st.max, 4);
+  /* identical values: exactly that value and a zero interval (0.95 three
+   * times would otherwise give a 1e-16 residue) */
+  const double w[] = { 0.95, 0.95, 0.95 };
+  xp_stat_compute (w, 3, &st);
+  ck_assert (st.mean == 0.95 && st.ci95 == 0);
+  /* one run: no interval */
+  xp_stat_compute (v, 1, &st);
+  ck_assert (st.mean == 2 && isnan (st.ci95));
+}
+END_TEST
+
+/* ---- scenario files ------------------------------------------------------ */
+
+START_TEST (test_scenario_parse)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = parse ("# a comment\n"
+                                    "[scenario]\n"
+                                    "name = demo\n"
+                                    "seeds = 1-3, 7\n"
+                                    "policies = first-fit;best-fit:cpus=1\n"
+                                    "topologies = generic-2n;../topo/mine.ini\n"
+                                    "traces = ../traces/a.csv\n"
+                                    "toolstacks = xenopsd;xl:claim_mode=0\n"
+                                    "xen = 4.17;4.22\n"
+                                    "node_claims = off;on\n"
+                                    "\n[policy.best-fit]\nfallback = none\ncpus = 0\n"
+                                    "\n[gate]\nspeed_margin = 0.3\nmean_locality = 0.01\nspread = 5%\n",
+                                    &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  ck_assert_str_eq (s->name, "demo");
+  ck_assert_uint_eq (s->seeds->len, 4);
+  ck_assert_uint_eq (g_array_index (s->seeds, guint64, 0), 1);
+  ck_assert_uint_eq (g_array_index (s->seeds, guint64, 3), 7);
+  ck_assert_uint_eq (s->axes[XP_AXIS_POLICY]->len, 2);
+  ck_assert_uint_eq (s->axes[XP_AXIS_XEN]->len, 2);
+  ck_assert_uint_eq (s->axis_line[XP_AXIS_TOPOLOGY], 6);
+  /* the group's parameters are appended, the spec's own cpus=1 wins over cpus=0 */
+  g_autofree char *eff = xp_scenario_effective_policy (s, "best-fit:cpus=1");
+  ck_assert_str_eq (eff, "best-fit:cpus=1,fallback=none");
+  g_autofree char *eff2 = xp_scenario_effective_policy (s, "first-fit");
+  ck_assert_str_eq (eff2, "first-fit");
+  /* bundled names stay names; files are relative to the scenario */
+  g_autofree char *t1 = xp_scenario_resolve_topology (s, "generic-2n");
+  ck_assert_str_eq (t1, "generic-2n");
+  g_autofree char *t2 = xp_scenario_resolve_topology (s, "../topo/mine.ini");
+  g_autofree char *expect = g_canonicalize_filename ("topo/mine.ini", NULL);
+  ck_assert_str_eq (t2, expect);
+  ck_assert_double_eq (s->speed_margin, 0.3);
+  ck_assert_uint_eq (s->tolerances->len, 2);
+  const XpTolerance *t = s->tolerances->pdata[1];
+  ck_assert_str_eq (t->metric, "spread");
+  ck_assert (t->relative && fabs (t->value - 0.05) < 1e-12);
+}
+END_TEST
+
+typedef struct {
+  const char *text;
+  const char *error;            /* expected message prefix or part */
+} BadCase;
+
+START_TEST (test_scenario_errors)
+{
+  static const char head[] = "[scenario]\npolicies = first-fit\ntopologies = generic-2n\ntraces = t.csv\n";
+  static const BadCase cases[] = {
+    /* unknown key, on line 5 */
+    { "%spolcies = best-fit\n", "dir/s.ini:5: unknown key 'polcies' in [scenario]" },
+    /* empty axis */
+    { "%stoolstacks =\n", "dir/s.ini:5: toolstacks: empty list" },
+    { "%sxen = 4.17;;4.22\n", "dir/s.ini:5: xen: empty entry in the list" },
+    /* bad values, each on its own line */
+    { "%sseeds = 5-2\n", "dir/s.ini:5: seeds: '5-2' is not a seed" },
+    { "%sseeds = 1;1\n", "dir/s.ini:5: seeds: seed 1 given twice" },
+    { "%srepeat = 0\n", "dir/s.ini:5: repeat: '0': expected an integer 1..1000" },
+    { "%snode_claims = maybe\n", "dir/s.ini:5: node_claims: 'maybe': expected on or off" },
+    { "%stoolstacks = xenopsd;libvirt\n", "dir/s.ini:5: toolstacks: 'libvirt': unknown toolstack" },
+    { "%stoolstacks = xl:frobnicate=1\n", "dir/s.ini:5: toolstacks: 'xl:frobnicate=1'" },
+    { "%sxen = 4.17;3.2\n", "dir/s.ini:5: xen: '3.2'" },
+    { "%sxen = 4.17;4.17\n", "dir/s.ini:5: xen: '4.17' given twice" },
+    /* a policy list written with commas */
+    { "[scenario]\ntopologies = generic-2n\npolicies = first-fit, best-fit\ntraces = t.csv\n",
+      "dir/s.ini:3: policies: 'first-fit, best-fit' contains a space" },
+    /* structure */
+    { "%s[plot]\nx = 1\n", "dir/s.ini:5: unknown group [plot]" },
+    { "%sthis line has no equals sign\n", "dir/s.ini:5: expected 'key = value'" },
+    { "%sseeds = 1\nseeds = 2\n", "dir/s.ini:6: seeds: given twice (first at line 5)" },
+    { "x = 1\n%s", "dir/s.ini:1: key outside a group" },
+    { "[scenario]\npolicies = first-fit\ntraces = t.csv\n", "dir/s.ini:1: [scenario]: missing key 'topologies'" },
+    { "%s\n[gate]\nspread = lots\n", "dir/s.ini:7: spread: 'lots': expected a non-negative number" },
+    { "%s\n[policy.worst-fit]\nx = 1\n", "dir/s.ini:6: [policy.worst-fit]: no policy 'worst-fit' in policies" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf (cases[i].text, head);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (XpScenario) s = parse (text, &error);
+      ck_assert_msg (s == NULL, "case %u parsed: %s", i, text);
+      xp_assert_error_contains (error, cases[i].error);
+    }
+}
+END_TEST
+
+START_TEST (test_scenario_unknown_policy)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = parse ("[scenario]\ntopologies = generic-2n\ntraces = t.csv\n"
+                                    "policies = first-fit;no_such_policy\n",
+                                    &error);
+  ck_assert (s == NULL);
+  xp_assert_error_contains (error, "dir/s.ini:4: policies: 'no_such_policy'");
+}
+END_TEST
+
+START_TEST (test_scenario_file_missing)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = xp_scenario_load ("/nonexistent/s.ini", &error);
+  ck_assert (s == NULL);
+  xp_assert_error_contains (error, "/nonexistent/s.ini: cannot read");
+}
+END_TEST
+
+/* ---- matrix ---------------------------------------------------------------- */
+
+START_TEST (test_matrix)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = parse ("[scenario]\nname = m\nseeds = 1-2\n"
+                                    "policies = first-fit;best-fit\n"
+                                    "topologies = generic-2n\n"
+                                    "traces = ../tr/storm.csv\n"
+                                    "toolstacks = xenopsd;xl:claim_mode=0;xl\n",
+                                    &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  g_autoptr (XpBenchPlan) p = xp_bench_plan_new (s, &error);
+  ck_assert (p != NULL);
+  /* 2 policies × 3 toolstacks = 6 configurations, × 2 seeds = 12 runs */
+  ck_assert_uint_eq (p->configs->len, 6);
+  ck_assert_uint_eq (p->runs->len, 12);
+  /* the last axis varies fastest; the label names only varying axes */
+  const XpBenchConfig *c1 = p->configs->pdata[1];
+  ck_assert_str_eq (c1->axis[XP_AXIS_POLICY], "first-fit");
+  ck_assert_str_eq (c1->axis[XP_AXIS_TOOLSTACK], "xl:claim_mode=0");
+  ck_assert_str_eq (c1->label, "first-fit xl:claim_mode=0");
+  ck_assert_str_eq (c1->id, "first-fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off");
+  const XpBenchRun *r3 = p->runs->pdata[3];
+  ck_assert_uint_eq (r3->config, 1);
+  ck_assert_uint_eq (r3->seed, 2);
+  ck_assert_str_eq (r3->name, "first-fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off__s2");
+  g_autofree char *trace = g_canonicalize_filename ("tr/storm.csv", NULL);
+  ck_assert_str_eq (r3->trace, trace);
+
+  /* matrix.json round trip */
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autofree char *mpath = g_build_filename (tmp, "matrix.json", NULL);
+  ck_assert (xp_bench_plan_write (p, mpath, &error));
+  g_autoptr (XpBenchPlan) q = xp_bench_plan_load (mpath, &error);
+  ck_assert_msg (q != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (q->runs->len, 12);
+  ck_assert_str_eq (((XpBenchRun *) q->runs->pdata[3])->name, r3->name);
+  ck_assert_str_eq (((XpBenchConfig *) q->configs->pdata[1])->label, c1->label);
+
+  /* the manifest: one replay command per run, parameters spelled out */
+  g_autofree char *m = xp_bench_manifest (p, tmp, "xenplace");
+  g_auto (GStrv) lines = g_strsplit (m, "\n", -1);
+  ck_assert_uint_eq (g_strv_length (lines), 13);   /* 12 lines and the empty tail */
+  ck_assert (g_str_has_prefix (lines[3], "xenplace replay --topology generic-2n --trace "));
+  ck_assert (strstr (lines[3], " --policy first-fit --toolstack xl --ts claim_mode=0 --xen 4.17 --seed 2 --quiet --out "));
+  ck_assert (g_str_has_suffix (lines[3], "/runs/first-fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off__s2.json"));
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
+/* ---- merge ----------------------------------------------------------------- */
+
+START_TEST (test_merge_hand)
+{
+  char *tmp;
+  g_autofree char *dir = hand_dir (&tmp);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpSummary) s = NULL;
+  ck_assert_msg (xp_bench_merge (dir, &s, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (s->configs->len, 2);
+  /* metrics are taken by name from the runs, including ones this code does
+   * not know (exec_locality) */
+  ck_assert_uint_eq (s->metrics->len, 8);
+  ck_assert_str_eq (s->metrics->pdata[7], "exec_locality");
+  const XpSummaryConfig *ff = xp_summary_find (s, "first-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off");
+  ck_assert (ff != NULL);
+  /* spread 2, 3, 4 over seeds 1-3 → 3 ± 2.484138 (see test_stat) */
+  const XpStat *sp = g_hash_table_lookup (ff->stats, "spread");
+  ck_assert_double_eq (sp->mean, 3);
+  ck_assert_double_eq_tol (sp->ci95, 2.484138, 1e-6);
+  /* mean_locality 0.9, 0.8, 0.7: mean 0.8, sd 0.1 → ± 0.2484138 */
+  const XpStat *ml = g_hash_table_lookup (ff->stats, "mean_locality");
+  ck_assert_double_eq_tol (ml->mean, 0.8, 1e-12);
+  ck_assert_double_eq_tol (ml->ci95, 0.2484138, 1e-7);
+  /* failed 0, 0, 1: mean 1/3, sd 1/√3 → ± 4.302653/3 = 1.434218 */
+  const XpStat *fl = g_hash_table_lookup (ff->stats, "failed");
+  ck_assert_double_eq_tol (fl->ci95, 1.434218, 1e-6);
+
+  /* the files: the TSV row, and a second merge gives the same bytes */
+  g_autofree char *jpath = g_build_filename (dir, "summary.json", NULL);
+  g_autofree char *tpath = g_build_filename (dir, "summary.tsv", NULL);
+  g_autofree char *j1 = read_text (jpath), *tsv = read_text (tpath);
+  ck_assert (strstr (tsv, "\tfirst-fit\tfirst-fit\tgeneric-2n\t../traces/storm-200.csv\txenopsd\t4.17\toff\t3\t4\t0\t"));
+  ck_assert (strstr (tsv, "\t3\t2.484137712\t0.8\t0.2484137712\t"));
+  ck_assert (xp_bench_merge (dir, NULL, &error));
+  g_autofree char *j2 = read_text (jpath);
+  ck_assert_str_eq (j1, j2);
+
+  /* summary.json reads back to the same numbers */
+  g_autoptr (XpSummary) back = xp_summary_load (dir, &error);
+  ck_assert_msg (back != NULL, "%s", error ? error->message : "");
+  const XpSummaryConfig *bf = xp_summary_find (back, ff->id);
+  ck_assert_double_eq_tol (((XpStat *) g_hash_table_lookup (bf->stats, "spread"))->ci95, 2.484138, 1e-6);
+
+  /* a missing run and a broken run are errors naming them */
+  g_autofree char *r1 = g_build_filename (dir, "runs", "best-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s2.json", NULL);
+  g_unlink (r1);
+  ck_assert (!xp_bench_merge (dir, NULL, &error));
+  xp_assert_error_contains (error, "1 of 6 runs have no results file in runs/ (best-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s2)");
+  g_clear_error (&error);
+  ck_assert (g_file_set_contents (r1, "{\"schema\": \"xenplace-results\", \"schema_version\": 1, \"run\": {\"seed\": 3}, \"summary\": {}}", -1, NULL));
+  ck_assert (!xp_bench_merge (dir, NULL, &error));
+  xp_assert_error_contains (error, "__s2.json: run.seed: expected 2");
+  g_clear_error (&error);
+  /* a syntax error names file, line and column */
+  ck_assert (g_file_set_contents (r1, "{\n \"schema\": ,\n}\n", -1, NULL));
+  ck_assert (!xp_bench_merge (dir, NULL, &error));
+  xp_assert_error_contains (error, "__s2.json:2:");
+  xp_test_rmtree (tmp);
+  g_free (tmp);
+}
+END_TEST
+
+/* ---- compare ----------------------------------------------------------------- */
+
+/* Replace the first occurrence of @from after @anchor in @path. */
+static void
+edit_file (const char *path, const char *anchor, const char *from, const char *to)
+{
+  g_autofree char *t = read_text (path);
+  char *a = strstr (t, anchor);
+  ck_assert_msg (a != NULL, "no '%s' in %s", anchor, path);
+  char *f = strstr (a, from);
+  ck_assert (f != NULL);
+  g_autoptr (GString) s = g_string_new_len (t, f - t);
+  g_string_append (s, to);
+  g_string_append (s, f + strlen (from));
+  ck_assert (g_file_set_contents (path, s->str, -1, NULL));
+}
+
+START_TEST (test_compare)
+{
+  char *tmp;
+  g_autofree char *dir = hand_dir (&tmp);
+  g_autoptr (GError) error = NULL;
+  ck_assert (xp_bench_merge (dir, NULL, &error));
+  g_autofree char *jpath = g_build_filename (dir, "summary.json", NULL);
+  g_autofree char *cur_dir = g_build_filename (tmp, "cur", NULL);
+  g_mkdir (cur_dir, 0755);
+  g_autofree char *cpath = g_build_filename (cur_dir, "summary.json", NULL);
+  g_autofree char *text = read_text (jpath);
+  ck_assert (g_file_set_contents (cpath, text, -1, NULL));
+
+  g_autoptr (XpSummary) base = xp_summary_load (jpath, &error);
+  ck_assert (base != NULL);
+  {
+    /* identical: nothing moves, no regression */
+    g_autoptr (XpSummary) cur = xp_summary_load (cpath, &error);
+    g_autoptr (XpCompareResult) r = xp_bench_compare (base, cur, NULL, -1, NULL, NULL, &error);
+    ck_assert_uint_eq (r->regressions, 0);
+    ck_assert_uint_eq (r->improvements, 0);
+    /* 2 configurations × 8 metrics */
+    ck_assert_uint_eq (r->compared, 16);
+    g_autofree char *out = xp_compare_format (r);
+    ck_assert (strstr (out, "nothing moved") && g_str_has_suffix (out, "OK\n"));
+  }
+  /* inject a regression: best-fit's mean spread 1 → 2, and an improvement:
+   * its mean locality 0.95 → 0.97 */
+  edit_file (cpath, "\"label\" : \"best-fit\"", "\"mean\" : 1.0", "\"mean\" : 2.0");
+  edit_file (cpath, "\"label\" : \"best-fit\"", "\"mean\" : 0.94999999999999996", "\"mean\" : 0.97");
+  {
+    g_autoptr (XpSummary) cur = xp_summary_load (cpath, &error);
+    ck_assert_msg (cur != NULL, "%s", error ? error->message : "");
+    g_autoptr (XpCompareResult) r = xp_bench_compare (base, cur, NULL, -1, NULL, NULL, &error);
+    ck_assert_uint_eq (r->regressions, 1);
+    ck_assert_uint_eq (r->improvements, 1);
+    g_autofree char *out = xp_compare_format (r);
+    g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+    /* header, the two rows that moved, the counts, the verdict */
+    ck_assert_uint_eq (g_strv_length (lines), 6);
+    ck_assert_msg (g_str_has_prefix (lines[1], "spread ") && strstr (lines[1], " best-fit ") && strstr (lines[1], " 1 ")
+                   && strstr (lines[1], " 2 ") && strstr (lines[1], " +1  WORSE"), "%s", out);
+    ck_assert_msg (g_str_has_prefix (lines[2], "mean_locality ") && strstr (lines[2], " 0.95 ") && strstr (lines[2], " 0.97 ")
+                   && strstr (lines[2], " +0.02  better"), "%s", out);
+    ck_assert (g_str_has_suffix (out, "REGRESSION\n"));
+
+    /* an absolute tolerance of 1 spread VM lets it through; 50 % of the
+     * baseline's 1 does not */
+    g_autoptr (GPtrArray) tol = g_ptr_array_new ();
+    XpTolerance t = { "spread", 1, FALSE };
+    g_ptr_array_add (tol, &t);
+    g_autoptr (XpCompareResult) r2 = xp_bench_compare (base, cur, tol, -1, NULL, NULL, &error);
+    ck_assert_uint_eq (r2->regressions, 0);
+    ck_assert_uint_eq (r2->within, 1);
+    t.value = 0.5;
+    t.relative = TRUE;
+    g_autoptr (XpCompareResult) r3 = xp_bench_compare (base, cur, tol, -1, NULL, NULL, &error);
+    ck_assert_uint_eq (r3->regressions, 1);
+
+    /* a tolerance naming no metric is bad input */
+    XpTolerance bad = { "sprad", 1, FALSE };
+    g_ptr_array_add (tol, &bad);
+    g_autoptr (XpCompareResult) r4 = xp_bench_compare (base, cur, tol, -1, NULL, NULL, &error);
+    ck_assert (r4 == NULL);
+    xp_assert_error_contains (error, "--tolerance sprad: no such metric");
+    g_clear_error (&error);
+  }
+  /* speed: 1.0 s → 1.3 s is slower with the default 25 % margin, within a 50 % one */
+  {
+    g_autofree char *bt = g_build_filename (dir, "timing.tsv", NULL);
+    g_autofree char *ct = g_build_filename (cur_dir, "timing.tsv", NULL);
+    const char *id = "best-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off";
+    g_autofree char *b = g_strdup_printf ("run\tconfiguration\tseed\trepeat\twall_s_min\twall_s_median\tevents\n"
+                                          "a\t%s\t1\t1\t0.4\t0.4\t10\nb\t%s\t2\t1\t0.6\t0.6\t10\n", id, id);
+    g_autofree char *c = g_strdup_printf ("run\tconfiguration\tseed\trepeat\twall_s_min\twall_s_median\tevents\n"
+                                          "a\t%s\t1\t1\t0.7\t0.7\t10\nb\t%s\t2\t1\t0.6\t0.6\t10\n", id, id);
+    ck_assert (g_file_set_contents (bt, b, -1, NULL) && g_file_set_contents (ct, c, -1, NULL));
+    GHashTable *tb = xp_bench_timing_load (bt, &error), *tc = xp_bench_timing_load (ct, &error);
+    ck_assert (tb && tc);
+    ck_assert_double_eq_tol (*(double *) g_hash_table_lookup (tb, id), 1.0, 1e-12);
+    g_autoptr (XpSummary) same = xp_summary_load (jpath, &error);
+    g_autoptr (XpCompareResult) r = xp_bench_compare (base, same, NULL, -1, tb, tc, &error);
+    ck_assert_uint_eq (r->regressions, 1);
+    ck_assert (r->speed_compared);
+    g_autoptr (XpCompareResult) r2 = xp_bench_compare (base, same, NULL, 0.5, tb, tc, &error);
+    ck_assert_uint_eq (r2->regressions, 0);
+    g_hash_table_unref (tb);
+    g_hash_table_unref (tc);
+  }
+  /* a configuration gone from the current summary is a regression */
+  {
+    g_autoptr (XpSummary) cur = xp_summary_load (jpath, &error);
+    g_ptr_array_remove_index (cur->configs, 0);
+    g_autoptr (XpCompareResult) r = xp_bench_compare (base, cur, NULL, -1, NULL, NULL, &error);
+    ck_assert_uint_eq (r->regressions, 1);
+    g_autofree char *out = xp_compare_format (r);
+    ck_assert (strstr (out, "MISSING"));
+  }
+  /* not a summary */
+  {
+    g_autofree char *m = g_build_filename (dir, "matrix.json", NULL);
+    g_autoptr (XpSummary) x = xp_summary_load (m, &error);
+    ck_assert (x == NULL);
+    xp_assert_error_contains (error, "matrix.json: schema: expected \"xenplace-bench-summary\"");
+  }
+  xp_test_rmtree (tmp);
+  g_free (tmp);
+}
+END_TEST
+
+START_TEST (test_direction)
+{
+  ck_assert_int_eq (xp_metric_direction ("spread"), -1);
+  ck_assert_int_eq (xp_metric_direction ("avoidable_spread"), -1);
+  ck_assert_int_eq (xp_metric_direction ("failed"), -1);
+  ck_assert_int_eq (xp_metric_direction ("latency_p95_ns"), -1);
+  ck_assert_int_eq (xp_metric_direction ("makespan_ns"), -1);
+  ck_assert_int_eq (xp_metric_direction ("mean_locality"), 1);
+  ck_assert_int_eq (xp_metric_direction ("exec_locality"), 1);
+  ck_assert_int_eq (xp_metric_direction ("superpage_share"), 1);
+  ck_assert_int_eq (xp_metric_direction ("events"), 0);
+}
+END_TEST
+
+/* ---- report and plots -------------------------------------------------------- */
+
+START_TEST (test_report_hand)
+{
+  char *tmp;
+  g_autofree char *dir = hand_dir (&tmp);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *gp = xp_gnuplot_find ();
+  ck_assert_msg (xp_bench_report (dir, gp, &error), "%s", error ? error->message : "");
+  g_autofree char *rpath = g_build_filename (dir, "report.md", NULL);
+  g_autofree char *md = read_text (rpath);
+  ck_assert (strstr (md, "# Benchmark report: hand\n"));
+  ck_assert (strstr (md, "2 configurations × 3 seeds = 6 runs."));
+  /* spread 3 ± 2.48, locality 0.800 ± 0.248, failed 1/3 ± 1.43, p50
+   * (2000001 + 2000002 + 2000003)/3 ns = 2.0 ms, makespan 3 s, and the
+   * execution locality column because the runs have it */
+  ck_assert_msg (strstr (md, "| first-fit | 3 | 3.00 ± 2.48 | 0.800 ± 0.248 | 0.33 ± 1.43 | 2.0 ± 0.0 | 3.00 ± 0.00 | 0.700 ± 0.248 |"), "%s", md);
+  /* the bar data: policy, mean, CI */
+  g_autofree char *bpath = g_build_filename (dir, "plots", "bars-spread.dat", NULL);
+  g_autofree char *bars = read_text (bpath);
+  ck_assert_str_eq (bars, "# policy\tall mean\tall ci95\nfirst-fit\t3\t2.484137712\nbest-fit\t1\t0\n");
+  g_autofree char *epath = g_build_filename (dir, "plots", "bars-exec_locality.dat", NULL);
+  ck_assert (g_file_test (epath, G_FILE_TEST_EXISTS));
+  /* the CDF of first-fit pools 3 × 4 VMs: the lowest locality is 0.7 − 0.05 */
+  g_autofree char *cpath = g_build_filename (dir, "plots", "cdf-00-all.dat", NULL);
+  g_autofree char *cdf = read_text (cpath);
+  ck_assert (g_str_has_prefix (cdf, "# first-fit\n0.65\t0\n0.65\t0.08333333333\n"));
+  /* free memory: node 0 at 3 s is 3407872 pages = 13 GiB */
+  g_autofree char *fpath = g_build_filename (dir, "plots", "free-00.dat", NULL);
+  g_autofree char *fr = read_text (fpath);
+  ck_assert (strstr (fr, "\n3\t13\t14\t0\n"));
+  if (gp)
+    {
+      /* rendered: PNG and SVG, embedded by relative path */
+      g_autofree char *png = g_build_filename (dir, "plots", "bars-spread.png", NULL);
+      g_autofree char *svg = g_build_filename (dir, "plots", "cdf-00-all.svg", NULL);
+      ck_assert (g_file_test (png, G_FILE_TEST_EXISTS) && g_file_test (svg, G_FILE_TEST_EXISTS));
+      ck_assert (strstr (md, "![VMs spread over more than one NUMA node](plots/bars-spread.png)"));
+    }
+  xp_test_rmtree (tmp);
+  g_free (tmp);
+}
+END_TEST
+
+/* ---- real runs ------------------------------------------------------------ */
+
+static char *
+write_small_scenario (const char *tmp)
+{
+  g_autofree char *trace = xp_test_srcpath ("tests/data/bench/tiny.csv");
+  g_autofree char *text = g_strdup_printf ("[scenario]\nname = small\nseeds = 1-2\n"
+                                           "policies = first-fit;none\n"
+                                           "topologies = generic-2n\n"
+                                           "traces = %s\n"
+                                           "toolstacks = xenopsd;xl\n",
+                                           trace);
+  return xp_test_write (tmp, "small.ini", text);
+}
+
+static XpBenchPlan *
+small_plan (const char *tmp, XpScenario **s_out)
+{
+  g_autofree char *path = write_small_scenario (tmp);
+  g_autoptr (GError) error = NULL;
+  XpScenario *s = xp_scenario_load (path, &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  XpBenchPlan *p = xp_bench_plan_new (s, &error);
+  ck_assert (p != NULL);
+  *s_out = s;
+  return p;
+}
+
+START_TEST (test_run_jobs_and_resume)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autoptr (XpScenario) s = NULL;
+  g_autoptr (XpBenchPlan) p = small_plan (tmp, &s);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *d1 = g_build_filename (tmp, "j1", NULL), *d2 = g_build_filename (tmp, "j2", NULL);
+  XpBenchRunOptions o1 = { 1, FALSE }, o2 = { 2, FALSE };
+  XpBenchRunStats st;
+  ck_assert_msg (xp_bench_run (p, d1, &o1, &st, &error), "%s", error ? error->message : "");
+  /* 2 policies × 2 toolstacks × 2 seeds */
+  ck_assert_uint_eq (st.total, 8);
+  ck_assert_uint_eq (st.executed, 8);
+  ck_assert_uint_eq (st.skipped, 0);
+  ck_assert_msg (xp_bench_run (p, d2, &o2, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 8);
+
+  /* the thread count changes nothing: byte-identical summaries and runs */
+  g_autofree char *s1 = g_build_filename (d1, "summary.json", NULL), *s2 = g_build_filename (d2, "summary.json", NULL);
+  g_autofree char *t1 = read_text (s1), *t2 = read_text (s2);
+  ck_assert_str_eq (t1, t2);
+  const XpBenchRun *r5 = p->runs->pdata[5];
+  g_autofree char *f1 = xp_bench_run_path (d1, r5), *f2 = xp_bench_run_path (d2, r5);
+  g_autofree char *x1 = read_text (f1), *x2 = read_text (f2);
+  ck_assert_str_eq (x1, x2);
+  /* wall time stays out of the deterministic files */
+  ck_assert (!strstr (t1, "wall"));
+  g_autofree char *timing_path = g_build_filename (d1, "timing.tsv", NULL);
+  g_autofree char *timing = read_text (timing_path);
+  g_auto (GStrv) tl = g_strsplit (timing, "\n", -1);
+  ck_assert_uint_eq (g_strv_length (tl), 10);   /* header, 8 runs, empty tail */
+
+  /* resume: everything done → nothing runs */
+  ck_assert (xp_bench_run (p, d1, &o2, &st, &error));
+  ck_assert_uint_eq (st.executed, 0);
+  ck_assert_uint_eq (st.skipped, 8);
+  /* one file deleted, one truncated, one of the wrong seed → 3 re-run */
+  const XpBenchRun *r0 = p->runs->pdata[0], *r1 = p->runs->pdata[1], *r2 = p->runs->pdata[2];
+  g_autofree char *p0 = xp_bench_run_path (d1, r0), *p1 = xp_bench_run_path (d1, r1), *p2 = xp_bench_run_path (d1, r2);
+  g_unlink (p0);
+  ck_assert (g_file_set_contents (p1, "{\"schema\": \"xenplace-res", -1, NULL));
+  /* run 1 is seed 2, run 2 expects seed 1 */
+  g_autofree char *q1 = xp_bench_run_path (d2, r1);
+  g_autofree char *other = read_text (q1);
+  ck_assert (g_file_set_contents (p2, other, -1, NULL));
+  ck_assert (xp_bench_run (p, d1, &o2, &st, &error));
+  ck_assert_uint_eq (st.skipped, 5);
+  ck_assert_uint_eq (st.executed, 3);
+  g_autofree char *t3 = read_text (s1);
+  ck_assert_str_eq (t1, t3);
+  /* the timing rows of the skipped runs are kept */
+  g_autofree char *timing2 = read_text (timing_path);
+  g_auto (GStrv) tl2 = g_strsplit (timing2, "\n", -1);
+  ck_assert_uint_eq (g_strv_length (tl2), 10);
+
+  /* merge alone rebuilds the same summary */
+  g_unlink (s1);
+  ck_assert (xp_bench_merge (d1, NULL, &error));
+  g_autofree char *t4 = read_text (s1);
+  ck_assert_str_eq (t1, t4);
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
+START_TEST (test_run_bad_input)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autofree char *path = xp_test_write (tmp, "s.ini",
+                                         "[scenario]\npolicies = first-fit\ntopologies = generic-2n\n"
+                                         "traces = missing.csv\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = xp_scenario_load (path, &error);
+  ck_assert (s != NULL);
+  g_autoptr (XpBenchPlan) p = xp_bench_plan_new (s, &error);
+  g_autofree char *out = g_build_filename (tmp, "out", NULL);
+  XpBenchRunOptions o = { 1, FALSE };
+  ck_assert (!xp_bench_run (p, out, &o, NULL, &error));
+  /* the trace is named with the scenario line that lists it */
+  g_autofree char *expect = g_strdup_printf ("%s:4: traces: 'missing.csv': ", path);
+  xp_assert_error_contains (error, expect);
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
+static gboolean
+run_shell (const char *cmd, char **out)
+{
+  g_autoptr (GError) error = NULL;
+  gint status;
+  g_autofree char *err = NULL;
+  const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, out, &err, &status, &error))
+    return FALSE;
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      fprintf (stderr, "%s: %s\n", cmd, err ? err : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+START_TEST (test_manifest_parallel)
+{
+  g_autofree char *parallel = g_find_program_in_path ("parallel");
+  const char *builddir = g_getenv ("XP_BUILDDIR");
+  if (!parallel || !builddir)
+    {
+      fprintf (stderr, "bench: manifest + GNU parallel test skipped (%s)\n", parallel ? "no XP_BUILDDIR" : "no parallel");
+      return;
+    }
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autoptr (XpScenario) s = NULL;
+  g_autoptr (XpBenchPlan) p = small_plan (tmp, &s);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *direct = g_build_filename (tmp, "direct", NULL), *dist = g_build_filename (tmp, "dist", NULL);
+  XpBenchRunOptions o = { 2, FALSE };
+  ck_assert (xp_bench_run (p, direct, &o, NULL, &error));
+
+  /* manifest → GNU parallel → merge, through the real command line */
+  g_autofree char *xenplace = g_build_filename (builddir, "xenplace", NULL);
+  g_autofree char *scen = g_build_filename (tmp, "small.ini", NULL);
+  g_autofree char *q_x = g_shell_quote (xenplace), *q_s = g_shell_quote (scen), *q_d = g_shell_quote (dist);
+  g_mkdir_with_parents (dist, 0755);
+  g_autofree char *cmd = g_strdup_printf ("%s bench manifest %s -o %s --xenplace %s > %s/manifest.txt && "
+                                          "parallel --will-cite --halt now,fail=1 -j 3 < %s/manifest.txt && "
+                                          "%s bench merge -q %s",
+                                          q_x, q_s, q_d, q_x, q_d, q_d, q_x, q_d);
+  ck_assert_msg (run_shell (cmd, NULL), "%s failed", cmd);
+  g_autofree char *mf = g_build_filename (dist, "manifest.txt", NULL);
+  g_autofree char *manifest = read_text (mf);
+  g_auto (GStrv) lines = g_strsplit (manifest, "\n", -1);
+  ck_assert_uint_eq (g_strv_length (lines), 9);   /* 8 runs */
+  g_autofree char *a = g_build_filename (direct, "summary.json", NULL), *b = g_build_filename (dist, "summary.json", NULL);
+  g_autofree char *ta = read_text (a), *tb = read_text (b);
+  ck_assert_str_eq (ta, tb);
+
+  /* --pending lists only what is left */
+  const XpBenchRun *r = p->runs->pdata[6];
+  g_autofree char *rp = xp_bench_run_path (dist, r);
+  g_unlink (rp);
+  g_autofree char *out = NULL;
+  g_autofree char *cmd2 = g_strdup_printf ("%s bench manifest %s -o %s --xenplace %s --pending", q_x, q_s, q_d, q_x);
+  ck_assert (run_shell (cmd2, &out));
+  g_auto (GStrv) pl = g_strsplit (out, "\n", -1);
+  ck_assert_uint_eq (g_strv_length (pl), 2);
+  ck_assert (strstr (pl[0], r->name));
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
+/* ---- the bundled scenarios ---------------------------------------------------- */
+
+START_TEST (test_bundled_scenarios)
+{
+  static const struct { const char *file; guint configs, runs; } bundled[] = {
+    /* 6 policies × 3 topologies, seeds 1-3 */
+    { "fit.ini", 18, 54 },
+    /* 2 policies × 2 topologies × 2 traces × 4 toolstacks, seeds 1-3 */
+    { "xenopsd-vs-libxl.ini", 32, 96 },
+    /* 4 toolstacks × node claims off/on, seeds 1-3 */
+    { "storm.ini", 8, 24 },
+    /* 3 policies × 2 topologies × 2 toolstacks, seeds 1-2 */
+    { "ci-gate.ini", 12, 24 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bundled); i++)
+    {
+      g_autofree char *rel = g_build_filename ("bench", "scenarios", bundled[i].file, NULL);
+      g_autofree char *path = xp_test_srcpath (rel);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (XpScenario) s = xp_scenario_load (path, &error);
+      ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+      g_autoptr (XpBenchPlan) p = xp_bench_plan_new (s, &error);
+      ck_assert_msg (p != NULL, "%s", error ? error->message : "");
+      ck_assert_uint_eq (p->configs->len, bundled[i].configs);
+      ck_assert_uint_eq (p->runs->len, bundled[i].runs);
+      /* the traces they name are bundled */
+      for (guint r = 0; r < p->runs->len; r++)
+        ck_assert_msg (g_file_test (((XpBenchRun *) p->runs->pdata[r])->trace, G_FILE_TEST_EXISTS), "%s: %s missing",
+                       bundled[i].file, ((XpBenchRun *) p->runs->pdata[r])->trace);
+    }
+}
+END_TEST
+
+Suite *
+xp_test_bench_suite (void)
+{
+  Suite *s = suite_create ("bench");
+  TCase *tc = tcase_create ("pure");
+  tcase_add_test (tc, test_student_t);
+  tcase_add_test (tc, test_stat);
+  tcase_add_test (tc, test_scenario_parse);
+  tcase_add_test (tc, test_scenario_errors);
+  tcase_add_test (tc, test_scenario_unknown_policy);
+  tcase_add_test (tc, test_scenario_file_missing);
+  tcase_add_test (tc, test_matrix);
+  tcase_add_test (tc, test_merge_hand);
+  tcase_add_test (tc, test_compare);
+  tcase_add_test (tc, test_direction);
+  tcase_add_test (tc, test_report_hand);
+  tcase_add_test (tc, test_bundled_scenarios);
+  suite_add_tcase (s, tc);
+  TCase *runs = tcase_create ("runs");
+  tcase_set_timeout (runs, 300);
+  tcase_add_test (runs, test_run_jobs_and_resume);
+  tcase_add_test (runs, test_run_bad_input);
+  tcase_add_test (runs, test_manifest_parallel);
+  suite_add_tcase (s, runs);
+  return s;
+}

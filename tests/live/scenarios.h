@@ -15,6 +15,9 @@
  *                       turns, one destroyed (half free, no 2 MiB block);
  *                       a domain affine to node 0: 16 x 2 MiB, 4096 x 4 KiB
  *
+ * For test hosts only: claims_blocking claims nearly all free memory and
+ * fragmented_node fills node 0 completely for a moment.
+ *
  * Output lines: "SCENARIO STEP done=N nodes=[p0 p1 ...]" (the domain's pages
  * per node), "SCENARIO STEP free_pages=[...]", and others with details. */
 #ifndef XP_SCENARIOS_H

@@ -172,7 +172,10 @@ xp_meminit_step (XpHv *hv, XpMeminit *m, XpPages budget)
     return 0;
   if (m->device_model && !m->low_done)
     {
-      gint64 done = populate (hv, m, 0xA0, XP_ORDER_4K);
+      /* pfns 0..0x9F go without the node flags (meminit_hvm passes its
+       * plain memflags here, the vmemrange's node only in the loop) */
+      m->populate_calls++;
+      gint64 done = hv->ops->populate_physmap (hv, m->domid, 0xA0, XP_ORDER_4K, 0);
       if (done < 0)
         return done;
       if (done != 0xA0)

@@ -13,9 +13,9 @@
 # tests/live/work under the current directory); the serial logs stay there
 # as serial-RUN.log. As root, installs the Debian packages it needs.
 # With XP_LIVE_XENPLACE=path/to/xenplace, dom0 also runs `xenplace live
-# probe --export`, `xenplace live cleanup` (dry run) and five `xenplace live
-# place|shadow --yes` cases (LIVE-PLACE lines) before the check; each must
-# exit 0.
+# probe --export`, `xenplace live cleanup` (dry run), a dry run of `xenplace
+# live place` and five `xenplace live place|shadow --yes` cases (LIVE-PLACE
+# lines) before the check; each must exit 0.
 # Exit status 0 when every boot reported LIVE-RESULT with fail=0.
 set -euo pipefail
 
@@ -81,6 +81,9 @@ if [ -x /opt/bin/xenplace ]; then
   xenplace live cleanup | sed 's/^/LIVE-PROBE /'
   # place and shadow on the fresh host, before the conformance cases run:
   # one VM each, built, reported and destroyed (LIVE-PLACE-EXIT: the status)
+  echo "LIVE-PLACE 0 \$ xenplace live place --policy libxl --vcpus 2 --memory 384 ${T:+--type $T}   (dry run)"
+  xenplace live place --policy libxl --vcpus 2 --memory 384 ${T:+--type $T} > /tmp/place.out 2>&1; rc=$?
+  sed "s/^/LIVE-PLACE 0 /" /tmp/place.out; echo "LIVE-PLACE-EXIT 0 $rc"
   n=0
   while read -r cmd args; do
     n=$((n + 1))

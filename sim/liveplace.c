@@ -152,8 +152,16 @@ xp_build_once (XpHv *hv, const XpTopology *topo, const XpLivePlaceOptions *o, Xp
   out->pages_4k = vm->pages_4k;
   if (vm->node_pages)
     memcpy (out->node_pages, vm->node_pages, n * sizeof (XpPages));
+  XpPages sum = 0;
+  for (guint i = 0; i < n; i++)
+    sum += out->node_pages[i];
   if (vm->state == XP_VM_RUNNING)
-    out->built = TRUE;
+    {
+      out->built = TRUE;
+      /* the toolstack records zeros when domain_node_pages fails (on a live
+       * host: the console ring did not hold the 'u' dump) */
+      out->node_pages_unknown = sum == 0 && vm->pages_populated > 0;
+    }
   else if (vm->state == XP_VM_FAILED)
     out->failure = g_strdup (vm->failure ? vm->failure : "build failed");
   else
@@ -264,6 +272,8 @@ append_single (GString *out, const XpBuildReport *r)
                               i, r->free_before[i], r->node_pages[i], r->built ? r->free_built[i] : 0);
     }
   g_string_append_printf (out, "%-5s %14s %14" G_GUINT64_FORMAT "\n", "total", "", total);
+  if (r->node_pages_unknown)
+    g_string_append (out, "(the host could not report the domain's pages per node: zeros shown)\n");
   g_string_append_printf (out, "(4 KiB pages; free = numainfo memfree)\n");
 }
 
@@ -331,6 +341,12 @@ xp_live_place_command (XpHv *hv, const XpLivePlaceOptions *o, gboolean really, G
   append_single (out, &r);
   append_undo (out, &r);
   gboolean failed = report_failed (&r, error);
+  if (!failed && r.node_pages_unknown)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_FAILED, "domain %u was built but %s could not report its pages per node",
+                   r.domid, r.host);
+      failed = TRUE;
+    }
   xp_build_report_clear (&r);
   return !failed;
 }
@@ -398,7 +414,11 @@ xp_live_shadow_command (XpHv *hv, const XpLivePlaceOptions *o, gboolean really, 
   g_string_append_printf (out, "%-5s %12s %12s %13" G_GUINT64_FORMAT " %13" G_GUINT64_FORMAT "\n", "total", "", "", tm,
                           tr);
   XpPages d = pages_differing (&m, &r);
-  if (m.built != r.built)
+  gboolean unknown = m.node_pages_unknown || r.node_pages_unknown;
+  if (unknown)
+    g_string_append_printf (out, "verdict: unknown: the %s could not report the domain's pages per node\n",
+                            r.node_pages_unknown ? "real host" : "model");
+  else if (m.built != r.built)
     g_string_append_printf (out, "verdict: differs: the build %s on the model and %s on the real host\n",
                             m.built ? "succeeded" : "failed", r.built ? "succeeded" : "failed");
   else if (d == 0)
@@ -409,6 +429,12 @@ xp_live_shadow_command (XpHv *hv, const XpLivePlaceOptions *o, gboolean really, 
     *differs = m.built != r.built ? MAX (d, 1) : d;
   append_undo (out, &r);
   gboolean failed = r.destroy_rc < 0 && report_failed (&r, error);
+  if (!failed && unknown)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_FAILED, "no verdict: pages per node unknown on the %s",
+                   r.node_pages_unknown ? "real host" : "model");
+      failed = TRUE;
+    }
   xp_build_report_clear (&m);
   xp_build_report_clear (&r);
   return !failed;

@@ -54,6 +54,7 @@ typedef struct {
   XpPages *free_before;           /* numainfo memfree before the build */
   XpPages *free_built;            /* after the build, before the destroy */
   XpPages *node_pages;            /* the domain's pages per node at the end of the build */
+  gboolean node_pages_unknown;    /* built, but the host could not say (all zeros above) */
   XpPages outstanding_before, outstanding_after;   /* host-wide claims, before / after destroy */
   int destroy_rc;                 /* 0, or what destroying the domain returned */
 } XpBuildReport;

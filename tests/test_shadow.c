@@ -379,6 +379,42 @@ START_TEST (test_place_command_errors)
 }
 END_TEST
 
+/* A host that cannot tell pages per node (on real Xen: the console ring
+ * lost the 'u' dump): the build is reported, the domain still destroyed,
+ * and the command fails instead of showing zeros as a result. */
+static XpHvOps no_node_pages_ops;
+
+static int
+no_node_pages (XpHv *hv, guint32 domid, guint n, XpPages *pages)
+{
+  return -EOVERFLOW;
+}
+
+START_TEST (test_place_node_pages_unknown)
+{
+  Host h;
+  host_new (&h, TOPO_2N, bare);
+  const XpHvOps *orig = h.hv->ops;
+  no_node_pages_ops = *orig;
+  no_node_pages_ops.domain_node_pages = no_node_pages;
+  h.hv->ops = &no_node_pages_ops;
+  XpLivePlaceOptions o;
+  opts (&o, "worst-fit", 64);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GError) err = NULL;
+  ck_assert (!xp_live_place_command (h.hv, &o, TRUE, out, &err));
+  xp_assert_error_contains (err, "could not report its pages per node");
+  ck_assert_msg (strstr (out->str, "zeros shown"), "%s", out->str);
+  g_clear_error (&err);
+  XpPages differs = 0;
+  ck_assert (!xp_live_shadow_command (h.hv, &o, TRUE, out, &differs, &err));
+  xp_assert_error_contains (err, "no verdict: pages per node unknown on the real host");
+  ck_assert_uint_eq (n_domains (h.hv), 1);
+  h.hv->ops = orig;
+  host_free (&h);
+}
+END_TEST
+
 /* The shadow of a clean host places like the host itself. */
 START_TEST (test_shadow_command_identical)
 {
@@ -455,6 +491,7 @@ xp_test_shadow_suite (void)
   tcase_add_test (tc, test_build_once_model);
   tcase_add_test (tc, test_place_command);
   tcase_add_test (tc, test_place_command_errors);
+  tcase_add_test (tc, test_place_node_pages_unknown);
   tcase_add_test (tc, test_shadow_command_identical);
   tcase_add_test (tc, test_shadow_command_differs);
   suite_add_tcase (s, tc);

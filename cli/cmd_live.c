@@ -119,6 +119,7 @@ typedef struct {
   char *type;
   char *memory;
   char *xen;
+  char *hard;
   int vcpus;
   gboolean yes;
 } PlaceArgs;
@@ -132,6 +133,7 @@ place_args_clear (PlaceArgs *a)
   g_free (a->type);
   g_free (a->memory);
   g_free (a->xen);
+  g_free (a->hard);
 }
 
 /* The live guest type: --type, else HVM where the host can create one
@@ -180,6 +182,7 @@ cmd_place_or_shadow (int argc, char **argv, gboolean shadow)
     { "ts", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.ts, "toolstack parameter (repeatable), e.g. claim_mode=0", "NAME=VALUE" },
     { "vcpus", 'c', 0, G_OPTION_ARG_INT, &a.vcpus, "vCPUs of the VM (default 1)", "N" },
     { "memory", 'm', 0, G_OPTION_ARG_STRING, &a.memory, "memory of the VM (required; MiB unless a unit is given)", "M" },
+    { "hard-affinity", 0, 0, G_OPTION_ARG_STRING, &a.hard, "vCPU hard affinity, as xl's cpus= (e.g. 2-3)", "CPUS" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &a.type, "container: hvm, pvh or pv (default: hvm where the host can, else pv)", "T" },
     { "xen", 0, 0, G_OPTION_ARG_STRING, &a.xen, "Xen rules of the model (default 4.17)", "VERSION" },
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &a.yes, "really build on this host (default: dry run)", NULL },
@@ -221,6 +224,17 @@ cmd_place_or_shadow (int argc, char **argv, gboolean shadow)
     {
       xp_cli_error ("--vcpus: expected at least 1, got %d", a.vcpus);
       goto out;
+    }
+  XpCpumask hard;
+  if (a.hard)
+    {
+      const char *why = NULL;
+      if (!xp_cpumask_parse (a.hard, &hard, &why))
+        {
+          xp_cli_error ("--hard-affinity %s: %s", a.hard, why ? why : "expected a CPU list such as 2-3,6");
+          goto out;
+        }
+      o.hard_affinity = &hard;
     }
   o.policy_spec = a.policy;
   o.vcpus = (guint) a.vcpus;

@@ -68,6 +68,27 @@ xp_live_place_options_check (const XpLivePlaceOptions *o, GError **error)
   return TRUE;
 }
 
+/* The user's hard affinity must name CPUs of @t only. */
+static gboolean
+check_affinity (const XpLivePlaceOptions *o, const XpTopology *t, GError **error)
+{
+  if (!o->hard_affinity)
+    return TRUE;
+  if (xp_cpumask_empty (o->hard_affinity))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "--hard-affinity: no CPU given");
+      return FALSE;
+    }
+  for (guint c = xp_cpumask_next (o->hard_affinity, 0); c < XP_MAX_CPUS; c = xp_cpumask_next (o->hard_affinity, c + 1))
+    if (c >= t->n_cpus)
+      {
+        g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "--hard-affinity: CPU %u does not exist on this host (%u CPUs)",
+                     c, t->n_cpus);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* memfree per node and host-wide outstanding claims. */
 static void
 read_free (XpHv *hv, guint n, XpPages *free, XpPages *outstanding)
@@ -134,7 +155,8 @@ xp_build_once (XpHv *hv, const XpTopology *topo, const XpLivePlaceOptions *o, Xp
   BuildCtx ctx = { hv, out };
   XpToolstackHooks hooks = { .vm_started = on_started };
   XpToolstack *ts = xp_toolstack_new (&o->toolstack, hv, q, topo, policy, state, &hooks, &ctx);
-  XpVm *vm = xp_toolstack_start (ts, o->vm_name ? o->vm_name : "xenplace-probe", o->vcpus, o->memory_mib, NULL, 0);
+  XpVm *vm = xp_toolstack_start (ts, o->vm_name ? o->vm_name : "xenplace-probe", o->vcpus, o->memory_mib,
+                                 o->hard_affinity, 0);
   while (vm->state == XP_VM_QUEUED || vm->state == XP_VM_BUILDING)
     if (!xp_event_run_one (q))
       break;
@@ -230,7 +252,13 @@ append_request (GString *out, const XpLivePlaceOptions *o)
     g_string_append_printf (out, " (%s generation)", t->generation == XP_XENOPSD_OLD ? "old" : "current");
   else
     g_string_append_printf (out, " (claim_mode=%d)", t->claim_mode);
-  g_string_append_printf (out, ", video %" G_GUINT64_FORMAT " MiB; policy %s\n", t->video_mib, o->policy_spec);
+  g_string_append_printf (out, ", video %" G_GUINT64_FORMAT " MiB; policy %s", t->video_mib, o->policy_spec);
+  if (o->hard_affinity)
+    {
+      g_autofree char *cl = xp_cpumask_format (o->hard_affinity);
+      g_string_append_printf (out, "; hard affinity CPUs %s", cl);
+    }
+  g_string_append_c (out, '\n');
 }
 
 static void
@@ -314,7 +342,7 @@ xp_live_place_command (XpHv *hv, const XpLivePlaceOptions *o, gboolean really, G
   if (!xp_live_place_options_check (o, error))
     return FALSE;
   g_autoptr (XpTopology) topo = xp_hv_probe_topology (hv, error);
-  if (!topo)
+  if (!topo || !check_affinity (o, topo, error))
     return FALSE;
   g_string_append_printf (out, "host: %s backend, %u nodes, %u CPUs\n", hv->ops->name, topo->n_nodes, topo->n_cpus);
   append_request (out, o);
@@ -374,7 +402,7 @@ xp_live_shadow_command (XpHv *hv, const XpLivePlaceOptions *o, gboolean really, 
     return FALSE;
   /* The shadow is taken before anything changes on the real host. */
   g_autoptr (XpShadow) sh = xp_shadow_new (hv, o->xen_version, error);
-  if (!sh)
+  if (!sh || !check_affinity (o, sh->topo, error))
     return FALSE;
   g_string_append_printf (out, "host: %s backend, %u nodes, %u CPUs; shadow: model, Xen %s rules\n", hv->ops->name,
                           sh->topo->n_nodes, sh->topo->n_cpus, o->xen_version ? o->xen_version : "4.17");

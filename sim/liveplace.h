@@ -31,6 +31,7 @@ typedef struct {
   guint64 memory_mib;
   const char *xen_version;        /* the shadow model's rules; NULL: 4.17 */
   const char *vm_name;            /* NULL: "xenplace-probe" */
+  const XpCpumask *hard_affinity; /* the user's vCPU hard affinity (xl cpus=), NULL: none */
 } XpLivePlaceOptions;
 
 /* Defaults for @kind with the live settings above; vcpus 1, 256 MiB. */

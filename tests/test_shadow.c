@@ -415,6 +415,41 @@ START_TEST (test_place_node_pages_unknown)
 }
 END_TEST
 
+/* The user's hard affinity (xl cpus=2-3, node 1's CPUs) with no placement:
+ * xl sets it per vCPU after placement, auto node affinity follows it to
+ * {1}, and all 32768 - 32 guest pages of 128 MiB land on node 1. A CPU the
+ * host lacks is refused before anything is created. */
+START_TEST (test_place_hard_affinity)
+{
+  Host h;
+  host_new (&h, TOPO_2N, bare);
+  XpLivePlaceOptions o;
+  opts (&o, "none", 128);
+  XpCpumask hard;
+  const char *why = NULL;
+  ck_assert (xp_cpumask_parse ("2-3", &hard, &why));
+  o.hard_affinity = &hard;
+  XpBuildReport r;
+  g_autoptr (GError) err = NULL;
+  ck_assert_msg (xp_build_once (h.hv, h.topo, &o, NULL, 0, &r, &err), "%s", err ? err->message : "");
+  ck_assert_msg (r.built, "%s", r.failure);
+  ck_assert_uint_eq (r.node_pages[0], 0);
+  ck_assert_uint_eq (r.node_pages[1], 32768 - 32);
+  xp_build_report_clear (&r);
+  g_autoptr (GString) out = g_string_new (NULL);
+  ck_assert (xp_live_place_command (h.hv, &o, TRUE, out, &err));
+  ck_assert_msg (strstr (out->str, "hard affinity CPUs 2-3"), "%s", out->str);
+  ck_assert (xp_cpumask_parse ("3,9", &hard, &why));
+  ck_assert (!xp_live_place_command (h.hv, &o, TRUE, out, &err));
+  xp_assert_error_contains (err, "--hard-affinity: CPU 9 does not exist on this host (4 CPUs)");
+  g_clear_error (&err);
+  ck_assert (!xp_live_shadow_command (h.hv, &o, TRUE, out, NULL, &err));
+  xp_assert_error_contains (err, "CPU 9 does not exist");
+  ck_assert_uint_eq (n_domains (h.hv), 1);
+  host_free (&h);
+}
+END_TEST
+
 /* The shadow of a clean host places like the host itself. */
 START_TEST (test_shadow_command_identical)
 {
@@ -492,6 +527,7 @@ xp_test_shadow_suite (void)
   tcase_add_test (tc, test_place_command);
   tcase_add_test (tc, test_place_command_errors);
   tcase_add_test (tc, test_place_node_pages_unknown);
+  tcase_add_test (tc, test_place_hard_affinity);
   tcase_add_test (tc, test_shadow_command_identical);
   tcase_add_test (tc, test_shadow_command_differs);
   suite_add_tcase (s, tc);

@@ -17,8 +17,25 @@ cmp_guint (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-/* A topology as a toolstack sees the host: nodes and memory from numainfo
- * (memsize is the spanned size, holes included), CPUs from cputopoinfo. */
+/* A topology as a toolstack sees the host: nodes and memory from numainfo,
+ * CPUs from cputopoinfo.
+ *
+ * Node memory is numainfo's memsize, the node's spanned pfn range (holes
+ * included), not memfree: a topology is the host's fixed capacity, and
+ * memfree shrinks with every allocation (dom0, Xen's own pages, running
+ * guests), so a topology built from it would describe a smaller machine
+ * than the one a model boots and fills. memsize is the only per-node size
+ * Xen reports; it overstates the node's RAM where a hole lies inside the
+ * node (the PCI hole of a 'pc' machine, firmware-reserved ranges). When the
+ * spanned sizes add up to more than physinfo's total_pages the topology
+ * carries a warning saying so. Whoever needs what is free per node (the
+ * shadow model, sim/shadow.c) reads memfree separately.
+ *
+ * Core ids: Xen's cputopoinfo core id counts within a socket (two sockets
+ * both have a core 0), while XpCpu.core is global. Global ids are given to
+ * the distinct (socket, core) pairs in order of first appearance along the
+ * CPUs, which is how the topology loaders number cores too, so a model
+ * host probed through its own backend reads back equal. */
 XpTopology *
 xp_hv_probe_topology (XpHv *hv, GError **error)
 {
@@ -75,17 +92,26 @@ xp_hv_probe_topology (XpHv *hv, GError **error)
   for (guint i = 0; i < n_nodes * n_nodes; i++)
     t->distance[i] = dist[i] == G_MAXUINT32 ? XP_DISTANCE_UNREACHABLE : dist[i];
   g_autoptr (GArray) sockets = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint n_cores = 0;
   for (guint c = 0; c < n_cpus; c++)
     {
       XpCpu *cpu = &t->cpus[c];
       cpu->id = c;
       cpu->node = ct[c].node;
       cpu->socket = ct[c].socket;
-      cpu->core = ct[c].core;
-      /* thread index: siblings (same socket and core) seen before */
+      /* thread index: siblings (same socket and core) seen before; the
+       * first sibling's global core id is shared */
+      gboolean have_core = FALSE;
       for (guint k = 0; k < c; k++)
         if (ct[k].core == ct[c].core && ct[k].socket == ct[c].socket)
-          cpu->thread++;
+          {
+            if (!have_core)
+              cpu->core = t->cpus[k].core;
+            have_core = TRUE;
+            cpu->thread++;
+          }
+      if (!have_core)
+        cpu->core = n_cores++;
       gboolean seen = FALSE;
       for (guint k = 0; k < sockets->len; k++)
         seen |= g_array_index (sockets, guint, k) == ct[c].socket;
@@ -107,13 +133,24 @@ xp_hv_probe_topology (XpHv *hv, GError **error)
       for (guint c = 0; c < n_cpus; c++)
         if (ct[c].node == i)
           {
-            cores[k] = ct[c].core;
+            cores[k] = t->cpus[c].core;
             node->cpus[k++] = c;
           }
       qsort (cores, k, sizeof (guint), cmp_guint);
       for (guint j = 0; j < k; j++)
         if (j == 0 || cores[j] != cores[j - 1])
           node->n_cores++;
+    }
+  guint64 spanned = 0;
+  for (guint i = 0; i < n_nodes; i++)
+    spanned += mem[i].memsize_bytes >> XP_PAGE_SHIFT;
+  if (spanned > pi.total_pages)
+    {
+      t->warnings = g_new0 (char *, 2);
+      t->warnings[0] = g_strdup_printf ("node sizes are numainfo's spanned ranges: together %" G_GUINT64_FORMAT
+                                        " pages, %" G_GUINT64_FORMAT " more than the host's RAM (physinfo "
+                                        "total_pages %" G_GUINT64_FORMAT "); holes lie inside some node",
+                                        spanned, spanned - pi.total_pages, pi.total_pages);
     }
   return t;
 }

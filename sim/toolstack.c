@@ -84,6 +84,7 @@ xp_toolstack_params_init (XpToolstackParams *p, XpToolstackKind kind)
   p->destroy_ns = 100 * XP_NSEC_PER_MSEC;
   p->free_mem_retry_ns = XP_NSEC_PER_SEC;
   p->free_mem_timeout_ns = 64 * XP_NSEC_PER_SEC;
+  p->guest_type = XP_GUEST_HVM;
 }
 
 const char *
@@ -178,6 +179,17 @@ xp_toolstack_params_set (XpToolstackParams *p, const char *assignment, GError **
       else
         ok = FALSE;
     }
+  else if (!strcmp (name, "guest"))
+    {
+      if (!strcmp (v, "hvm"))
+        p->guest_type = XP_GUEST_HVM;
+      else if (!strcmp (v, "pvh"))
+        p->guest_type = XP_GUEST_PVH;
+      else if (!strcmp (v, "pv"))
+        p->guest_type = XP_GUEST_PV;
+      else
+        ok = FALSE;
+    }
   else if (!strcmp (name, "claim_mode"))
     ok = parse_bool (v, &p->claim_mode);
   else if (!strcmp (name, "mem_pnode_exact"))
@@ -208,7 +220,7 @@ xp_toolstack_params_set (XpToolstackParams *p, const char *assignment, GError **
         {
           g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
                        "unknown toolstack parameter '%s' (known: builders, generation, claim_mode, "
-                       "mem_pnode_exact, populate_rate, scrub_rate, chunk, video, mmio_hole, "
+                       "mem_pnode_exact, populate_rate, scrub_rate, chunk, video, mmio_hole, guest, "
                        "shadow_multiplier, create_ms, build_pre_ms, placement_ms, device_model_ms, "
                        "unpause_ms, destroy_ms, free_mem_retry_ms, free_mem_timeout_ms)", name);
           return FALSE;
@@ -678,7 +690,7 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
   switch (r->step)
     {
     case STEP_CREATE:
-      rc = hv->ops->domain_create (hv, XP_GUEST_HVM, r->vm.vcpus, &r->vm.domid);
+      rc = hv->ops->domain_create (hv, ts->p.guest_type, r->vm.vcpus, &r->vm.domid);
       if (rc < 0)
         {
           r->vm.domid = 0;
@@ -721,7 +733,8 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
         /* xenopsd build_pre: maxmem, shadow allocation, user hard affinity */
         hv->ops->setmaxmem (hv, r->vm.domid, r->vm.memory_mib * 1024 + 1024);
         XpPages pool = xp_xenopsd_shadow_mib (r->vm.vcpus, r->vm.memory_mib, ts->p.shadow_multiplier) * XP_PAGES_PER_MIB;
-        rc = hv->ops->set_paging_mempool (hv, r->vm.domid, pool);
+        /* a PV guest has no paging pool (Xen 4.17 refuses the domctl with EOPNOTSUPP) */
+        rc = ts->p.guest_type == XP_GUEST_PV ? 0 : hv->ops->set_paging_mempool (hv, r->vm.domid, pool);
         if (rc < 0)
           {
             fail_build (ts, r, "shadow allocation of %" G_GUINT64_FORMAT " pages: %s", pool, g_strerror (-rc));
@@ -745,7 +758,7 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
           /* max_mem, then the paging pool is allocated before the claim */
           hv->ops->setmaxmem (hv, r->vm.domid, r->vm.memory_mib * 1024 + 1024);
           XpPages pool = xp_libxl_shadow_kib (r->vm.vcpus, r->vm.memory_mib) / 4;
-          rc = hv->ops->set_paging_mempool (hv, r->vm.domid, pool);
+          rc = ts->p.guest_type == XP_GUEST_PV ? 0 : hv->ops->set_paging_mempool (hv, r->vm.domid, pool);
           if (rc < 0)
             {
               fail_build (ts, r, "paging pool of %" G_GUINT64_FORMAT " pages: %s", pool, g_strerror (-rc));

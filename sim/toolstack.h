@@ -67,11 +67,13 @@ typedef struct {
   XpTime destroy_ns;
   XpTime free_mem_retry_ns;         /* wait_xen_free_mem poll period (1 s) */
   XpTime free_mem_timeout_ns;       /* wait_xen_free_mem limit (64 s) */
+  XpGuestType guest_type;           /* container built: HVM (default), PVH or PV (no paging pool) */
 } XpToolstackParams;
 
 void xp_toolstack_params_init (XpToolstackParams *p, XpToolstackKind kind);
 /* "name=value": builders=8, generation=old, claim_mode=0, populate_rate=8GiB,
- * chunk=1GiB, video=8MiB, create_ms=..., ... */
+ * chunk=1GiB, video=8MiB (0: no device model video RAM), guest=hvm|pvh|pv,
+ * create_ms=..., ... */
 gboolean xp_toolstack_params_set (XpToolstackParams *p, const char *assignment, GError **error);
 const char *xp_toolstack_kind_name (XpToolstackKind kind);
 gboolean xp_toolstack_kind_parse (const char *name, XpToolstackKind *out);

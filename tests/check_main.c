@@ -10,7 +10,8 @@
   X (page_alloc) X (scrub) X (claims) X (populate) X (domain) X (node_affinity) \
   X (sysctl) X (conformance) X (xenguest) X (toolstack) X (policy_fit) \
   X (policy_xenopsd) X (policy_libxl) X (policy_plugin) X (sched_credit) \
-  X (workload) X (metrics) X (results) X (replay) X (cli) X (bench) X (live)
+  X (workload) X (metrics) X (results) X (replay) X (cli) X (bench) X (live) \
+  X (shadow)
 
 #define DECLARE(name) Suite *xp_test_##name##_suite (void) __attribute__ ((weak));
 XP_SUITES (DECLARE)

@@ -156,6 +156,10 @@ START_TEST (test_hv_model)
   ck_assert_uint_eq (p->nodes[1].n_cores, 4);
   ck_assert_uint_eq (p->nodes[1].cpus[0], 4);
   ck_assert_uint_eq (p->distance[1], 20);
+  /* node 0 spans the 1 GiB MMIO hole: the probe says its sizes overstate RAM */
+  ck_assert_ptr_nonnull (p->warnings);
+  ck_assert_ptr_nonnull (strstr (p->warnings[0], "262144 more than the host's RAM"));
+  g_strfreev (p->warnings);
   g_free (p->description);
   g_free (p->source);
   xp_test_topo_free (p);

@@ -13,7 +13,9 @@
 # tests/live/work under the current directory); the serial logs stay there
 # as serial-RUN.log. As root, installs the Debian packages it needs.
 # With XP_LIVE_XENPLACE=path/to/xenplace, dom0 also runs `xenplace live
-# probe` and `xenplace live cleanup` (dry run) before the check.
+# probe --export`, `xenplace live cleanup` (dry run), a dry run of `xenplace
+# live place` and six `xenplace live place|shadow --yes` cases (LIVE-PLACE
+# lines) before the check; each must exit 0.
 # Exit status 0 when every boot reported LIVE-RESULT with fail=0.
 set -euo pipefail
 
@@ -73,10 +75,33 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; m
 for m in xen-evtchn xen-privcmd xenfs; do insmod /lib/modules/$m.ko; done
 mount -t xenfs xenfs /proc/xen
 echo "LIVE-TEST: START"
-if [ -x /opt/bin/xenplace ]; then
-  xenplace live probe | sed 's/^/LIVE-PROBE /'; xenplace live cleanup | sed 's/^/LIVE-PROBE /'
-fi
 T=$(sed -n 's/.*xp_type=\([a-z]*\).*/\1/p' /proc/cmdline)
+H=$(sed -n 's/.*xp_hard=\([0-9-]*\).*/\1/p' /proc/cmdline)
+if [ -x /opt/bin/xenplace ]; then
+  xenplace live probe --export /tmp/host.ini | sed 's/^/LIVE-PROBE /'; sed 's/^/LIVE-PROBE ini: /' /tmp/host.ini
+  xenplace live cleanup | sed 's/^/LIVE-PROBE /'
+  # place and shadow on the fresh host, before the conformance cases run:
+  # one VM each, built, reported and destroyed (LIVE-PLACE-EXIT: the status).
+  # The last case pins the vCPUs to the last node's CPUs (xp_hard=, as xl
+  # cpus=) while libxl's placement may choose another node.
+  echo "LIVE-PLACE 0 \$ xenplace live place --policy libxl --vcpus 2 --memory 384 ${T:+--type $T}   (dry run)"
+  xenplace live place --policy libxl --vcpus 2 --memory 384 ${T:+--type $T} > /tmp/place.out 2>&1; rc=$?
+  sed "s/^/LIVE-PLACE 0 /" /tmp/place.out; echo "LIVE-PLACE-EXIT 0 $rc"
+  n=0
+  while read -r cmd args; do
+    n=$((n + 1))
+    echo "LIVE-PLACE $n \$ xenplace live $cmd $args ${T:+--type $T} --yes"
+    xenplace live $cmd $args ${T:+--type $T} --yes > /tmp/place.out 2>&1; rc=$?
+    sed "s/^/LIVE-PLACE $n /" /tmp/place.out; echo "LIVE-PLACE-EXIT $n $rc"
+  done <<CASES
+place --policy worst-fit --toolstack xl --vcpus 2 --memory 256
+shadow --policy worst-fit --toolstack xl --vcpus 2 --memory 256
+shadow --policy libxl --toolstack xl --vcpus 2 --memory 384
+shadow --policy xenopsd --toolstack xenopsd --vcpus 2 --memory 512
+shadow --policy none --toolstack xl --vcpus 1 --memory 128
+shadow --policy libxl --toolstack xl --vcpus 2 --memory 384 --hard-affinity $H
+CASES
+fi
 xp-live-check ${T:+--type $T} all; echo "LIVE-TEST: EXIT $?"
 echo "LIVE-TEST: DONE"
 poweroff -f
@@ -95,6 +120,7 @@ for topo in "${TOPOS[@]}"; do
     *-pv) cpu=${XP_LIVE_CPU:-qemu64}; xtype=pv ;;
     *-hvm) xtype=hvm ;;
   esac
+  case ${topo%%-*} in 2node) hard=2-3 ;; *) hard=6-7 ;; esac
   case ${topo%%-*} in
     2node) # 2 x 1 GiB, 2 CPUs each, SLIT 10/20; q35 keeps all RAM below the PCI hole
       mach=(-smp 4,sockets=2,cores=2,threads=1 -m 2G
@@ -118,12 +144,17 @@ for topo in "${TOPOS[@]}"; do
   timeout "$TIMEOUT" qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu "$cpu" "${mach[@]}" \
     -kernel "$W/xen.elf" \
     -append "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=2 conring_size=1M noreboot" \
-    -initrd "$W/vmlinuz console=hvc0 rdinit=/init panic=-1 quiet ${xtype:+xp_type=$xtype},$W/dom0.img" \
+    -initrd "$W/vmlinuz console=hvc0 rdinit=/init panic=-1 quiet xp_hard=$hard ${xtype:+xp_type=$xtype},$W/dom0.img" \
     -nographic -no-reboot -net none > "$log" 2>&1 || echo "check-live: qemu exit $? ($topo)"
   echo "check-live: $topo: boot + test $(( $(date +%s) - start )) s, log $log"
-  grep -aE 'LIVE-(INFO|PROBE|LOG|CONF|SCEN|RESULT|TEST)' "$log" | tr -d '\r' || true
+  grep -aE 'LIVE-(INFO|PROBE|PLACE|LOG|CONF|SCEN|RESULT|TEST)' "$log" | tr -d '\r' || true
   if ! grep -aq 'LIVE-RESULT pass=[0-9]* fail=0 ' "$log"; then
     echo "check-live: $topo: FAILED"; rc=1
+  fi
+  # every xenplace live place/shadow must have run and exited 0 (a shadow
+  # verdict "differs" is a measurement, not a failure)
+  if [ -n "$XP" ] && { ! grep -aq 'LIVE-PLACE-EXIT 6 ' "$log" || grep -aqE 'LIVE-PLACE-EXIT [0-9]+ [1-9]' "$log"; }; then
+    echo "check-live: $topo: xenplace live place/shadow FAILED"; rc=1
   fi
 done
 exit $rc

@@ -106,9 +106,9 @@ START_TEST (test_scenario_parse)
   g_autoptr (XpScenario) s = parse ("# a comment\n"
                                     "[scenario]\n"
                                     "name = demo\n"
-                                    "seeds = 1-3, 7\n"
+                                    "seeds = 1-3, 7   # four seeds\n"
                                     "policies = first-fit;best-fit:cpus=1\n"
-                                    "topologies = generic-2n;../topo/mine.ini\n"
+                                    "topologies = generic-2n;../topo/mine.ini;synthetic:pack:2 numa:1 core:4 pu:1; mem=8GiB; dist=10,21\n"
                                     "traces = ../traces/a.csv\n"
                                     "toolstacks = xenopsd;xl:claim_mode=0\n"
                                     "xen = 4.17;4.22\n"
@@ -123,6 +123,9 @@ START_TEST (test_scenario_parse)
   ck_assert_uint_eq (g_array_index (s->seeds, guint64, 3), 7);
   ck_assert_uint_eq (s->axes[XP_AXIS_POLICY]->len, 2);
   ck_assert_uint_eq (s->axes[XP_AXIS_XEN]->len, 2);
+  /* a synthetic topology keeps its own ';'-separated options */
+  ck_assert_uint_eq (s->axes[XP_AXIS_TOPOLOGY]->len, 3);
+  ck_assert_str_eq (s->axes[XP_AXIS_TOPOLOGY]->pdata[2], "synthetic:pack:2 numa:1 core:4 pu:1; mem=8GiB; dist=10,21");
   ck_assert_uint_eq (s->axis_line[XP_AXIS_TOPOLOGY], 6);
   /* the group's parameters are appended, the spec's own cpus=1 wins over cpus=0 */
   g_autofree char *eff = xp_scenario_effective_policy (s, "best-fit:cpus=1");

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 #include "tests/testutil.h"
 #include "bench/compare.h"
 #include "bench/report.h"
@@ -343,6 +344,23 @@ edit_file (const char *path, const char *anchor, const char *from, const char *t
   ck_assert (g_file_set_contents (path, s->str, -1, NULL));
 }
 
+/* Exit status of `xenplace ARGS` (the built program), -1 if it cannot run. */
+static int
+xenplace_status (const char *args)
+{
+  const char *builddir = g_getenv ("XP_BUILDDIR");
+  if (!builddir)
+    return -1;
+  g_autofree char *prog = g_build_filename (builddir, "xenplace", NULL);
+  g_autofree char *q = g_shell_quote (prog);
+  g_autofree char *cmd = g_strdup_printf ("%s %s >/dev/null 2>&1", q, args);
+  const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+  gint status;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, NULL, NULL, &status, NULL))
+    return -1;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
 START_TEST (test_compare)
 {
   char *tmp;
@@ -432,6 +450,21 @@ START_TEST (test_compare)
     g_hash_table_unref (tb);
     g_hash_table_unref (tc);
   }
+  /* the command: 0 nothing regressed, 1 regression, 2 bad input */
+  if (g_getenv ("XP_BUILDDIR"))
+    {
+      g_autofree char *qb = g_shell_quote (dir), *qc = g_shell_quote (cur_dir), *qj = g_shell_quote (jpath);
+      g_autofree char *same = g_strdup_printf ("compare %s %s", qb, qj);
+      g_autofree char *worse = g_strdup_printf ("compare %s %s", qb, qc);
+      g_autofree char *tol = g_strdup_printf ("compare %s %s --tolerance spread=1 --speed-margin 0.5", qb, qc);
+      g_autofree char *bad = g_strdup_printf ("compare %s %s/nothing-here", qb, qc);
+      g_autofree char *badtol = g_strdup_printf ("compare %s %s --tolerance spread", qb, qc);
+      ck_assert_int_eq (xenplace_status (same), 0);
+      ck_assert_int_eq (xenplace_status (worse), 1);
+      ck_assert_int_eq (xenplace_status (tol), 0);
+      ck_assert_int_eq (xenplace_status (bad), 2);
+      ck_assert_int_eq (xenplace_status (badtol), 2);
+    }
   /* a configuration gone from the current summary is a regression */
   {
     g_autoptr (XpSummary) cur = xp_summary_load (jpath, &error);

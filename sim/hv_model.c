@@ -212,6 +212,14 @@ m_domain_node_pages (XpHv *hv, guint32 domid, guint n_nodes, XpPages *pages)
   return 0;
 }
 
+/* Model only: real Xen cannot tell how many dirty pages it zeroed while
+ * handing them out (physinfo's scrub_pages is always 0). */
+static gint64
+m_dirty_pages_scrubbed (XpHv *hv)
+{
+  return (gint64) xp_heap_alloc_scrubbed_pages (X (hv));
+}
+
 static void
 m_free (XpHv *hv)
 {
@@ -240,6 +248,7 @@ static const XpHvOps model_ops = {
   .unpause = m_unpause,
   .domain_node_pages = m_domain_node_pages,
   .free = m_free,
+  .dirty_pages_scrubbed = m_dirty_pages_scrubbed,
 };
 
 XpHv *

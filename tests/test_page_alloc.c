@@ -425,6 +425,44 @@ START_TEST (test_assign_limits)
 }
 END_TEST
 
+/* A memory-less node (CPUs only): 3 nodes of 4, 0 and 4 GiB, no hole.
+ * Node 1 spans nothing ([4, 4) GiB); a domain whose vCPUs sit on node 1
+ * has auto affinity {1}, which has no memory, so every extent falls back
+ * to the other online nodes, lowest first: 1 GiB from node 0, and with
+ * node 0 out of 1 GiB blocks, from node 2. */
+START_TEST (test_memoryless_node)
+{
+  XpTopology *t = xp_test_topo (3, 2, (const guint[]) { 4, 0, 4 });
+  const char *const params[] = { "mmio_hole=0", NULL };
+  XpXen *xen = xp_test_xen (t, "4.22", NULL, params);
+  ck_assert_uint_eq (xp_heap_node_pages (xen, 1), 0);
+  guint64 s, e;
+  xp_heap_node_span (xen, 1, &s, &e);
+  ck_assert_uint_eq (s, 4 * GIB_PAGES);
+  ck_assert_uint_eq (e, 4 * GIB_PAGES);
+  ck_assert_uint_eq (xp_heap_pfn_to_node (xen, 4 * GIB_PAGES), 2);
+  XpDomain *d = xp_test_domain (xen, 1, 8 * GIB_PAGES);
+  XpCpumask hard;
+  xp_cpumask_clear (&hard);
+  xp_cpumask_set (&hard, 2);     /* CPU 2 is on node 1 */
+  ck_assert_int_eq (xp_vcpu_set_affinity (xen, &d->vcpus[0], &hard, NULL, XP_VCPUAFFINITY_HARD), 0);
+  ck_assert_uint_eq (d->node_affinity, 0x2);
+  /* node 0 = [0,4) GiB: whole 1 GiB blocks [1,2), [2,3), [3,4) */
+  ck_assert_uint_eq (xp_populate_physmap (xen, d, 4, XP_ORDER_1G, 0), 4);
+  ck_assert_uint_eq (d->node_pages[0], 3 * GIB_PAGES);
+  ck_assert_uint_eq (d->node_pages[2], GIB_PAGES);
+  ck_assert_uint_eq (xp_populate_physmap (xen, d, 1, XP_ORDER_4K, XP_XENMEMF_exact_node (1)), 0);
+  g_autoptr (GString) dump = g_string_new (NULL);
+  xp_heap_dump (xen, dump);
+  ck_assert_msg (strstr (dump->str, "node 1: pfns [0x100000, 0x100000) pages 0 free 0") != NULL, "%s", dump->str);
+  ck_assert_msg (strstr (dump->str, "d1: tot 1048576 max 2097152 claim 0 pool 0 affinity 1 (auto); per node: 786432 0 262144")
+                 != NULL, "%s", dump->str);
+  xp_test_check (xen);
+  xp_xen_free (xen);
+  xp_test_topo_free (t);
+}
+END_TEST
+
 static void
 noop_event (XpEventQueue *q, gpointer a, gpointer b)
 {
@@ -556,6 +594,7 @@ xp_test_page_alloc_suite (void)
   tcase_add_test (tc, test_dma_zone_last);
   tcase_add_test (tc, test_exact_node);
   tcase_add_test (tc, test_assign_limits);
+  tcase_add_test (tc, test_memoryless_node);
   tcase_add_loop_test (tc, test_random_walk, 0, 2);
   suite_add_tcase (s, tc);
   return s;

@@ -269,8 +269,13 @@ START_TEST (test_bundled)
   XpPoissonParams pp = { .rate = 0.15, .n_vms = 1000, .mix = amix, .seed = 1 };
   ck_assert (xp_lifetime_parse ("lognormal:200:0.9", &pp.lifetime, NULL));
   g_autoptr (XpTrace) poisson = xp_trace_gen_poisson (&pp, NULL);
+  g_autoptr (XpSizeMix) cmix = xp_size_mix_parse ("2x4GiB:40,4x8GiB:30,8x16GiB:5", NULL);
+  XpStormParams cp = { .n_vms = 300, .window = S (150), .mix = cmix, .exact_mix = TRUE, .seed = 1 };
+  ck_assert (xp_lifetime_parse ("uniform:20-40", &cp.lifetime, NULL));
+  g_autoptr (XpTrace) churn = xp_trace_gen_storm (&cp, NULL);
   struct { const char *file; XpTrace *t; } cases[] = {
     { "bench/traces/storm-200.csv", storm }, { "bench/traces/poisson-1k.csv", poisson },
+    { "bench/traces/storm-churn-300.csv", churn },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {

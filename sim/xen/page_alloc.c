@@ -59,7 +59,7 @@ typedef struct {
 
 typedef struct {
   guint64 pfn;
-  XpPages n_dirty;                     /* dirty pages inside the block (free blocks only) */
+  guint32 n_dirty;                     /* dirty pages inside the block (free blocks only; <= 2^20) */
   XpDomain *owner;                     /* used blocks */
   guint32 prev, next;                  /* free-list links, or next record on the record free list */
   guint32 owner_idx;                   /* index in owner's memory / paging_pool array */
@@ -1039,6 +1039,46 @@ xp_heap_node_avail_order (const XpXen *xen, guint node, guint order)
   return sum;
 }
 
+void
+xp_heap_dump (XpXen *xen, GString *out)
+{
+  XpHeap *h = xen->heap;
+  xp_heap_scrub_advance (xen);
+  g_string_append_printf (out, "heap: %" G_GUINT64_FORMAT " free pages, %" G_GUINT64_FORMAT
+                          " dirty, %" G_GUINT64_FORMAT " claimed; dma_bitsize %u\n",
+                          h->total_avail, h->total_need_scrub, h->outstanding_claims, xen->dma_bitsize);
+  for (guint node = 0; node < h->n_nodes; node++)
+    {
+      g_string_append_printf (out, "node %u: pfns [%#" G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER "x) pages %"
+                              G_GUINT64_FORMAT " free %" G_GUINT64_FORMAT " dirty %" G_GUINT64_FORMAT
+                              " claimed %" G_GUINT64_FORMAT "%s\n  free by order:",
+                              node, h->node_start[node], h->node_end[node], h->node_pages[node],
+                              h->node_avail[node], h->node_need_scrub[node], h->node_claims[node],
+                              h->idle[node] ? "" : " (no idle CPU)");
+      for (guint j = 0; j <= h->max_order; j++)
+        {
+          guint64 c = 0;
+          for (guint zone = 0; zone < NR_ZONES; zone++)
+            c += h->count[lidx (h, node, zone, j)];
+          if (c)
+            g_string_append_printf (out, " %u:%" G_GUINT64_FORMAT, j, c);
+        }
+      g_string_append_c (out, '\n');
+    }
+  for (guint i = 0; i < xen->domain_list->len; i++)
+    {
+      XpDomain *d = g_ptr_array_index (xen->domain_list, i);
+      g_autofree char *aff = xp_nodemask_format (d->node_affinity & xen->online_nodes);
+      g_string_append_printf (out, "d%u: tot %" G_GUINT64_FORMAT " max %" G_GUINT64_FORMAT " claim %"
+                              G_GUINT64_FORMAT " pool %" G_GUINT64_FORMAT " affinity %s%s; per node:",
+                              d->domid, d->tot_pages, d->max_pages, d->outstanding_pages,
+                              d->paging_pool_pages, aff, d->auto_node_affinity ? " (auto)" : "");
+      for (guint node = 0; node < h->n_nodes; node++)
+        g_string_append_printf (out, " %" G_GUINT64_FORMAT, d->node_pages[node]);
+      g_string_append_c (out, '\n');
+    }
+}
+
 /* ---- background scrubbing ----------------------------------------------------------- */
 
 /* scrub_free_pages() on @node with a budget of @budget pages: zones low to
@@ -1310,7 +1350,7 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
           XpPages runs = dirty_count (h->dirty[b->node], b->pfn, b->pfn + sz);
           if (b->n_dirty > sz || runs != (b->n_dirty == sz ? 0 : b->n_dirty))
             FAIL ("block %" G_GUINT64_FORMAT " order %u: dirty count %" G_GUINT64_FORMAT
-                  " disagrees with %" G_GUINT64_FORMAT " pages of runs", b->pfn, b->order, b->n_dirty, runs);
+                  " disagrees with %" G_GUINT64_FORMAT " pages of runs", b->pfn, b->order, (XpPages) b->n_dirty, runs);
           if (b->n_dirty != sz)
             run_walk[b->node] += runs;
         }

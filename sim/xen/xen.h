@@ -261,6 +261,10 @@ XpPages xp_heap_alloc_scrubbed_pages (const XpXen *xen);
 XpPages xp_heap_last_alloc_dirty_pages (const XpXen *xen);
 /* Pages zeroed by background scrubbing so far. */
 XpPages xp_heap_background_scrubbed_pages (const XpXen *xen);
+/* Human-readable heap state (what Xen's 'H' and 'u' debug keys show): per
+ * node pages, free, dirty, claimed, free pages by order, and per domain
+ * pages per node. */
+void xp_heap_dump (XpXen *xen, GString *out);
 
 /* Background scrubbing (scrub_free_pages / node_to_scrub): advance every
  * node's scrubber to the current time. Called lazily by whoever reads or

@@ -1,0 +1,139 @@
+/* The xenplace replay command as a user meets it: bad input gives one line
+ * naming the file (and line), a non-zero exit and no results file; a good
+ * run writes a complete results file; the same run twice gives the same
+ * bytes. */
+#include "config.h"
+#include <sys/wait.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include "tests/testutil.h"
+
+static char *
+xenplace_path (void)
+{
+  const char *b = g_getenv ("XP_BUILDDIR");
+  char *p = g_build_filename (b ? b : ".", "xenplace", NULL);
+  if (!g_file_test (p, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_free (p);
+      return NULL;
+    }
+  return p;
+}
+
+/* Run xenplace with @args (NULL-terminated); returns the exit status. */
+static int
+run_xenplace (const char *const *args, char **out, char **err)
+{
+  g_autofree char *exe = xenplace_path ();
+  ck_assert_msg (exe != NULL, "xenplace is not built beside the tests");
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, exe);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  g_autofree char *srcdir = xp_test_srcpath (".");
+  ck_assert (g_spawn_sync (srcdir, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error));
+  g_ptr_array_free (argv, TRUE);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static guint
+count_lines (const char *s)
+{
+  guint n = 0;
+  for (; *s; s++)
+    n += *s == '\n';
+  return n;
+}
+
+typedef struct {
+  const char *name;
+  const char *contents;      /* trace file contents (NULL: use @trace as given) */
+  const char *topology;
+  const char *policy;
+  const char *expect;        /* substring of the one error line */
+} BadCase;
+
+START_TEST (test_bad_inputs)
+{
+  static const BadCase cases[] = {
+    { "neg.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n0.5,start,b,-1,1024\n", "generic-2n", "none",
+      "neg.csv:3:4: field 'vcpus'" },
+    { "missing.csv", "time,event,vm,vcpus\n0,start,a,2\n", "generic-2n", "none", "missing.csv:" },
+    { "event.csv", "time,event,vm,vcpus,memory_mib\n0,reboot,a,2,1024\n", "generic-2n", "none", "event.csv:2:" },
+    { "huge.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,99999999999\n", "generic-2n", "none", "huge.csv:2:" },
+    { "aff.csv", "time,event,vm,vcpus,memory_mib,hard_affinity\n0,start,a,2,1024,0-40\n", "generic-2n", "none",
+      "aff.csv:2: field 'hard_affinity': CPU 32 does not exist" },
+    { "ok.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n", "nosuch", "none", "topology 'nosuch'" },
+    { "ok.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n", "synthetic:pack:2 numa:1 core:2 pu:1; mem=1GiB; dist=10,9",
+      "none", "dist" },
+    { "ok.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n", "generic-2n", "xenopsd:mode=fast", "'mode'" },
+    { "ok.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n", "generic-2n", "nosuchpolicy", "nosuchpolicy" },
+  };
+  char *dir = xp_test_tmpdir ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *trace = xp_test_write (dir, cases[i].name, cases[i].contents);
+      g_autofree char *out = g_build_filename (dir, "results.json", NULL);
+      const char *args[] = { "replay", "--topology", cases[i].topology, "--trace", trace, "--policy", cases[i].policy,
+                             "--out", out, NULL };
+      g_autofree char *so = NULL, *se = NULL;
+      int rc = run_xenplace (args, &so, &se);
+      ck_assert_msg (rc != 0, "case %u: exit 0", i);
+      ck_assert_msg (strstr (se, cases[i].expect), "case %u: '%s' lacks '%s'", i, se, cases[i].expect);
+      ck_assert_msg (count_lines (se) == 1, "case %u: not one line: %s", i, se);
+      ck_assert_msg (!g_file_test (out, G_FILE_TEST_EXISTS), "case %u: a results file was written", i);
+    }
+  /* unreadable trace */
+  g_autofree char *out = g_build_filename (dir, "results.json", NULL);
+  const char *args[] = { "replay", "-t", "generic-2n", "-f", "/nonexistent/x.csv", "-p", "none", "-o", out, NULL };
+  g_autofree char *so = NULL, *se = NULL;
+  ck_assert_int_ne (run_xenplace (args, &so, &se), 0);
+  ck_assert_ptr_nonnull (strstr (se, "/nonexistent/x.csv"));
+  ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
+START_TEST (test_good_run_is_reproducible)
+{
+  char *dir = xp_test_tmpdir ();
+  g_autofree char *a = g_build_filename (dir, "a.json", NULL), *b = g_build_filename (dir, "b.json", NULL);
+  const char *args_a[] = { "replay", "-t", "generic-4n", "-f", "bench/traces/storm-200.csv", "-p", "xenopsd",
+                           "--seed", "7", "--quiet", "-o", a, NULL };
+  const char *args_b[] = { "replay", "-t", "generic-4n", "-f", "bench/traces/storm-200.csv", "-p", "xenopsd",
+                           "--seed", "7", "--quiet", "-o", b, NULL };
+  g_autofree char *so = NULL, *se = NULL, *so2 = NULL, *se2 = NULL;
+  ck_assert_int_eq (run_xenplace (args_a, &so, &se), 0);
+  ck_assert_str_eq (so, "");
+  ck_assert_int_eq (run_xenplace (args_b, &so2, &se2), 0);
+  g_autofree char *ca = NULL, *cb = NULL;
+  ck_assert (g_file_get_contents (a, &ca, NULL, NULL));
+  ck_assert (g_file_get_contents (b, &cb, NULL, NULL));
+  ck_assert_str_eq (ca, cb);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  ck_assert (json_parser_load_from_data (p, ca, -1, NULL));
+  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  JsonObject *s = json_object_get_object_member (o, "summary");
+  ck_assert_int_eq (json_object_get_int_member (s, "vms"), 200);
+  ck_assert_int_eq (json_object_get_int_member (s, "started"), 200);
+  ck_assert (json_object_get_boolean_member (s, "cpu_model"));
+  ck_assert_int_eq (json_array_get_length (json_object_get_array_member (o, "vms")), 200);
+  xp_test_rmtree (dir);
+}
+END_TEST
+
+Suite *
+xp_test_cli_suite (void)
+{
+  Suite *s = suite_create ("cli");
+  TCase *tc = tcase_create ("replay");
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_bad_inputs);
+  tcase_add_test (tc, test_good_run_is_reproducible);
+  suite_add_tcase (s, tc);
+  return s;
+}

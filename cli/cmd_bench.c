@@ -171,8 +171,8 @@ bench_merge (int argc, char **argv)
       return 1;
     }
   if (!quiet)
-    printf ("xenplace bench: %s: %u configurations merged into %s/summary.json and summary.tsv\n", s->scenario,
-            s->configs->len, argv[1]);
+    printf ("xenplace bench: %s: %u configuration%s merged into %s/summary.json and summary.tsv\n", s->scenario,
+            s->configs->len, s->configs->len == 1 ? "" : "s", argv[1]);
   return 0;
 }
 

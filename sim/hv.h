@@ -79,8 +79,11 @@ typedef struct {
 
   int (*physinfo) (XpHv *hv, XpPhysinfo *out);
   /* @mem and @distance have room for *n_nodes entries (distance: n*n);
-   * on return *n_nodes is the number written. */
+   * on return *n_nodes is the number written. With @mem NULL nothing is
+   * written and *n_nodes is set to the host's count (as libxenctrl does
+   * with NULL buffers). */
   int (*numainfo) (XpHv *hv, guint *n_nodes, XpNodeMeminfo *mem, guint *distance);
+  /* Same convention: @cpus NULL asks for the count. */
   int (*cputopoinfo) (XpHv *hv, guint *n_cpus, XpCpuTopo *cpus);
 
   /* *domid in: the requested id, 0 (or >= 0x7FF0) to allocate one, as

@@ -482,7 +482,6 @@ ask_policy (XpToolstack *ts, VmRun *r, XpHostView *view, XpPlacement *out)
   };
   xp_placement_init (out);
   g_autoptr (GError) error = NULL;
-  r->vm.single_node_fit = any_single_node_fit (ts, view, XP_KIB_TO_PAGES (req.build_claim_kib));
   if (!ts->policy->place (ts->policy_state, view, &req, out, &error))
     {
       fail_build (ts, r, "policy %s failed: %s", ts->policy->name, error ? error->message : "no reason given");
@@ -523,6 +522,8 @@ xenopsd_place (XpToolstack *ts, VmRun *r, guint *populate_node)
 
   *populate_node = XP_NO_NODE;
   build_view (ts, &view);
+  /* from Xen's real numbers, before any stale toolstack bookkeeping */
+  r->vm.single_node_fit = any_single_node_fit (ts, &view, pages);
 
   if (ts->p.generation == XP_XENOPSD_OLD)
     {
@@ -582,6 +583,7 @@ xl_place (XpToolstack *ts, VmRun *r)
   XpHostView view;
   XpPlacement d;
   build_view (ts, &view);
+  r->vm.single_node_fit = any_single_node_fit (ts, &view, guest_ram_pages (ts, &r->vm));
   if (!ask_policy (ts, r, &view, &d))
     return FALSE;
   if (d.placed && d.nodes)

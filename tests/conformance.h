@@ -8,6 +8,9 @@
  * holds on any host that has the memory it needs (else it is skipped).
  *
  * Each case destroys every domain it created, on success and on failure.
+ * Run it on a test host only: claims_block briefly claims all but 32 MiB of
+ * the host's free memory, so other domains' allocations (ballooning, a
+ * domain being built) fail meanwhile.
  */
 #ifndef XP_CONFORMANCE_H
 #define XP_CONFORMANCE_H

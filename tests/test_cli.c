@@ -73,7 +73,7 @@ START_TEST (test_bad_inputs)
     { "ok.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n", "generic-2n", "xenopsd:mode=fast", "'mode'" },
     { "ok.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n", "generic-2n", "nosuchpolicy", "nosuchpolicy" },
   };
-  char *dir = xp_test_tmpdir ();
+  g_autofree char *dir = xp_test_tmpdir ();
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *trace = xp_test_write (dir, cases[i].name, cases[i].contents);
@@ -100,7 +100,7 @@ END_TEST
 
 START_TEST (test_good_run_is_reproducible)
 {
-  char *dir = xp_test_tmpdir ();
+  g_autofree char *dir = xp_test_tmpdir ();
   g_autofree char *a = g_build_filename (dir, "a.json", NULL), *b = g_build_filename (dir, "b.json", NULL);
   const char *args_a[] = { "replay", "-t", "generic-4n", "-f", "bench/traces/storm-200.csv", "-p", "xenopsd",
                            "--seed", "7", "--quiet", "-o", a, NULL };

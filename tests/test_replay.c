@@ -175,7 +175,7 @@ START_TEST (test_lifecycle_and_json)
   ck_assert_int_eq (json_object_get_int_member (o, "schema_version"), XP_RESULTS_SCHEMA_VERSION);
   ck_assert_uint_eq (json_array_get_length (json_object_get_array_member (o, "vms")), 20);
 
-  char *dir = xp_test_tmpdir ();
+  g_autofree char *dir = xp_test_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "r.json", NULL);
   g_autoptr (GError) error = NULL;
   ck_assert (xp_results_write (r, path, &error));

@@ -496,6 +496,7 @@ START_TEST (test_direction)
   ck_assert_int_eq (xp_metric_direction ("mean_locality"), 1);
   ck_assert_int_eq (xp_metric_direction ("exec_locality"), 1);
   ck_assert_int_eq (xp_metric_direction ("superpage_share"), 1);
+  ck_assert_int_eq (xp_metric_direction ("mean_wait_ns"), -1);
   ck_assert_int_eq (xp_metric_direction ("events"), 0);
 }
 END_TEST

@@ -72,7 +72,9 @@ bench_run (int argc, char **argv)
   if (!ok)
     {
       xp_cli_error ("%s", error->message);
-      return 1;
+      /* a topology, trace or parameter that does not load is bad input;
+       * runs that failed or files that cannot be written are not */
+      return g_error_matches (error, XP_ERROR, XP_ERROR_INVALID) || g_error_matches (error, XP_ERROR, XP_ERROR_PARSE) ? 2 : 1;
     }
   if (report)
     {

@@ -7,7 +7,8 @@
  *                    as xenopsd's VM_metrics count them
  *   spread           numa_nodes > 1
  *   avoidable spread spread although, when the VM was placed, some node had
- *                    free − claimed memory >= the VM's memory
+ *                    free − claimed memory >= the VM's memory (Xen's real
+ *                    numbers, whatever the toolstack believed)
  *   superpage share  pages populated as 1 GiB or 2 MiB extents / all pages
  *   start latency    from the start request to the VM running (queueing for
  *                    a builder included)
@@ -74,7 +75,7 @@ typedef struct {
   double page_weighted_locality;  /* all pages of started VMs */
   double superpage_share;
   XpTime latency_mean, latency_p50, latency_p95, latency_max;
-  XpTime makespan;                /* last build completion time */
+  XpTime makespan;                /* completion time of the last successful build */
   guint64 events;
   /* CPU model (has_cpu FALSE without it) */
   gboolean has_cpu;

@@ -99,7 +99,9 @@ static void
 vm_stopped (gpointer data, XpVm *vm)
 {
   Replay *rp = data;
-  g_hash_table_remove (rp->live, vm->name);
+  /* the name may already belong to a newer start of the same VM */
+  if (g_hash_table_lookup (rp->live, vm->name) == vm)
+    g_hash_table_remove (rp->live, vm->name);
   sample (rp, FALSE);
 }
 
@@ -236,6 +238,11 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
         }
       if (rp.finished)
         break;
+      if (xp_toolstack_error (rp.ts))
+        {
+          rp.error = g_error_copy (xp_toolstack_error (rp.ts));
+          break;
+        }
       if (rp.next_trace_event >= ev->len && xp_toolstack_builds_in_flight (rp.ts) == 0)
         {
           if (cfg->tail <= 0 || !cfg->cpu_model)
@@ -275,6 +282,7 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
         }
       xp_metrics_finish_cpu (rp.metrics, cfg->topo);
       run->metrics = g_steal_pointer (&rp.metrics);
+      xp_toolstack_detach (rp.ts);
       run->toolstack = g_steal_pointer (&rp.ts);
     }
 

@@ -26,6 +26,7 @@ typedef struct {
   XpTime wait_started;
   gboolean holds_builder;
   gboolean holds_numa_mutex;
+  gboolean policy_consulted;   /* the policy was told about this domain */
 } VmRun;
 
 struct XpToolstack {
@@ -44,6 +45,7 @@ struct XpToolstack {
   gboolean numa_mutex_held;  /* xenopsd's numa_mutex */
   GQueue mutex_waiters;
   XpPages *numa_resources;   /* old xenopsd: running minimum per node, NULL until first use */
+  XpPages *old_view;         /* scratch: the view the old planner gets */
 
   /* scratch for host views, reused across placements */
   XpPages *node_free, *node_claimed;
@@ -54,6 +56,7 @@ struct XpToolstack {
   guint32 *domids;
   guint domids_cap;
   guint64 actions;
+  GError *error;             /* first error of the policy itself */
 };
 
 /* ---- parameters --------------------------------------------------------- */
@@ -147,6 +150,23 @@ xp_toolstack_params_set (XpToolstackParams *p, const char *assignment, GError **
   guint64 u;
   gboolean ok = TRUE;
 
+  static const char *xenopsd_only[] = { "generation", "mem_pnode_exact", "shadow_multiplier",
+                                        "free_mem_retry_ms", "free_mem_timeout_ms" };
+  static const char *xl_only[] = { "claim_mode" };
+  for (guint i = 0; i < G_N_ELEMENTS (xenopsd_only); i++)
+    if (p->kind != XP_TOOLSTACK_XENOPSD && !strcmp (name, xenopsd_only[i]))
+      {
+        g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "toolstack parameter '%s' is xenopsd's, not %s's", name,
+                     xp_toolstack_kind_name (p->kind));
+        return FALSE;
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (xl_only); i++)
+    if (p->kind != XP_TOOLSTACK_XL && !strcmp (name, xl_only[i]))
+      {
+        g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "toolstack parameter '%s' is xl's, not %s's", name,
+                     xp_toolstack_kind_name (p->kind));
+        return FALSE;
+      }
   if (!strcmp (name, "builders"))
     ok = parse_uint (v, &u) && u >= 1 && u <= 4096 && ((p->builders = (guint) u), TRUE);
   else if (!strcmp (name, "generation"))
@@ -193,7 +213,8 @@ xp_toolstack_params_set (XpToolstackParams *p, const char *assignment, GError **
                        "unpause_ms, destroy_ms, free_mem_retry_ms, free_mem_timeout_ms)", name);
           return FALSE;
         }
-      ok = parse_uint (v, &u) && u < G_GUINT64_CONSTANT (1) << 40;
+      ok = parse_uint (v, &u) && u < G_GUINT64_CONSTANT (1) << 40
+           && !(u == 0 && !strcmp (name, "free_mem_retry_ms"));
       if (ok)
         G_STRUCT_MEMBER (XpTime, p, durations_ms[i].offset) = (XpTime) u * XP_NSEC_PER_MSEC;
     }
@@ -393,7 +414,12 @@ release_numa_mutex (XpToolstack *ts, VmRun *r)
   ts->numa_mutex_held = FALSE;
   VmRun *next = g_queue_pop_head (&ts->mutex_waiters);
   if (next)
-    schedule_step (ts, next, STEP_PLACE, 0);
+    {
+      /* hand the mutex over: nobody can take it in between */
+      ts->numa_mutex_held = TRUE;
+      next->holds_numa_mutex = TRUE;
+      schedule_step (ts, next, STEP_PLACE, 0);
+    }
 }
 
 static void
@@ -432,6 +458,8 @@ fail_build (XpToolstack *ts, VmRun *r, const char *fmt, ...)
       ts->hv->ops->claim_pages (ts->hv, r->vm.domid, 0);
       destroy_domain (ts, r);
     }
+  if (r->policy_consulted && ts->policy->vm_exit)
+    ts->policy->vm_exit (ts->policy_state, r->vm.domid);
   r->vm.state = XP_VM_FAILED;
   r->vm.stop_time = now (ts);
   r->step = STEP_DONE;
@@ -469,12 +497,15 @@ any_single_node_fit (XpToolstack *ts, const XpHostView *view, XpPages pages)
 static gboolean
 ask_policy (XpToolstack *ts, VmRun *r, XpHostView *view, XpPlacement *out)
 {
+  /* the 2019 xenopsd asked for xen_max_mib (memory + 1 MiB), later ones
+   * for the build claim (memory − video) */
+  gboolean old = ts->p.kind == XP_TOOLSTACK_XENOPSD && ts->p.generation == XP_XENOPSD_OLD;
   XpVmRequest req = {
     .name = r->vm.name,
     .domid = r->vm.domid,
     .vcpus = r->vm.vcpus,
     .memory_kib = r->vm.memory_mib * 1024,
-    .build_claim_kib = guest_ram_pages (ts, &r->vm) * 4,
+    .build_claim_kib = old ? (r->vm.memory_mib + 1) * 1024 : guest_ram_pages (ts, &r->vm) * 4,
     .footprint_kib = ts->p.kind == XP_TOOLSTACK_XL
                        ? xp_libxl_need_memkb (r->vm.vcpus, r->vm.memory_mib)
                        : xp_xenopsd_required_host_free_kib (r->vm.vcpus, r->vm.memory_mib, ts->p.shadow_multiplier),
@@ -484,9 +515,15 @@ ask_policy (XpToolstack *ts, VmRun *r, XpHostView *view, XpPlacement *out)
   g_autoptr (GError) error = NULL;
   if (!ts->policy->place (ts->policy_state, view, &req, out, &error))
     {
-      fail_build (ts, r, "policy %s failed: %s", ts->policy->name, error ? error->message : "no reason given");
+      /* an error of the policy itself, not a placement outcome: the run
+       * stops (xp_toolstack_error) */
+      if (!ts->error)
+        ts->error = g_error_new (XP_ERROR, XP_ERROR_FAILED, "policy %s failed placing %s: %s", ts->policy->name,
+                                 r->vm.name, error ? error->message : "no reason given");
+      fail_build (ts, r, "policy %s failed", ts->policy->name);
       return FALSE;
     }
+  r->policy_consulted = TRUE;
   r->vm.decision = *out;
   return TRUE;
 }
@@ -523,22 +560,31 @@ xenopsd_place (XpToolstack *ts, VmRun *r, guint *populate_node)
   *populate_node = XP_NO_NODE;
   build_view (ts, &view);
   /* from Xen's real numbers, before any stale toolstack bookkeeping */
-  r->vm.single_node_fit = any_single_node_fit (ts, &view, pages);
+  r->vm.single_node_fit = any_single_node_fit (ts, &view, XP_MIB_TO_PAGES (r->vm.memory_mib));
+
+  /* A user hard affinity (VCPUs_params:mask) skips NUMA placement and
+   * claims altogether, whatever the policy (Domain.build_pre). */
+  if (r->vm.has_hard_affinity)
+    return TRUE;
 
   if (ts->p.generation == XP_XENOPSD_OLD)
     {
       /* numa_resources: per node min(current memfree, previous minimum);
-       * the VM being placed is never subtracted and the minimum never rises. */
-      if (!ts->numa_resources)
-        {
-          ts->numa_resources = g_new (XpPages, n);
-          memcpy (ts->numa_resources, ts->node_free, n * sizeof (XpPages));
-        }
+       * the VM being placed is never subtracted and the minimum never
+       * rises. Only builds that run the planner update it (not host
+       * policy Any). */
       for (guint i = 0; i < n; i++)
-        ts->numa_resources[i] = ts->node_free[i] = MIN (ts->node_free[i], ts->numa_resources[i]);
+        ts->old_view[i] = ts->numa_resources ? MIN (ts->node_free[i], ts->numa_resources[i]) : ts->node_free[i];
+      memcpy (ts->node_free, ts->old_view, n * sizeof (XpPages));
       memset (ts->node_claimed, 0, n * sizeof (XpPages));
       if (!ask_policy (ts, r, &view, &d))
         return FALSE;
+      if (!(!d.placed && d.claim == XP_CLAIM_NONE))
+        {
+          if (!ts->numa_resources)
+            ts->numa_resources = g_new (XpPages, n);
+          memcpy (ts->numa_resources, ts->old_view, n * sizeof (XpPages));
+        }
       if (d.placed && d.nodes)
         set_affinity (ts, r, d.nodes, d.affinity == XP_AFFINITY_NONE ? XP_AFFINITY_SOFT : d.affinity);
       if (d.claim == XP_CLAIM_HOST && !host_claim (ts, r, pages))
@@ -548,8 +594,8 @@ xenopsd_place (XpToolstack *ts, VmRun *r, guint *populate_node)
 
   if (!ask_policy (ts, r, &view, &d))
     return FALSE;
-  if (!d.placed && (r->vm.has_hard_affinity || d.claim == XP_CLAIM_NONE))
-    return TRUE;   /* user hard affinity, or host policy Any: no claim at all */
+  if (!d.placed && d.claim == XP_CLAIM_NONE)
+    return TRUE;   /* host policy Any: no claim at all */
   if (d.placed && d.claim == XP_CLAIM_NONE)
     {
       set_affinity (ts, r, d.nodes, d.affinity);
@@ -572,8 +618,23 @@ xenopsd_place (XpToolstack *ts, VmRun *r, guint *populate_node)
     }
   else if (d.placed && d.claim == XP_CLAIM_HOST)
     set_affinity (ts, r, d.nodes, d.affinity);
-  /* multi-node plan, no plan, or the node claim failed: host-wide claim */
-  return host_claim (ts, r, pages);
+  /* Multi-node plan, no plan, or the node claim failed: a host-wide claim
+   * through the same xenctrlext call with no node. Without XenServer's Xen
+   * patches that call fails with ENOSYS too, and xenopsd ignores it: on
+   * upstream Xen xenopsd stakes no claim at all. */
+  int rc = ts->hv->ops->claim_pages_node (ts->hv, r->vm.domid, XP_NO_NODE, pages);
+  r->vm.claim_rc = rc;
+  if (rc == 0)
+    {
+      r->vm.claim_made = XP_CLAIM_HOST;
+      return TRUE;
+    }
+  if (rc == -ENOMEM)
+    {
+      fail_build (ts, r, "claim of %" G_GUINT64_FORMAT " pages: ENOMEM", pages);
+      return FALSE;
+    }
+  return TRUE;   /* ENOSYS, EPERM...: logged and ignored */
 }
 
 /* libxl numa_place_domain + libxl__build_pre's affinity calls. */
@@ -583,7 +644,7 @@ xl_place (XpToolstack *ts, VmRun *r)
   XpHostView view;
   XpPlacement d;
   build_view (ts, &view);
-  r->vm.single_node_fit = any_single_node_fit (ts, &view, guest_ram_pages (ts, &r->vm));
+  r->vm.single_node_fit = any_single_node_fit (ts, &view, XP_MIB_TO_PAGES (r->vm.memory_mib));
   if (!ask_policy (ts, r, &view, &d))
     return FALSE;
   if (d.placed && d.nodes)
@@ -829,6 +890,7 @@ xp_toolstack_new (const XpToolstackParams *params, XpHv *hv, XpEventQueue *event
   g_queue_init (&ts->mutex_waiters);
   ts->node_free = g_new0 (XpPages, topo->n_nodes);
   ts->node_claimed = g_new0 (XpPages, topo->n_nodes);
+  ts->old_view = g_new0 (XpPages, topo->n_nodes);
   ts->meminfo = g_new0 (XpNodeMeminfo, topo->n_nodes);
   ts->distance = g_new0 (guint, topo->n_nodes * topo->n_nodes);
   ts->domain_views = g_array_new (FALSE, FALSE, sizeof (XpDomainView));
@@ -857,6 +919,9 @@ xp_toolstack_free (XpToolstack *ts)
   g_free (ts->numa_resources);
   g_free (ts->node_free);
   g_free (ts->node_claimed);
+  g_free (ts->old_view);
+  if (ts->error)
+    g_error_free (ts->error);
   g_free (ts->meminfo);
   g_free (ts->distance);
   g_array_free (ts->domain_views, TRUE);
@@ -950,4 +1015,18 @@ guint64
 xp_toolstack_actions (const XpToolstack *ts)
 {
   return ts->actions;
+}
+
+const GError *
+xp_toolstack_error (const XpToolstack *ts)
+{
+  return ts->error;
+}
+
+void
+xp_toolstack_detach (XpToolstack *ts)
+{
+  ts->hv = NULL;
+  ts->events = NULL;
+  ts->policy_state = NULL;
 }

@@ -146,6 +146,12 @@ void xp_toolstack_restart (XpToolstack *ts);
 /* All VMs in start-request order. */
 GPtrArray *xp_toolstack_vms (XpToolstack *ts);
 guint xp_toolstack_builds_in_flight (const XpToolstack *ts);
+/* The first error of the policy itself (its place() returned FALSE), or
+ * NULL. The replay driver stops the run on it: no results are written. */
+const GError *xp_toolstack_error (const XpToolstack *ts);
+/* Forget the hypervisor, event queue and policy state (about to be freed):
+ * afterwards only the VM records may be read. */
+void xp_toolstack_detach (XpToolstack *ts);
 /* Count of toolstack actions so far (steps, starts, stops): it changes
  * whenever the toolstack may have changed hypervisor state. */
 guint64 xp_toolstack_actions (const XpToolstack *ts);

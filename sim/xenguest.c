@@ -64,6 +64,21 @@ populate (XpHv *hv, XpMeminit *m, guint64 n, guint order)
   return hv->ops->populate_physmap (hv, m->domid, n, order, m->xenmemflags);
 }
 
+/* meminit_hvm's clipping of one pass: at most @max pages; an unaligned
+ * start stops at the next superpage boundary, an aligned one keeps whole
+ * superpages of @sp pages (the tail is left for later passes). */
+static guint64
+clip_to_superpages (guint64 cur_pfn, guint64 count, guint64 max, guint64 sp)
+{
+  if (count > max)
+    count = max;
+  if ((cur_pfn & (sp - 1)) && count > (-cur_pfn & (sp - 1)))
+    count = -cur_pfn & (sp - 1);
+  else if ((count & (sp - 1)) && count > sp)
+    count &= ~(sp - 1);
+  return count;
+}
+
 /* One pass of meminit_hvm's inner while loop: at most one GiB. Returns pages
  * done or -errno. */
 static gint64
@@ -72,13 +87,7 @@ hvm_one_chunk (XpHv *hv, XpMeminit *m, guint64 end)
   guint64 cur_pfn = m->cur, count = end - m->cur;
   guint64 start = m->cur;
 
-  if (count > PAGES_1G)
-    count = PAGES_1G;
-  /* superpage tails: stop at the next GiB boundary, or keep whole GiBs */
-  if ((cur_pfn & (PAGES_1G - 1)) && count > (-cur_pfn & (PAGES_1G - 1)))
-    count = -cur_pfn & (PAGES_1G - 1);
-  else if ((count & (PAGES_1G - 1)) && count > PAGES_1G)
-    count &= ~(PAGES_1G - 1);
+  count = clip_to_superpages (cur_pfn, count, PAGES_1G, PAGES_1G);
 
   /* One 1 GiB attempt when aligned and clear of the MMIO hole (the hole
    * lies between the two ranges here, so only alignment matters). */
@@ -97,12 +106,7 @@ hvm_one_chunk (XpHv *hv, XpMeminit *m, guint64 end)
     {
       /* at most 8 MiB of 2 MiB extents per pass, clipped to 2 MiB
        * boundaries; note Xen's loop keeps using the pass's first pfn */
-      if (count > 4 * PAGES_2M)
-        count = 4 * PAGES_2M;
-      if ((cur_pfn & (PAGES_2M - 1)) && count > (-cur_pfn & (PAGES_2M - 1)))
-        count = -cur_pfn & (PAGES_2M - 1);
-      else if ((count & (PAGES_2M - 1)) && count > PAGES_2M)
-        count &= ~(PAGES_2M - 1);
+      count = clip_to_superpages (cur_pfn, count, 4 * PAGES_2M, PAGES_2M);
       if (((count | cur_pfn) & (PAGES_2M - 1)) == 0)
         {
           gint64 done = populate (hv, m, count >> 9, XP_ORDER_2M);
@@ -168,7 +172,10 @@ xp_meminit_step (XpHv *hv, XpMeminit *m, XpPages budget)
     return 0;
   if (m->device_model && !m->low_done)
     {
-      gint64 done = populate (hv, m, 0xA0, XP_ORDER_4K);
+      /* pfns 0..0x9F go without the node flags (meminit_hvm passes its
+       * plain memflags here, the vmemrange's node only in the loop) */
+      m->populate_calls++;
+      gint64 done = hv->ops->populate_physmap (hv, m->domid, 0xA0, XP_ORDER_4K, 0);
       if (done < 0)
         return done;
       if (done != 0xA0)

@@ -154,6 +154,19 @@ static int
 f_claim_node (XpHv *hv, guint32 domid, guint node, XpPages pages)
 {
   FakeHv *f = ST (hv);
+  if (node == XP_NO_NODE && f->claim_node_rc != -ENOSYS)
+    {
+      /* a Xen with node claims also takes host-wide ones through this call */
+      int i = find (f, domid);
+      int rc = pages > total_free (f) - f->outstanding ? -ENOMEM : 0;
+      g_string_append_printf (f->log, "claim_node(%u,%" G_GUINT64_FORMAT ")=%d ", node, pages, rc);
+      if (rc == 0)
+        {
+          f->dom[i].claim = pages;
+          f->outstanding += pages;
+        }
+      return rc;
+    }
   g_string_append_printf (f->log, "claim_node(%u,%" G_GUINT64_FORMAT ")=%d ", node, pages, f->claim_node_rc);
   if (f->claim_node_rc == 0)
     {

@@ -4,6 +4,7 @@
 #include "config.h"
 #include <json-glib/json-glib.h>
 #include "tests/testutil.h"
+#include "sim/error.h"
 #include "sim/replay.h"
 #include "sim/results.h"
 
@@ -261,6 +262,62 @@ START_TEST (test_execution_locality)
 }
 END_TEST
 
+/* A VM name used again while its first instance is still building: the
+ * stop of the first must not forget the second (each ends stopped and all
+ * memory returns). */
+START_TEST (test_name_reuse)
+{
+  XpTopology *topo;
+  XpTrace *t = make_trace (1, 16384, 0, 0);
+  const char *x = g_array_index (t->events, XpTraceEvent, 0).vm;
+  XpTraceEvent stop = { .time = 100 * XP_NSEC_PER_MSEC, .type = XP_TRACE_STOP, .vm = x, .line = 3 };
+  XpTraceEvent again = { .time = 200 * XP_NSEC_PER_MSEC, .type = XP_TRACE_START, .vm = x, .vcpus = 2,
+                         .memory_mib = 16384, .cpu_demand_ppm = 1000000, .line = 4 };
+  XpTraceEvent stop2 = { .time = 100 * XP_NSEC_PER_SEC, .type = XP_TRACE_STOP, .vm = x, .line = 5 };
+  g_array_append_val (t->events, stop);
+  g_array_append_val (t->events, again);
+  g_array_append_val (t->events, stop2);
+  XpRun *r = run ("generic-2n", t, &fixed_policy, NULL, 0, XP_TOOLSTACK_XENOPSD, &topo);
+  ck_assert_uint_eq (r->metrics->summary.vms, 2);
+  ck_assert_uint_eq (r->metrics->summary.stopped, 2);
+  const XpSample *first = &g_array_index (r->metrics->samples, XpSample, 0);
+  const XpSample *last = &g_array_index (r->metrics->samples, XpSample, r->metrics->samples->len - 1);
+  ck_assert_uint_eq (first->node_free[0] + first->node_free[1], last->node_free[0] + last->node_free[1]);
+  xp_run_free (r);
+  xp_topology_free (topo);
+  free_trace (t);
+}
+END_TEST
+
+static gboolean
+broken_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpPlacement *out, GError **error)
+{
+  g_set_error (error, XP_ERROR, XP_ERROR_FAILED, "out of ideas");
+  return FALSE;
+}
+
+/* A policy's own error stops the run: no results, the error says which. */
+START_TEST (test_policy_error_stops_run)
+{
+  static const XpPolicy broken = {
+    .abi_version = XP_POLICY_ABI_VERSION, .name = "broken", .description = "fails",
+    .init = fixed_init, .place = broken_place, .free = g_free,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpTopology) topo = xp_topology_load ("generic-2n", &error);
+  XpTrace *t = make_trace (3, 1024, 0, 0);
+  XpReplayConfig cfg;
+  xp_replay_config_init (&cfg);
+  cfg.topo = topo;
+  cfg.trace = t;
+  cfg.policy = &broken;
+  XpRun *r = xp_replay_run (&cfg, &error);
+  ck_assert_ptr_null (r);
+  xp_assert_error_contains (error, "policy broken failed placing vm0: out of ideas");
+  free_trace (t);
+}
+END_TEST
+
 Suite *
 xp_test_replay_suite (void)
 {
@@ -273,6 +330,8 @@ xp_test_replay_suite (void)
   tcase_add_test (tc, test_deterministic);
   tcase_add_test (tc, test_too_big_fails);
   tcase_add_test (tc, test_execution_locality);
+  tcase_add_test (tc, test_name_reuse);
+  tcase_add_test (tc, test_policy_error_stops_run);
   suite_add_tcase (s, tc);
   return s;
 }

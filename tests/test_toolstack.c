@@ -145,7 +145,9 @@ START_TEST (test_xl_sequence)
 END_TEST
 
 /* xenopsd current, single-node plan, Xen without node claims (ENOSYS):
- * affinity is set anyway, then a host-wide claim of the build pages.
+ * affinity is set anyway; the host-wide claim goes through the same
+ * xenctrlext call with no node, fails with ENOSYS too and is ignored, so
+ * no claim is staked (libxenguest still cancels at the end of meminit).
  * shadow = ceil((256×2 + 2×4096)/256) = 34 MiB = 8704 pages. */
 START_TEST (test_xenopsd_single_node_enosys)
 {
@@ -157,8 +159,8 @@ START_TEST (test_xenopsd_single_node_enosys)
   while (xp_event_run_one (x.q))
     ;
   ck_assert_str_eq (x.f.log->str, "create(2) max_vcpus(2) maxmem(4195328) pool(8704) numainfo "
-                                  "claim_node(1,1046528)=-38 vcpu_aff(soft=2-3) claim(1046528) claim(0) unpause ");
-  ck_assert_int_eq (vm->claim_made, XP_CLAIM_HOST);
+                                  "claim_node(1,1046528)=-38 vcpu_aff(soft=2-3) claim_node(255,1046528)=-38 claim(0) unpause ");
+  ck_assert_int_eq (vm->claim_made, XP_CLAIM_NONE);
   ck_assert_uint_eq (vm->affinity_nodes, xp_nodemask_of (1));
   fix_free (&x);
 }
@@ -179,10 +181,10 @@ START_TEST (test_xenopsd_node_claim)
   ck_assert_str_eq (x.f.log->str, "create(2) max_vcpus(2) maxmem(4195328) pool(8704) numainfo "
                                   "claim_node(1,1046528)=0 vcpu_aff(soft=2-3) claim(0) unpause ");
   ck_assert_int_eq (vm->claim_made, XP_CLAIM_NODE);
-  ck_assert_uint_eq (vm->node_pages[1], RAM_4G - 32);
-  /* video RAM is populated by QEMU without a node: the fake puts it on the
-   * lowest node of the (untouched) node affinity */
-  ck_assert_uint_eq (vm->node_pages[0], 2048);
+  /* pfns 0..0x9F and the video RAM are populated without a node: the fake
+   * puts them on the lowest node of the (untouched) node affinity */
+  ck_assert_uint_eq (vm->node_pages[1], RAM_4G - 32 - 160);
+  ck_assert_uint_eq (vm->node_pages[0], 160 + 2048);
   fix_free (&x);
 }
 END_TEST
@@ -199,7 +201,8 @@ START_TEST (test_xenopsd_node_claim_enomem)
   while (xp_event_run_one (x.q))
     ;
   ck_assert_ptr_null (strstr (x.f.log->str, "vcpu_aff"));
-  ck_assert_ptr_nonnull (strstr (x.f.log->str, "claim_node(0,1046528)=-12 claim(1046528)"));
+  ck_assert_ptr_nonnull (strstr (x.f.log->str, "claim_node(0,1046528)=-12 claim_node(255,1046528)=0"));
+  ck_assert_int_eq (vm->claim_made, XP_CLAIM_HOST);
   ck_assert_uint_eq (vm->affinity_nodes, 0);
   fix_free (&x);
 }
@@ -217,7 +220,7 @@ START_TEST (test_xenopsd_multi_node_generations)
   while (xp_event_run_one (x.q))
     ;
   ck_assert_ptr_null (strstr (x.f.log->str, "vcpu_aff"));
-  ck_assert_ptr_nonnull (strstr (x.f.log->str, "numainfo claim(1046528)"));
+  ck_assert_ptr_nonnull (strstr (x.f.log->str, "numainfo claim_node(255,1046528)=-38 claim(0)"));
   fix_free (&x);
 
   fix_init (&x, XP_TOOLSTACK_XENOPSD);
@@ -397,6 +400,29 @@ START_TEST (test_stop_while_building)
 }
 END_TEST
 
+/* A user hard affinity under xenopsd skips placement and claims, whatever
+ * the policy (Domain.build_pre): only the hard mask is set. */
+START_TEST (test_xenopsd_hard_affinity_skips_placement)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  x.f.claim_node_rc = 0;
+  decide (&x, xp_nodemask_of (1), XP_AFFINITY_SOFT, FALSE);
+  fix_start (&x);
+  XpCpumask hard;
+  const char *why;
+  ck_assert (xp_cpumask_parse ("0-1", &hard, &why));
+  XpVm *vm = xp_toolstack_start (x.ts, "pinned", 2, 4096, &hard, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_uint_eq (x.tp.calls, 0);
+  ck_assert_str_eq (x.f.log->str, "create(2) max_vcpus(2) maxmem(4195328) pool(8704) vcpu_aff(hard=0-1) "
+                                  "numainfo claim(0) unpause ");
+  ck_assert_int_eq (vm->claim_made, XP_CLAIM_NONE);
+  fix_free (&x);
+}
+END_TEST
+
 START_TEST (test_params)
 {
   XpToolstackParams p;
@@ -415,6 +441,11 @@ START_TEST (test_params)
   g_clear_error (&error);
   ck_assert (!xp_toolstack_params_set (&p, "warp=9", &error));
   xp_assert_error_contains (error, "unknown toolstack parameter 'warp'");
+  g_clear_error (&error);
+  ck_assert (!xp_toolstack_params_set (&p, "claim_mode=0", &error));   /* xl's, not xenopsd's */
+  xp_assert_error_contains (error, "'claim_mode' is xl's");
+  g_clear_error (&error);
+  ck_assert (!xp_toolstack_params_set (&p, "free_mem_retry_ms=0", &error));
   /* xenopsd's and libxl's memory figures for a 2 vCPU, 4096 MiB VM */
   ck_assert_uint_eq (xp_xenopsd_shadow_mib (2, 4096, 1.0), 34);
   ck_assert_uint_eq (xp_xenopsd_required_host_free_kib (2, 4096, 1.0), (4096 + 1 + 1 + 34 + 1) * 1024);
@@ -438,6 +469,7 @@ xp_test_toolstack_suite (void)
   tcase_add_test (tc, test_not_enough_memory);
   tcase_add_test (tc, test_xl_claim_enomem);
   tcase_add_test (tc, test_stop_while_building);
+  tcase_add_test (tc, test_xenopsd_hard_affinity_skips_placement);
   tcase_add_test (tc, test_params);
   suite_add_tcase (s, tc);
   return s;

@@ -23,7 +23,7 @@ xp_metric_direction (const char *m)
 {
   /* lower is better: checked first so "avoidable_spread" and the like
    * never count as "better when higher" */
-  static const char *worse[] = { "spread", "failed", "latency", "makespan", "scrub", "remote", "migrations" };
+  static const char *worse[] = { "spread", "failed", "latency", "makespan", "scrub", "remote", "migrations", "wait" };
   static const char *better[] = { "locality", "superpage", "started", "local_" };
   for (guint i = 0; i < G_N_ELEMENTS (worse); i++)
     if (strstr (m, worse[i]))
@@ -271,6 +271,15 @@ xp_compare_format (const XpCompareResult *r)
         g_string_append_printf (out, "%-*s  %-*s  %12s  %12s  %12s  %s\n", wm, "metric", wc, "configuration", "baseline",
                                 "current", "delta", "verdict");
       g_autofree char *b = fmt (row->baseline), *c = fmt (row->current);
+      if (strcmp (b, c) == 0 && row->baseline != row->current)
+        {
+          /* a difference below the sixth digit: show all of them */
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+          g_free (b);
+          g_free (c);
+          b = g_strdup (g_ascii_formatd (buf, sizeof buf, "%.17g", row->baseline));
+          c = g_strdup (g_ascii_formatd (buf, sizeof buf, "%.17g", row->current));
+        }
       g_autofree char *d = NULL;
       if (isnan (row->baseline) || isnan (row->current))
         d = g_strdup ("-");

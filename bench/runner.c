@@ -271,7 +271,9 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
             {
               double el = (g_get_monotonic_time () - t0) / 1e6;
               const XpBenchRun *r = plan->runs->pdata[j->run];
-              fprintf (stderr, "\r\033[K[%u/%u] %.1f s  %s%s", k + 1, n_todo, el, r->name, j->ok ? "" : " FAILED");
+              double eta = el / (k + 1) * (n_todo - k - 1);
+              fprintf (stderr, "\r\033[K[%u/%u] %.0f s, about %.0f s left  %s%s", k + 1, n_todo, el, eta, r->name,
+                       j->ok ? "" : " FAILED");
               fflush (stderr);
             }
         }

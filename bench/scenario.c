@@ -351,6 +351,24 @@ validate_axis_value (XpScenario *s, XpAxis axis, const char *value, guint line, 
 
 /* ---- the scenario ----------------------------------------------------- */
 
+/* A value with GKeyFile's escapes applied and a trailing comment (a '#'
+ * after a space or tab) removed; GKeyFile itself only knows whole-line
+ * comments. NULL if the key is absent. */
+static char *
+get_value (GKeyFile *kf, const char *group, const char *key)
+{
+  char *v = g_key_file_get_string (kf, group, key, NULL);
+  if (!v)
+    return NULL;
+  for (char *c = v; *c; c++)
+    if (*c == '#' && c > v && (c[-1] == ' ' || c[-1] == '\t'))
+      {
+        *c = '\0';
+        break;
+      }
+  return g_strstrip (v);
+}
+
 static const char *scenario_keys[] = { "name", "description", "seeds", "repeat", "policies", "topologies", "traces",
                                        "toolstacks", "xen", "node_claims", "xen_params" };
 
@@ -418,7 +436,7 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
           g_auto (GStrv) keys = g_key_file_get_keys (kf, grp, NULL, NULL);
           for (guint k = 0; keys && keys[k]; k++)
             {
-              g_autofree char *v = g_key_file_get_value (kf, grp, keys[k], NULL);
+              g_autofree char *v = get_value (kf, grp, keys[k]);
               g_ptr_array_add (pg->params, g_strdup_printf ("%s=%s", keys[k], v));
             }
           continue;
@@ -445,7 +463,7 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
         }
     }
 
-  g_autofree char *name = g_key_file_get_string (kf, "scenario", "name", NULL);
+  g_autofree char *name = get_value (kf, "scenario", "name");
   if (name)
     g_strstrip (name);
   if (!name || !*name)
@@ -458,13 +476,13 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
     }
   else
     s->name = g_steal_pointer (&name);
-  s->description = g_key_file_get_string (kf, "scenario", "description", NULL);
+  s->description = get_value (kf, "scenario", "description");
 
-  g_autofree char *seeds = g_key_file_get_string (kf, "scenario", "seeds", NULL);
+  g_autofree char *seeds = get_value (kf, "scenario", "seeds");
   if (!parse_seeds (s, &map, line_of (&map, "scenario", "seeds"), seeds ? seeds : "1", error))
     return NULL;
 
-  g_autofree char *repeat = g_key_file_get_string (kf, "scenario", "repeat", NULL);
+  g_autofree char *repeat = get_value (kf, "scenario", "repeat");
   if (repeat)
     {
       guint64 r;
@@ -478,7 +496,7 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
       s->repeat = (guint) r;
     }
 
-  g_autofree char *xen_params = g_key_file_get_string (kf, "scenario", "xen_params", NULL);
+  g_autofree char *xen_params = get_value (kf, "scenario", "xen_params");
   if (xen_params)
     {
       s->xen_params_line = line_of (&map, "scenario", "xen_params");
@@ -502,7 +520,7 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
   /* axes; [policy.NAME] groups are known by now (effective specs) */
   for (guint a = 0; a < XP_N_AXES; a++)
     {
-      g_autofree char *v = g_key_file_get_string (kf, "scenario", axis_keys[a], NULL);
+      g_autofree char *v = get_value (kf, "scenario", axis_keys[a]);
       guint line = line_of (&map, "scenario", axis_keys[a]);
       if (!v)
         {
@@ -518,7 +536,30 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
         }
       s->axis_line[a] = line;
       s->axes[a] = split_list (&map, line, axis_keys[a], v, ";", error);
-      if (!s->axes[a] || !check_duplicates (s, a, line, error))
+      if (!s->axes[a])
+        return NULL;
+      if (a == XP_AXIS_TOPOLOGY)
+        {
+          /* a synthetic topology has ';'-separated options of its own:
+           * "synthetic:pack:2 numa:2; mem=64GiB; dist=10,21" — glue them
+           * back to the entry they belong to */
+          GPtrArray *t = s->axes[a];
+          for (guint i = 1; i < t->len;)
+            {
+              const char *e = t->pdata[i];
+              if ((g_str_has_prefix (e, "mem=") || g_str_has_prefix (e, "dist=") || g_str_has_prefix (e, "cpuless="))
+                  && g_str_has_prefix (t->pdata[i - 1], "synthetic:"))
+                {
+                  char *joined = g_strconcat (t->pdata[i - 1], "; ", e, NULL);
+                  g_free (t->pdata[i - 1]);
+                  t->pdata[i - 1] = joined;
+                  g_ptr_array_remove_index (t, i);
+                }
+              else
+                i++;
+            }
+        }
+      if (!check_duplicates (s, a, line, error))
         return NULL;
       for (guint i = 0; i < s->axes[a]->len; i++)
         if (!validate_axis_value (s, a, s->axes[a]->pdata[i], line, error))
@@ -549,7 +590,7 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
   for (guint k = 0; gkeys && gkeys[k]; k++)
     {
       guint line = line_of (&map, "gate", gkeys[k]);
-      g_autofree char *v = g_key_file_get_value (kf, "gate", gkeys[k], NULL);
+      g_autofree char *v = get_value (kf, "gate", gkeys[k]);
       double value;
       gboolean rel;
       if (!xp_tolerance_parse (v, &value, &rel))

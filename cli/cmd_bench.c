@@ -72,7 +72,9 @@ bench_run (int argc, char **argv)
   if (!ok)
     {
       xp_cli_error ("%s", error->message);
-      return 1;
+      /* a topology, trace or parameter that does not load is bad input;
+       * runs that failed or files that cannot be written are not */
+      return g_error_matches (error, XP_ERROR, XP_ERROR_INVALID) || g_error_matches (error, XP_ERROR, XP_ERROR_PARSE) ? 2 : 1;
     }
   if (report)
     {
@@ -171,8 +173,8 @@ bench_merge (int argc, char **argv)
       return 1;
     }
   if (!quiet)
-    printf ("xenplace bench: %s: %u configurations merged into %s/summary.json and summary.tsv\n", s->scenario,
-            s->configs->len, argv[1]);
+    printf ("xenplace bench: %s: %u configuration%s merged into %s/summary.json and summary.tsv\n", s->scenario,
+            s->configs->len, s->configs->len == 1 ? "" : "s", argv[1]);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 #include "tests/testutil.h"
 #include "bench/compare.h"
 #include "bench/report.h"
@@ -106,9 +107,9 @@ START_TEST (test_scenario_parse)
   g_autoptr (XpScenario) s = parse ("# a comment\n"
                                     "[scenario]\n"
                                     "name = demo\n"
-                                    "seeds = 1-3, 7\n"
+                                    "seeds = 1-3, 7   # four seeds\n"
                                     "policies = first-fit;best-fit:cpus=1\n"
-                                    "topologies = generic-2n;../topo/mine.ini\n"
+                                    "topologies = generic-2n;../topo/mine.ini;synthetic:pack:2 numa:1 core:4 pu:1; mem=8GiB; dist=10,21\n"
                                     "traces = ../traces/a.csv\n"
                                     "toolstacks = xenopsd;xl:claim_mode=0\n"
                                     "xen = 4.17;4.22\n"
@@ -123,6 +124,9 @@ START_TEST (test_scenario_parse)
   ck_assert_uint_eq (g_array_index (s->seeds, guint64, 3), 7);
   ck_assert_uint_eq (s->axes[XP_AXIS_POLICY]->len, 2);
   ck_assert_uint_eq (s->axes[XP_AXIS_XEN]->len, 2);
+  /* a synthetic topology keeps its own ';'-separated options */
+  ck_assert_uint_eq (s->axes[XP_AXIS_TOPOLOGY]->len, 3);
+  ck_assert_str_eq (s->axes[XP_AXIS_TOPOLOGY]->pdata[2], "synthetic:pack:2 numa:1 core:4 pu:1; mem=8GiB; dist=10,21");
   ck_assert_uint_eq (s->axis_line[XP_AXIS_TOPOLOGY], 6);
   /* the group's parameters are appended, the spec's own cpus=1 wins over cpus=0 */
   g_autofree char *eff = xp_scenario_effective_policy (s, "best-fit:cpus=1");
@@ -340,6 +344,23 @@ edit_file (const char *path, const char *anchor, const char *from, const char *t
   ck_assert (g_file_set_contents (path, s->str, -1, NULL));
 }
 
+/* Exit status of `xenplace ARGS` (the built program), -1 if it cannot run. */
+static int
+xenplace_status (const char *args)
+{
+  const char *builddir = g_getenv ("XP_BUILDDIR");
+  if (!builddir)
+    return -1;
+  g_autofree char *prog = g_build_filename (builddir, "xenplace", NULL);
+  g_autofree char *q = g_shell_quote (prog);
+  g_autofree char *cmd = g_strdup_printf ("%s %s >/dev/null 2>&1", q, args);
+  const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+  gint status;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, NULL, NULL, &status, NULL))
+    return -1;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
 START_TEST (test_compare)
 {
   char *tmp;
@@ -429,6 +450,21 @@ START_TEST (test_compare)
     g_hash_table_unref (tb);
     g_hash_table_unref (tc);
   }
+  /* the command: 0 nothing regressed, 1 regression, 2 bad input */
+  if (g_getenv ("XP_BUILDDIR"))
+    {
+      g_autofree char *qb = g_shell_quote (dir), *qc = g_shell_quote (cur_dir), *qj = g_shell_quote (jpath);
+      g_autofree char *same = g_strdup_printf ("compare %s %s", qb, qj);
+      g_autofree char *worse = g_strdup_printf ("compare %s %s", qb, qc);
+      g_autofree char *tol = g_strdup_printf ("compare %s %s --tolerance spread=1 --speed-margin 0.5", qb, qc);
+      g_autofree char *bad = g_strdup_printf ("compare %s %s/nothing-here", qb, qc);
+      g_autofree char *badtol = g_strdup_printf ("compare %s %s --tolerance spread", qb, qc);
+      ck_assert_int_eq (xenplace_status (same), 0);
+      ck_assert_int_eq (xenplace_status (worse), 1);
+      ck_assert_int_eq (xenplace_status (tol), 0);
+      ck_assert_int_eq (xenplace_status (bad), 2);
+      ck_assert_int_eq (xenplace_status (badtol), 2);
+    }
   /* a configuration gone from the current summary is a regression */
   {
     g_autoptr (XpSummary) cur = xp_summary_load (jpath, &error);
@@ -460,6 +496,7 @@ START_TEST (test_direction)
   ck_assert_int_eq (xp_metric_direction ("mean_locality"), 1);
   ck_assert_int_eq (xp_metric_direction ("exec_locality"), 1);
   ck_assert_int_eq (xp_metric_direction ("superpage_share"), 1);
+  ck_assert_int_eq (xp_metric_direction ("mean_wait_ns"), -1);
   ck_assert_int_eq (xp_metric_direction ("events"), 0);
 }
 END_TEST
@@ -699,6 +736,8 @@ START_TEST (test_bundled_scenarios)
     { "storm.ini", 8, 24 },
     /* 3 policies × 2 topologies × 2 toolstacks, seeds 1-2 */
     { "ci-gate.ini", 12, 24 },
+    /* 2 policies × 4 toolstacks × 2 Xen versions × node claims off/on, seed 1 */
+    { "storm-churn.ini", 32, 32 },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bundled); i++)
     {

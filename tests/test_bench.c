@@ -736,8 +736,10 @@ START_TEST (test_bundled_scenarios)
     { "storm.ini", 8, 24 },
     /* 3 policies × 2 topologies × 2 toolstacks, seeds 1-2 */
     { "ci-gate.ini", 12, 24 },
-    /* 2 policies × 4 toolstacks × 2 Xen versions × node claims off/on, seed 1 */
-    { "storm-churn.ini", 32, 32 },
+    /* 3 policies × 4 toolstacks × 2 Xen versions × node claims off/on, seed 1 */
+    { "storm-churn.ini", 48, 48 },
+    /* 6 policies, seed 1 */
+    { "policies.ini", 6, 6 },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bundled); i++)
     {

@@ -326,28 +326,7 @@ xp_summary_to_json (const XpSummary *s)
   for (guint i = 0; i < s->metrics->len; i++)
     json_builder_add_string_value (b, s->metrics->pdata[i]);
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "gate");
-  json_builder_begin_object (b);
-  if (s->speed_margin >= 0)
-    {
-      json_builder_set_member_name (b, "speed_margin");
-      json_builder_add_double_value (b, s->speed_margin);
-    }
-  json_builder_set_member_name (b, "tolerances");
-  json_builder_begin_object (b);
-  for (guint i = 0; i < s->tolerances->len; i++)
-    {
-      const XpTolerance *t = s->tolerances->pdata[i];
-      json_builder_set_member_name (b, t->metric);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "value");
-      json_builder_add_double_value (b, t->value);
-      json_builder_set_member_name (b, "relative");
-      json_builder_add_boolean_value (b, t->relative);
-      json_builder_end_object (b);
-    }
-  json_builder_end_object (b);
-  json_builder_end_object (b);
+  xp_gate_to_json (b, s->speed_margin, s->tolerances);
 
   json_builder_set_member_name (b, "configurations");
   json_builder_begin_array (b);

@@ -278,28 +278,7 @@ xp_bench_plan_to_json (const XpBenchPlan *p)
     add_strings (b, xp_axis_name (a), p->axis_values[a]);
   json_builder_end_object (b);
   add_strings (b, "xen_params", p->xen_params);
-  json_builder_set_member_name (b, "gate");
-  json_builder_begin_object (b);
-  if (p->speed_margin >= 0)
-    {
-      json_builder_set_member_name (b, "speed_margin");
-      json_builder_add_double_value (b, p->speed_margin);
-    }
-  json_builder_set_member_name (b, "tolerances");
-  json_builder_begin_object (b);
-  for (guint i = 0; i < p->tolerances->len; i++)
-    {
-      const XpTolerance *t = p->tolerances->pdata[i];
-      json_builder_set_member_name (b, t->metric);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "value");
-      json_builder_add_double_value (b, t->value);
-      json_builder_set_member_name (b, "relative");
-      json_builder_add_boolean_value (b, t->relative);
-      json_builder_end_object (b);
-    }
-  json_builder_end_object (b);
-  json_builder_end_object (b);
+  xp_gate_to_json (b, p->speed_margin, p->tolerances);
 
   json_builder_set_member_name (b, "configurations");
   json_builder_begin_array (b);

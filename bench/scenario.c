@@ -1,5 +1,6 @@
 /* xenplace — benchmark scenario files. */
 #include "config.h"
+#include <json-glib/json-glib.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -676,4 +677,32 @@ xp_scenario_resolve_topology (const XpScenario *s, const char *value)
   if (strchr (value, '/') || g_str_has_suffix (value, ".ini") || g_str_has_suffix (value, ".xml"))
     return xp_scenario_resolve_trace (s, value);
   return g_strdup (value);
+}
+
+void
+xp_gate_to_json (gpointer builder, double speed_margin, const GPtrArray *tolerances)
+{
+  JsonBuilder *b = builder;
+  json_builder_set_member_name (b, "gate");
+  json_builder_begin_object (b);
+  if (speed_margin >= 0)
+    {
+      json_builder_set_member_name (b, "speed_margin");
+      json_builder_add_double_value (b, speed_margin);
+    }
+  json_builder_set_member_name (b, "tolerances");
+  json_builder_begin_object (b);
+  for (guint i = 0; i < tolerances->len; i++)
+    {
+      const XpTolerance *t = tolerances->pdata[i];
+      json_builder_set_member_name (b, t->metric);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "value");
+      json_builder_add_double_value (b, t->value);
+      json_builder_set_member_name (b, "relative");
+      json_builder_add_boolean_value (b, t->relative);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
 }

@@ -42,6 +42,10 @@ typedef enum {
   XP_N_AXES
 } XpAxis;
 
+/* Add the member "gate": {speed_margin?, tolerances: {metric: {value,
+ * relative}}} to the object being built (@b is a JsonBuilder *). */
+void xp_gate_to_json (gpointer b, double speed_margin, const GPtrArray *tolerances);
+
 /* "policy", "topology", ... (the column names of the summary) */
 const char *xp_axis_name (XpAxis axis);
 /* "policies", "topologies", ... (the scenario keys) */

@@ -34,6 +34,8 @@ xp_populate_physmap (XpXen *xen, XpDomain *d, guint64 nr_extents, guint extent_o
   if (xen->behaviour.populate_defers_scrub && !d->creation_finished)
     memflags |= XP_MEMF_no_scrub | XP_MEMF_keep_scrub;
 
+  if (extent_order == 0)
+    return xp_alloc_domheap_pages_bulk0 (xen, d, nr_extents, memflags);
   guint64 i;
   for (i = 0; i < nr_extents; i++)
     if (xp_alloc_domheap_pages (xen, d, extent_order, memflags) == XP_INVALID_PFN)

@@ -182,12 +182,14 @@ blk_release (XpHeap *h, guint32 i)
 static inline guint64
 hslot (const XpHeap *h, guint64 pfn)
 {
-  /* Fibonacci hashing of pfn / 2^HGROUP picks a group of 2^HGROUP slots
-   * (two cache lines), the low pfn bits the slot in it: pages handed out
-   * or freed one after another hit the same lines instead of a cache miss
-   * each. */
-  guint64 group = ((pfn >> HGROUP) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> (h->hshift + HGROUP);
-  return (group << HGROUP) | (pfn & ((1u << HGROUP) - 1));
+  /* Fibonacci hashing (the top bits of the product) of pfn / 2^HGROUP,
+   * then the low pfn bits flip the low slot bits: the 2^HGROUP pfns of an
+   * aligned run share one aligned group of slots (two cache lines), so
+   * pages handed out or freed one after another do not miss the cache on
+   * every access, while aligned block heads (low bits 0) still spread
+   * over the whole table. */
+  guint64 t = ((pfn >> HGROUP) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> h->hshift;
+  return t ^ (pfn & ((1u << HGROUP) - 1));
 }
 
 static void hash_put (XpHeap *h, guint64 pfn, guint32 v);

@@ -412,6 +412,45 @@ START_TEST (test_callers)
 }
 END_TEST
 
+/* More pages than one bulk step takes (65536): two nodes of 40000 pages,
+ * some of them handed out and freed first; 75000 pages with automatic
+ * affinity cross the step boundary in the middle of the round robin, and
+ * a request for more than is left stops where the calls stop. */
+START_TEST (test_chunks)
+{
+  XpTopology *t = small_topo (2, (const XpPages[]) { 40000, 40000 });
+  const char *const params[] = { "mmio_hole=0", NULL };
+  XpXen *a = xp_test_xen (t, "4.22", NULL, params);
+  XpXen *b = xp_test_xen (t, "4.22", NULL, params);
+  XpDomain *da = xp_test_domain (a, 1, 200000), *db = xp_test_domain (b, 1, 200000);
+  for (guint i = 0; i < 40; i++)
+    {
+      ck_assert_uint_eq (xp_populate_physmap (a, da, 1, i % 3 ? XP_ORDER_4K : XP_ORDER_2M, 0), 1);
+      ck_assert_uint_eq (xp_populate_physmap (b, db, 1, i % 3 ? XP_ORDER_4K : XP_ORDER_2M, 0), 1);
+    }
+  for (guint i = 0; i < 10; i++)
+    {
+      XpExtent e = g_array_index (da->memory, XpExtent, 3 * i);
+      xp_free_domheap_pages (a, da, e.pfn, (guint) __builtin_ctzll (e.count));
+      xp_free_domheap_pages (b, db, e.pfn, (guint) __builtin_ctzll (e.count));
+    }
+  ck_assert_uint_eq (seq0 (a, da, 75000, 0), 75000);
+  ck_assert_uint_eq (xp_alloc_domheap_pages_bulk0 (b, db, 75000, 0), 75000);
+  g_autofree char *sa = state_of (a), *sb = state_of (b);
+  ck_assert_str_eq (sa, sb);
+  XpPages left = xp_heap_total_avail (a);
+  ck_assert_uint_gt (left, 0);
+  ck_assert_uint_eq (seq0 (a, da, left + 5, XP_MEMF_no_refcount), left);
+  ck_assert_uint_eq (xp_alloc_domheap_pages_bulk0 (b, db, left + 5, XP_MEMF_no_refcount), left);
+  g_autofree char *sa2 = state_of (a), *sb2 = state_of (b);
+  ck_assert_str_eq (sa2, sb2);
+  xp_test_check (b);
+  xp_xen_free (a);
+  xp_xen_free (b);
+  xp_test_topo_free (t);
+}
+END_TEST
+
 Suite *
 xp_test_bulk_suite (void)
 {
@@ -419,6 +458,7 @@ xp_test_bulk_suite (void)
   TCase *tc = tcase_create ("bulk0");
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_worked_example);
+  tcase_add_test (tc, test_chunks);
   tcase_add_loop_test (tc, test_random_equivalence, 0, 300);
   tcase_add_loop_test (tc, test_callers, 0, 60);
   suite_add_tcase (s, tc);

@@ -10,7 +10,8 @@
  * becomes the allocator's starting node and an exact-node request forbids
  * every other node. Stops at the first failing extent; returns extents
  * done (Xen returns the index reached, there is no errno). PoD and vnode
- * translation are not modelled. */
+ * translation are not modelled. Order-0 extents go through the bulk path,
+ * which has the outcome of one alloc_domheap_pages() call per extent. */
 guint64
 xp_populate_physmap (XpXen *xen, XpDomain *d, guint64 nr_extents, guint extent_order, guint xenmemflags)
 {

@@ -15,6 +15,12 @@
  * touch that set. Upstream keeps a per-page bit and a first_dirty index; the
  * counts are the same without per-page work.
  *
+ * Runs of order-0 allocations (paging pools, 4 KiB populate) can go through
+ * xp_alloc_domheap_pages_bulk0(), which ends in exactly the state the
+ * single calls would leave but works a buddy block at a time (see the
+ * proof sketch above it). The pfn hash places the eight pfns of an aligned
+ * group in one group of slots, so page-by-page work stays in cache.
+ *
  * Simplifications, and what they cost:
  * - no Xen heap / boot allocator distinction, no offlining, no LLC colouring,
  *   no static memory: none of them moves guest pages between nodes;
@@ -1098,8 +1104,8 @@ alloc_seq0 (XpXen *xen, XpDomain *d, guint64 done, guint64 n, guint memflags)
 /* @n order-0 alloc_domheap_pages() calls, stopping at the first failure,
  * with the same outcome, done per buddy block where that is provably the
  * same and call by call where it is not. */
-guint64
-xp_alloc_domheap_pages_bulk0 (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
+static guint64
+bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
 {
   XpHeap *h = xen->heap;
   if (!n)
@@ -1254,6 +1260,25 @@ xp_alloc_domheap_pages_bulk0 (XpXen *xen, XpDomain *d, guint64 n, guint memflags
     }
   h->last_alloc_dirty = bn[seq[done - 1]].last_dirty;
   return alloc_seq0 (xen, d, done, n, memflags);
+}
+
+/* Pages per bulk step: bounds the per-page scratch memory; a chunk ends
+ * exactly as its calls would, so chunks chain like calls do. */
+#define BULK_CHUNK (G_GUINT64_CONSTANT (1) << 16)
+
+guint64
+xp_alloc_domheap_pages_bulk0 (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
+{
+  guint64 total = 0;
+  while (total < n)
+    {
+      guint64 want = MIN (n - total, BULK_CHUNK);
+      guint64 got = bulk0_chunk (xen, d, want, memflags);
+      total += got;
+      if (got < want)
+        break;
+    }
+  return total;
 }
 
 static void

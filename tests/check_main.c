@@ -7,7 +7,7 @@
 
 #define XP_SUITES(X) \
   X (types) X (event) X (topology) X (trace) X (trace_gen) X (trace_import) \
-  X (page_alloc) X (scrub) X (claims) X (populate) X (domain) X (node_affinity) \
+  X (page_alloc) X (bulk) X (scrub) X (claims) X (populate) X (domain) X (node_affinity) \
   X (sysctl) X (conformance) X (xenguest) X (toolstack) X (policy_fit) \
   X (policy_xenopsd) X (policy_libxl) X (policy_plugin) X (sched_credit) \
   X (workload) X (metrics) X (results) X (replay) X (cli) X (bench) X (live) \

@@ -116,9 +116,12 @@ xp_domain_set_paging_mempool (XpXen *xen, XpDomain *d, XpPages pages)
 {
   if (d->dying)
     return -EINVAL;
-  while (d->paging_pool_pages < pages)
-    if (xp_alloc_domheap_pages (xen, d, 0, XP_MEMF_no_owner) == XP_INVALID_PFN)
-      return -ENOMEM;
+  if (d->paging_pool_pages < pages)
+    {
+      XpPages want = pages - d->paging_pool_pages;
+      if (xp_alloc_domheap_pages_bulk0 (xen, d, want, XP_MEMF_no_owner) < want)
+        return -ENOMEM;
+    }
   while (d->paging_pool_pages > pages)
     {
       XpExtent e = g_array_index (d->paging_pool, XpExtent, d->paging_pool->len - 1);

@@ -15,6 +15,12 @@
  * touch that set. Upstream keeps a per-page bit and a first_dirty index; the
  * counts are the same without per-page work.
  *
+ * Runs of order-0 allocations (paging pools, 4 KiB populate) can go through
+ * xp_alloc_domheap_pages_bulk0(), which ends in exactly the state the
+ * single calls would leave but works a buddy block at a time (see the
+ * proof sketch above it). The pfn hash places the eight pfns of an aligned
+ * group in one group of slots, so page-by-page work stays in cache.
+ *
  * Simplifications, and what they cost:
  * - no Xen heap / boot allocator distinction, no offlining, no LLC colouring,
  *   no static memory: none of them moves guest pages between nodes;
@@ -176,11 +182,20 @@ blk_release (XpHeap *h, guint32 i)
 
 /* ---- pfn hash ------------------------------------------------------------ */
 
+/* log2 of the run of neighbouring pfns that share a group of slots */
+#define HGROUP 3
+
 static inline guint64
 hslot (const XpHeap *h, guint64 pfn)
 {
-  /* Fibonacci hashing: the top bits of the product */
-  return (pfn * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> h->hshift;
+  /* Fibonacci hashing (the top bits of the product) of pfn / 2^HGROUP,
+   * then the low pfn bits flip the low slot bits: the 2^HGROUP pfns of an
+   * aligned run share one aligned group of slots (two cache lines), so
+   * pages handed out or freed one after another do not miss the cache on
+   * every access, while aligned block heads (low bits 0) still spread
+   * over the whole table. */
+  guint64 t = ((pfn >> HGROUP) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> h->hshift;
+  return t ^ (pfn & ((1u << HGROUP) - 1));
 }
 
 static void hash_put (XpHeap *h, guint64 pfn, guint32 v);
@@ -833,15 +848,31 @@ owner_detach (XpXen *xen, guint32 bi)
 
 /* ---- public allocation API ------------------------------------------------------ */
 
+/* Highest zone a request may use (MEMF_bits). */
+static guint
+memflags_zone_hi (guint memflags)
+{
+  guint bits = XP_MEMF_get_bits (memflags);
+  if (!bits)
+    return NR_ZONES - 1;
+  return MIN (MAX (bits > XP_PAGE_SHIFT ? bits - XP_PAGE_SHIFT : 1, 1u), (guint) NR_ZONES - 1);
+}
+
+/* Highest zone of the DMA band, 0 when there is none. */
+static guint
+dma_zone_top (const XpXen *xen)
+{
+  if (!xen->dma_bitsize)
+    return 0;
+  return MAX (xen->dma_bitsize > XP_PAGE_SHIFT ? xen->dma_bitsize - XP_PAGE_SHIFT : 1, 1u);
+}
+
 /* alloc_domheap_pages(). */
 guint64
 xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
 {
   XpHeap *h = xen->heap;
-  guint bits = XP_MEMF_get_bits (memflags);
-  guint zone_hi = NR_ZONES - 1;
-  if (bits)
-    zone_hi = MIN (MAX (bits > XP_PAGE_SHIFT ? bits - XP_PAGE_SHIFT : 1, 1u), (guint) NR_ZONES - 1);
+  guint zone_hi = memflags_zone_hi (memflags);
   if (memflags & XP_MEMF_no_owner)
     memflags |= XP_MEMF_no_refcount;
 
@@ -851,7 +882,7 @@ xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
   guint32 bi = NIL;
   if (xen->dma_bitsize)
     {
-      guint dma_zone = MAX (xen->dma_bitsize > XP_PAGE_SHIFT ? xen->dma_bitsize - XP_PAGE_SHIFT : 1, 1u);
+      guint dma_zone = dma_zone_top (xen);
       if (dma_zone < zone_hi)
         bi = alloc_heap (xen, dma_zone + 1, zone_hi, order, memflags, d);
     }
@@ -877,6 +908,377 @@ xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
   else
     owner_attach (xen, bi, NULL, OWN_ANON, FALSE);
   return pfn;
+}
+
+/* ---- bulk order-0 allocation ------------------------------------------------------ */
+
+/* Why N order-0 allocations can be done a block at a time:
+ *
+ * - For order 0, scan_node() succeeds on a node exactly when some zone in
+ *   the range has a free page (never skipping dirty blocks), and what it
+ *   takes depends only on that node's free lists. So the node each call
+ *   lands on is decided by get_free_buddy()'s node walk over per-node
+ *   counts of free pages in the zone range, and the pages each node hands
+ *   out are what the same number of calls confined to that node would take.
+ * - On one node each call takes the head of the smallest non-empty order
+ *   in the highest zone with memory. A block of order j taken that way
+ *   (no smaller block exists in its zone) is split into halves that are
+ *   then the only blocks below order j there, so it is used up top page
+ *   first, page by page downwards, before any other block; and after k of
+ *   its pages the rest [pfn, pfn + 2^j - k) is free as the aligned blocks
+ *   of the binary decomposition of 2^j - k, each alone on its list.
+ * - A free block's dirty count is the number of its dirty pages; runs are
+ *   kept exactly for partly dirty blocks; a dirty page handed out leaves
+ *   the dirty pool. That fixes the dirty state of the remainder.
+ * - The DMA rule: every call first tries the zones above the DMA band on
+ *   the nodes it may use; once none of them has memory there, calls use
+ *   all zones (unless MEMF_no_dma), and the upper zones stay empty.
+ * - The claims gate and assign_pages() limits are closed forms in the
+ *   number of pages already taken; the bulk stops where either could first
+ *   refuse a page and leaves the rest to ordinary calls. So do the
+ *   node-claims what-if (whose per-node check depends on the node) and any
+ *   refusal by assign_pages().
+ *
+ * Every page handed out still gets its own record, hash entry and extent,
+ * in the order the calls would have appended them. */
+
+typedef struct {
+  guint64 top;                 /* first (highest) pfn handed out */
+  XpPages count;               /* pages, downwards from @top */
+  guint32 reuse;               /* record of the block headed by the run's lowest pfn, or NIL */
+  guint8 zone;
+} BulkRun;
+
+typedef struct {
+  GArray *runs;                /* BulkRun, in the order the pages were taken */
+  guint run;                   /* assembly cursor */
+  XpPages off;
+  XpPages dirty;               /* dirty pages handed out */
+  gboolean last_dirty;         /* whether the last page taken was dirty */
+} BulkNode;
+
+/* Dirty pages of free block @bi within [s, e). */
+static XpPages
+blk_dirty_in (const XpHeap *h, guint32 bi, guint64 s, guint64 e)
+{
+  const Blk *b = &h->blk[bi];
+  if (b->n_dirty == 0)
+    return 0;
+  if (b->n_dirty == G_GUINT64_CONSTANT (1) << b->order)
+    return e - s;
+  return dirty_count (h->dirty[b->node], s, e);
+}
+
+/* Free pages of @node in zones [zone_lo, zone_hi]. */
+static XpPages
+zone_range_avail (const XpHeap *h, guint node, guint zone_lo, guint zone_hi)
+{
+  XpPages sum = 0;
+  guint lo = MAX (zone_lo, h->zone_lo[node]);
+  guint hi = MIN (zone_hi, h->zone_hi[node]);
+  for (guint zone = lo; zone <= hi; zone++)
+    sum += h->avail[zidx (node, zone)];
+  return sum;
+}
+
+/* Take @want pages of @node from zones [zone_lo, zone_hi] (which hold at
+ * least that many) as @want order-0 alloc_heap() calls confined to @node
+ * would, one block at a time. */
+static void
+bulk_carve (XpHeap *h, guint node, guint zone_lo, guint zone_hi, XpPages want, BulkNode *bn)
+{
+  guint lo = MAX (zone_lo, h->zone_lo[node]);
+  guint zone = MIN (zone_hi, h->zone_hi[node]);
+  GTree *tree = h->dirty[node];
+  while (want)
+    {
+      while (!h->avail[zidx (node, zone)])
+        {
+          g_assert (zone > lo);
+          zone--;
+        }
+      gsize z = zidx (node, zone);
+      guint j = (guint) __builtin_ctz (h->order_mask[z]);
+      guint32 bi = h->head[lidx (h, node, zone, j)];
+      guint64 pfn = h->blk[bi].pfn;
+      XpPages size = G_GUINT64_CONSTANT (1) << j;
+      XpPages blk_dirty = h->blk[bi].n_dirty;
+      gboolean partly = blk_dirty && blk_dirty != size;
+      XpPages k = MIN (size, want);
+      guint64 ts = pfn + size - k;               /* lowest page taken */
+      XpPages taken_dirty = blk_dirty_in (h, bi, ts, pfn + size);
+      gboolean last_dirty = blk_dirty_in (h, bi, ts, ts + 1) != 0;
+      list_del (h, bi);
+      if (partly && taken_dirty)
+        dirty_remove (tree, ts, pfn + size, taken_dirty);
+      BulkRun run = { pfn + size - 1, k, NIL, (guint8) zone };
+      if (k == size)
+        run.reuse = bi;        /* the block's record and hash entry go to its head page */
+      else
+        {
+          /* the rest, largest block first; the first one keeps the record */
+          XpPages rest = size - k;
+          guint64 pos = pfn;
+          guint32 ri = bi;
+          for (guint t = j; t-- > 0;)
+            {
+              XpPages bs = G_GUINT64_CONSTANT (1) << t;
+              if (!(rest & bs))
+                continue;
+              XpPages nd = blk_dirty == size ? bs : partly ? dirty_count (tree, pos, pos + bs) : 0;
+              if (partly && nd == bs)
+                dirty_remove (tree, pos, pos + bs, bs);   /* wholly dirty: no runs */
+              if (ri == NIL)
+                {
+                  ri = blk_new (h);
+                  hash_put (h, pos, ri);
+                }
+              Blk *rb = &h->blk[ri];
+              rb->pfn = pos;
+              rb->order = t;
+              rb->node = node;
+              rb->zone = zone;
+              rb->state = BLK_FREE;
+              rb->n_dirty = nd;
+              rb->owner = NULL;
+              list_add (h, ri);
+              ri = NIL;
+              pos += bs;
+            }
+        }
+      g_array_append_val (bn->runs, run);
+      h->avail[z] -= k;
+      h->node_avail[node] -= k;
+      h->node_used[node] += k;
+      h->total_avail -= k;
+      bn->dirty += taken_dirty;
+      bn->last_dirty = last_dirty;
+      want -= k;
+    }
+}
+
+/* get_free_buddy()'s node walk for an order-0 request, where node @node
+ * can serve it exactly when cap[node] > 0 (node claims are off). */
+static guint
+bulk_pick (const XpXen *xen, const XpPages *cap, XpNodemask mask, guint req, gboolean exact,
+           gboolean have_d, guint last)
+{
+  const XpHeap *h = xen->heap;
+  gboolean tried_others = FALSE;
+  guint node = req != XP_NO_NODE ? req : have_d ? xp_nodemask_cycle (mask, last) : xp_nodemask_first (mask);
+  guint first = node;
+  for (;;)
+    {
+      if (node < h->n_nodes && cap[node])
+        return node;
+      if (exact && req != XP_NO_NODE)
+        return XP_NO_NODE;
+      if (node >= XP_MAX_NODES || !xp_nodemask_test (mask, node))
+        {
+          node = first = xp_nodemask_first (mask);
+          continue;
+        }
+      node = xp_nodemask_cycle (mask, node);
+      if (node == first)
+        {
+          if (exact || tried_others)
+            return XP_NO_NODE;
+          tried_others = TRUE;
+          mask = xen->online_nodes & ~mask;
+          if (!mask)
+            return XP_NO_NODE;
+          node = first = xp_nodemask_first (mask);
+        }
+    }
+}
+
+static guint64
+alloc_seq0 (XpXen *xen, XpDomain *d, guint64 done, guint64 n, guint memflags)
+{
+  for (; done < n; done++)
+    if (xp_alloc_domheap_pages (xen, d, 0, memflags) == XP_INVALID_PFN)
+      break;
+  return done;
+}
+
+/* @n order-0 alloc_domheap_pages() calls, stopping at the first failure,
+ * with the same outcome, done per buddy block where that is provably the
+ * same and call by call where it is not. */
+static guint64
+bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
+{
+  XpHeap *h = xen->heap;
+  if (!n)
+    return 0;
+  if (xen->behaviour.node_claims != XP_NODE_CLAIMS_NONE)
+    return alloc_seq0 (xen, d, 0, n, memflags);
+
+  guint fl = memflags;
+  if (fl & XP_MEMF_no_owner)
+    fl |= XP_MEMF_no_refcount;
+  gboolean refcounted = d && !(fl & XP_MEMF_no_refcount);
+  gboolean owned = d && !(fl & XP_MEMF_no_owner);
+  gboolean extra = owned && (fl & XP_MEMF_no_refcount);
+  /* where a page consumes the claim: alloc_heap_pages() (4.22, refcounted
+   * requests) or assign_pages() (earlier, every assigned page) */
+  gboolean consumes = xen->behaviour.claim_consumed_in_alloc ? refcounted : owned;
+
+  xp_heap_scrub_advance (xen);
+
+  /* The claims gate before page i (i pages taken): with c = the claim the
+   * pages consume, claims drop by min(i, c) and free memory by i. A page
+   * passes when claims + 1 <= free, or (refcounted) while the claim lasts:
+   * all of i < c pass if claims < free or refcounted, then those with
+   * i < free + c - claims. */
+  XpPages c = consumes ? d->outstanding_pages : 0;
+  XpPages k = h->outstanding_claims < h->total_avail ? h->total_avail + c - h->outstanding_claims
+                                                      : refcounted ? c : 0;
+  /* assign_pages(): dying domains take nothing, refcounted pages up to max_pages */
+  if (owned)
+    {
+      XpPages tot = d->tot_pages - d->extra_pages;
+      if (d->dying)
+        k = 0;
+      else if (!extra)
+        k = MIN (k, tot > d->max_pages ? 0 : d->max_pages - tot);
+    }
+  k = MIN (k, n);
+  if (!k)
+    return alloc_seq0 (xen, d, 0, n, memflags);
+
+  /* zone ranges: above the DMA band first, then everything */
+  guint zone_hi = memflags_zone_hi (fl), dma_zone = dma_zone_top (xen);
+  guint rlo[2], nr = 0;
+  if (dma_zone && dma_zone < zone_hi)
+    rlo[nr++] = dma_zone + 1;
+  if (!(fl & XP_MEMF_no_dma))
+    rlo[nr++] = 1;
+
+  XpNodemask mask = xen->online_nodes;
+  if (d && (d->node_affinity & mask))
+    mask &= d->node_affinity;
+  guint req = XP_MEMF_get_node (fl);
+  gboolean exact = (fl & XP_MEMF_exact_node) != 0;
+  guint nn = h->n_nodes;
+  g_autofree XpPages *cap = g_new0 (XpPages, nn);
+  g_autofree XpPages *cnt = g_new0 (XpPages, 2 * nn);   /* pages per [range][node] */
+  g_autofree guint8 *seq = g_new (guint8, k);          /* node of each page */
+  guint last = d ? d->last_alloc_node : 0;
+  guint p = 0;
+  if (nr)
+    for (guint node = 0; node < nn; node++)
+      cap[node] = zone_range_avail (h, node, rlo[0], zone_hi);
+  guint64 done;
+  for (done = 0; done < k; done++)
+    {
+      guint node = nr ? bulk_pick (xen, cap, mask, req, exact, d != NULL, last) : XP_NO_NODE;
+      if (node == XP_NO_NODE && p + 1 < nr)
+        {
+          /* no node has memory above the DMA band any more */
+          p++;
+          for (guint i = 0; i < nn; i++)
+            cap[i] = zone_range_avail (h, i, rlo[p], zone_hi) - cnt[i];
+          node = bulk_pick (xen, cap, mask, req, exact, d != NULL, last);
+        }
+      if (node == XP_NO_NODE)
+        break;
+      cap[node]--;
+      cnt[p * nn + node]++;
+      seq[done] = (guint8) node;
+      last = node;
+    }
+
+  g_autofree BulkNode *bn = g_new0 (BulkNode, nn);
+  XpPages dirty = 0;
+  for (guint node = 0; node < nn; node++)
+    {
+      if (!cnt[node] && !cnt[nn + node])
+        continue;
+      bn[node].runs = g_array_new (FALSE, FALSE, sizeof (BulkRun));
+      for (guint r = 0; r < nr; r++)
+        if (cnt[r * nn + node])
+          bulk_carve (h, node, rlo[r], zone_hi, cnt[r * nn + node], &bn[node]);
+      node_dirty_dec (h, node, bn[node].dirty);
+      dirty += bn[node].dirty;
+    }
+  h->alloc_scrubbed += dirty;
+
+  /* hand the pages out in call order */
+  guint kind = owned ? OWN_MEMORY : d ? OWN_POOL : OWN_ANON;
+  for (guint64 i = 0; i < done; i++)
+    {
+      BulkNode *b = &bn[seq[i]];
+      const BulkRun *run = &g_array_index (b->runs, BulkRun, b->run);
+      guint64 pfn = run->top - b->off;
+      guint32 ri;
+      if (++b->off == run->count && run->reuse != NIL)
+        ri = run->reuse;
+      else
+        {
+          ri = blk_new (h);
+          hash_put (h, pfn, ri);
+        }
+      guint zone = run->zone;
+      if (b->off == run->count)
+        {
+          b->run++;
+          b->off = 0;
+        }
+      Blk *pb = &h->blk[ri];
+      pb->pfn = pfn;
+      pb->order = 0;
+      pb->node = seq[i];
+      pb->zone = zone;
+      pb->state = BLK_USED;
+      pb->n_dirty = 0;
+      pb->owner = NULL;
+      pb->kind = OWN_ANON;
+      pb->extra = 0;
+      owner_attach (xen, ri, kind == OWN_ANON ? NULL : d, kind, extra);
+    }
+  for (guint node = 0; node < nn; node++)
+    if (bn[node].runs)
+      g_array_free (bn[node].runs, TRUE);
+
+  if (done)
+    {
+      if (d)
+        d->last_alloc_node = seq[done - 1];
+      if (owned)
+        {
+          if (extra)
+            d->extra_pages += done;
+          d->tot_pages += done;
+        }
+      if (consumes && d->outstanding_pages)
+        consume_claim (xen, d, done);
+    }
+  if (done < k)
+    {
+      h->last_alloc_dirty = 0;        /* the failed call's */
+      return done;
+    }
+  h->last_alloc_dirty = bn[seq[done - 1]].last_dirty;
+  return alloc_seq0 (xen, d, done, n, memflags);
+}
+
+/* Pages per bulk step: bounds the per-page scratch memory; a chunk ends
+ * exactly as its calls would, so chunks chain like calls do. */
+#define BULK_CHUNK (G_GUINT64_CONSTANT (1) << 16)
+
+guint64
+xp_alloc_domheap_pages_bulk0 (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
+{
+  guint64 total = 0;
+  while (total < n)
+    {
+      guint64 want = MIN (n - total, BULK_CHUNK);
+      guint64 got = bulk0_chunk (xen, d, want, memflags);
+      total += got;
+      if (got < want)
+        break;
+    }
+  return total;
 }
 
 static void
@@ -1075,6 +1477,89 @@ xp_heap_dump (XpXen *xen, GString *out)
                               d->paging_pool_pages, aff, d->auto_node_affinity ? " (auto)" : "");
       for (guint node = 0; node < h->n_nodes; node++)
         g_string_append_printf (out, " %" G_GUINT64_FORMAT, d->node_pages[node]);
+      g_string_append_c (out, '\n');
+    }
+}
+
+static gint
+cmp_blk_pfn (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const Blk *blk = data;
+  guint64 x = blk[*(const guint32 *) a].pfn, y = blk[*(const guint32 *) b].pfn;
+  return x < y ? -1 : x > y;
+}
+
+void
+xp_heap_dump_state (XpXen *xen, GString *out)
+{
+  XpHeap *h = xen->heap;
+  g_string_append_printf (out, "avail %" G_GUINT64_FORMAT " need_scrub %" G_GUINT64_FORMAT " claims %" G_GUINT64_FORMAT
+                          " alloc_scrubbed %" G_GUINT64_FORMAT " last_alloc_dirty %" G_GUINT64_FORMAT
+                          " bg_scrubbed %" G_GUINT64_FORMAT "\n",
+                          h->total_avail, h->total_need_scrub, h->outstanding_claims, h->alloc_scrubbed,
+                          h->last_alloc_dirty, h->bg_scrubbed);
+  for (guint node = 0; node < h->n_nodes; node++)
+    {
+      g_string_append_printf (out, "node %u avail %" G_GUINT64_FORMAT " need_scrub %" G_GUINT64_FORMAT " used %"
+                              G_GUINT64_FORMAT " anon %" G_GUINT64_FORMAT " claims %" G_GUINT64_FORMAT "\n",
+                              node, h->node_avail[node], h->node_need_scrub[node], h->node_used[node],
+                              h->node_anon[node], h->node_claims[node]);
+      for (guint zone = 0; zone < NR_ZONES; zone++)
+        {
+          if (h->avail[zidx (node, zone)])
+            g_string_append_printf (out, " zone %u avail %" G_GUINT64_FORMAT " mask %#x\n", zone,
+                                    h->avail[zidx (node, zone)], h->order_mask[zidx (node, zone)]);
+          for (guint j = 0; j <= h->max_order; j++)
+            {
+              gsize l = lidx (h, node, zone, j);
+              if (h->head[l] == NIL)
+                continue;
+              g_string_append_printf (out, "  list z%u o%u n%u:", zone, j, h->count[l]);
+              for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
+                g_string_append_printf (out, " %" G_GINT64_MODIFIER "x/%u", h->blk[i].pfn, h->blk[i].n_dirty);
+              g_string_append_c (out, '\n');
+            }
+        }
+      g_string_append (out, " runs:");
+      for (GTreeNode *tn = g_tree_node_first (h->dirty[node]); tn; tn = g_tree_node_next (tn))
+        g_string_append_printf (out, " [%" G_GINT64_MODIFIER "x,%" G_GINT64_MODIFIER "x)",
+                                K2P (g_tree_node_key (tn)), K2P (g_tree_node_value (tn)));
+      g_string_append_c (out, '\n');
+    }
+  g_autoptr (GArray) used = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint32 i = 0; i < h->n_blk; i++)
+    if (h->blk[i].state == BLK_USED)
+      g_array_append_val (used, i);
+  g_array_sort_with_data (used, cmp_blk_pfn, h->blk);
+  for (guint i = 0; i < used->len; i++)
+    {
+      const Blk *b = &h->blk[g_array_index (used, guint32, i)];
+      g_string_append_printf (out, "used %" G_GINT64_MODIFIER "x o%u n%u z%u", b->pfn, b->order, b->node, b->zone);
+      if (b->owner)
+        g_string_append_printf (out, " d%u k%u x%u #%u", b->owner->domid, b->kind, b->extra, b->owner_idx);
+      g_string_append_c (out, '\n');
+    }
+  for (guint i = 0; i < xen->domain_list->len; i++)
+    {
+      XpDomain *d = g_ptr_array_index (xen->domain_list, i);
+      g_string_append_printf (out, "d%u tot %" G_GUINT64_FORMAT " extra %" G_GUINT64_FORMAT " max %" G_GUINT64_FORMAT
+                              " claim %" G_GUINT64_FORMAT "@%u pool %" G_GUINT64_FORMAT " last_node %u nodes",
+                              d->domid, d->tot_pages, d->extra_pages, d->max_pages, d->outstanding_pages,
+                              d->claim_node, d->paging_pool_pages, d->last_alloc_node);
+      for (guint node = 0; node < h->n_nodes; node++)
+        g_string_append_printf (out, " %" G_GUINT64_FORMAT, d->node_pages[node]);
+      g_string_append (out, "\n memory:");
+      for (guint e = 0; e < d->memory->len; e++)
+        {
+          XpExtent x = g_array_index (d->memory, XpExtent, e);
+          g_string_append_printf (out, " %" G_GINT64_MODIFIER "x+%" G_GUINT64_FORMAT, x.pfn, x.count);
+        }
+      g_string_append (out, "\n pool:");
+      for (guint e = 0; e < d->paging_pool->len; e++)
+        {
+          XpExtent x = g_array_index (d->paging_pool, XpExtent, e);
+          g_string_append_printf (out, " %" G_GINT64_MODIFIER "x+%" G_GUINT64_FORMAT, x.pfn, x.count);
+        }
       g_string_append_c (out, '\n');
     }
 }

@@ -231,6 +231,11 @@ XpDomain *xp_xen_domain (XpXen *xen, guint32 domid);
 /* alloc_domheap_pages(): 2^order pages for @d (NULL: anonymous). Returns the
  * first pfn or XP_INVALID_PFN. Assigns to @d unless MEMF_no_owner. */
 guint64 xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags);
+/* @n order-0 alloc_domheap_pages() calls with @memflags, stopping at the
+ * first failure; returns the pages allocated. Heap, domain and counters end
+ * exactly as after the individual calls, but the work is per buddy block
+ * (plus the per-page records and extents). */
+guint64 xp_alloc_domheap_pages_bulk0 (XpXen *xen, XpDomain *d, guint64 n, guint memflags);
 /* free_domheap_pages() for a block previously returned for @d (or anonymous). */
 void xp_free_domheap_pages (XpXen *xen, XpDomain *d, guint64 pfn, guint order);
 /* domain_relinquish_resources() memory part: free everything @d owns,
@@ -265,6 +270,13 @@ XpPages xp_heap_background_scrubbed_pages (const XpXen *xen);
  * node pages, free, dirty, claimed, free pages by order, and per domain
  * pages per node. */
 void xp_heap_dump (XpXen *xen, GString *out);
+
+/* Everything the allocator's future behaviour depends on, in a canonical
+ * text form (for tests comparing two heaps): counters, every free list in
+ * list order with each block's dirty count, the dirty runs, every handed
+ * out block by pfn with its owner, and each domain's memory state
+ * including its extent arrays in order. Does not advance scrubbing. */
+void xp_heap_dump_state (XpXen *xen, GString *out);
 
 /* Background scrubbing (scrub_free_pages / node_to_scrub): advance every
  * node's scrubber to the current time. Called lazily by whoever reads or

@@ -546,6 +546,56 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
   return NIL;
 }
 
+/* get_free_buddy()'s node order (§1.5.1), shared by the allocator and the
+ * bulk order-0 path: start at the requested node, or after the domain's
+ * last allocation node, cycle through the affinity mask in ascending id,
+ * then once through all other online nodes; an exact request never leaves
+ * its node. */
+typedef struct {
+  XpNodemask mask, online;
+  guint node, first;
+  gboolean exact_req;     /* exact and a node was requested */
+  gboolean exact;
+  gboolean tried_others;
+} NodeWalk;
+
+static void
+node_walk_init (NodeWalk *w, XpNodemask mask, XpNodemask online, guint start, gboolean exact, gboolean requested)
+{
+  w->mask = mask;
+  w->online = online;
+  w->node = w->first = start;
+  w->exact = exact;
+  w->exact_req = exact && requested;
+  w->tried_others = FALSE;
+}
+
+/* Move to the next node to try; FALSE when the search is over. */
+static gboolean
+node_walk_next (NodeWalk *w)
+{
+  if (w->exact_req)
+    return FALSE;
+  if (w->node >= XP_MAX_NODES || !xp_nodemask_test (w->mask, w->node))
+    {
+      /* a requested node outside the affinity: continue with the mask */
+      w->node = w->first = xp_nodemask_first (w->mask);
+      return TRUE;
+    }
+  w->node = xp_nodemask_cycle (w->mask, w->node);
+  if (w->node == w->first)
+    {
+      if (w->exact || w->tried_others)
+        return FALSE;
+      w->tried_others = TRUE;
+      w->mask = w->online & ~w->mask;
+      if (!w->mask)
+        return FALSE;
+      w->node = w->first = xp_nodemask_first (w->mask);
+    }
+  return TRUE;
+}
+
 /* get_free_buddy(): node search order of §1.5.1. */
 static guint32
 get_free_buddy (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflags, const XpDomain *d)
@@ -557,8 +607,7 @@ get_free_buddy (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint mem
   gboolean exact = (memflags & XP_MEMF_exact_node) != 0;
   gboolean dirty_ok = (memflags & XP_MEMF_no_scrub) != 0;
   XpPages rpages = G_GUINT64_CONSTANT (1) << order;
-  gboolean tried_others = FALSE;
-  guint node, first;
+  guint node;
 
   if (d && (d->node_affinity & mask))
     mask &= d->node_affinity;
@@ -570,36 +619,20 @@ get_free_buddy (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint mem
     }
   else
     node = req;
-  first = node;
 
-  for (;;)
+  NodeWalk w;
+  node_walk_init (&w, mask, online, node, exact, req != XP_NO_NODE);
+  do
     {
-      if (node < h->n_nodes && node_claim_ok (xen, node, rpages, d, memflags))
+      if (w.node < h->n_nodes && node_claim_ok (xen, w.node, rpages, d, memflags))
         {
-          guint32 bi = scan_node (h, node, zone_lo, zone_hi, order, dirty_ok);
+          guint32 bi = scan_node (h, w.node, zone_lo, zone_hi, order, dirty_ok);
           if (bi != NIL)
             return bi;
         }
-      if (exact && req != XP_NO_NODE)
-        return NIL;
-      if (node >= XP_MAX_NODES || !xp_nodemask_test (mask, node))
-        {
-          /* a requested node outside the affinity: continue with the mask */
-          node = first = xp_nodemask_first (mask);
-          continue;
-        }
-      node = xp_nodemask_cycle (mask, node);
-      if (node == first)
-        {
-          if (exact || tried_others)
-            return NIL;
-          tried_others = TRUE;
-          mask = online & ~mask;
-          if (!mask)
-            return NIL;
-          node = first = xp_nodemask_first (mask);
-        }
     }
+  while (node_walk_next (&w));
+  return NIL;
 }
 
 static void
@@ -1064,32 +1097,14 @@ bulk_pick (const XpXen *xen, const XpPages *cap, XpNodemask mask, guint req, gbo
            gboolean have_d, guint last)
 {
   const XpHeap *h = xen->heap;
-  gboolean tried_others = FALSE;
-  guint node = req != XP_NO_NODE ? req : have_d ? xp_nodemask_cycle (mask, last) : xp_nodemask_first (mask);
-  guint first = node;
-  for (;;)
-    {
-      if (node < h->n_nodes && cap[node])
-        return node;
-      if (exact && req != XP_NO_NODE)
-        return XP_NO_NODE;
-      if (node >= XP_MAX_NODES || !xp_nodemask_test (mask, node))
-        {
-          node = first = xp_nodemask_first (mask);
-          continue;
-        }
-      node = xp_nodemask_cycle (mask, node);
-      if (node == first)
-        {
-          if (exact || tried_others)
-            return XP_NO_NODE;
-          tried_others = TRUE;
-          mask = xen->online_nodes & ~mask;
-          if (!mask)
-            return XP_NO_NODE;
-          node = first = xp_nodemask_first (mask);
-        }
-    }
+  guint start = req != XP_NO_NODE ? req : have_d ? xp_nodemask_cycle (mask, last) : xp_nodemask_first (mask);
+  NodeWalk w;
+  node_walk_init (&w, mask, xen->online_nodes, start, exact, req != XP_NO_NODE);
+  do
+    if (w.node < h->n_nodes && cap[w.node])
+      return w.node;
+  while (node_walk_next (&w));
+  return XP_NO_NODE;
 }
 
 static guint64

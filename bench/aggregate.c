@@ -147,21 +147,13 @@ summary_config_free (gpointer p)
   g_free (c);
 }
 
-static void
-tolerance_free (gpointer p)
-{
-  XpTolerance *t = p;
-  g_free (t->metric);
-  g_free (t);
-}
-
 static XpSummary *
 summary_alloc (void)
 {
   XpSummary *s = g_new0 (XpSummary, 1);
   s->metrics = g_ptr_array_new_with_free_func (g_free);
   s->configs = g_ptr_array_new_with_free_func (summary_config_free);
-  s->tolerances = g_ptr_array_new_with_free_func (tolerance_free);
+  s->tolerances = g_ptr_array_new_with_free_func (xp_tolerance_free);
   s->speed_margin = -1;
   return s;
 }

@@ -27,14 +27,6 @@ run_free (gpointer p)
   g_free (r);
 }
 
-static void
-tolerance_free (gpointer p)
-{
-  XpTolerance *t = p;
-  g_free (t->metric);
-  g_free (t);
-}
-
 static XpBenchPlan *
 plan_alloc (void)
 {
@@ -44,7 +36,7 @@ plan_alloc (void)
   p->configs = g_ptr_array_new_with_free_func (config_free);
   p->runs = g_ptr_array_new_with_free_func (run_free);
   p->xen_params = g_ptr_array_new_with_free_func (g_free);
-  p->tolerances = g_ptr_array_new_with_free_func (tolerance_free);
+  p->tolerances = g_ptr_array_new_with_free_func (xp_tolerance_free);
   p->speed_margin = -1;
   p->repeat = 1;
   return p;

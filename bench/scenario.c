@@ -37,8 +37,8 @@ policy_group_free (gpointer p)
   g_free (g);
 }
 
-static void
-tolerance_free (gpointer p)
+void
+xp_tolerance_free (gpointer p)
 {
   XpTolerance *t = p;
   g_free (t->metric);
@@ -397,7 +397,7 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
   s->seeds = g_array_new (FALSE, FALSE, sizeof (guint64));
   s->xen_params = g_ptr_array_new_with_free_func (g_free);
   s->policy_groups = g_ptr_array_new_with_free_func (policy_group_free);
-  s->tolerances = g_ptr_array_new_with_free_func (tolerance_free);
+  s->tolerances = g_ptr_array_new_with_free_func (xp_tolerance_free);
   s->speed_margin = -1;
   s->repeat = 1;
 

@@ -57,6 +57,8 @@ typedef struct {
   gboolean relative;   /* value is a fraction of the baseline ("5%" → 0.05) */
 } XpTolerance;
 
+void xp_tolerance_free (gpointer tolerance);
+
 typedef struct {
   char *name;                   /* policy name the group applies to */
   GPtrArray *params;            /* "key=value" strings in file order */

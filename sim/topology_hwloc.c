@@ -264,9 +264,36 @@ xp_topology_new_host (GError **error)
   return t;
 }
 
+/* Product of the level counts of a synthetic description ("pack:2 numa:2
+ * core:8 pu:2" → 64), saturating; 0 when it cannot tell. hwloc would build
+ * a huge description before xenplace's own limits are checked. */
+static guint64
+synthetic_leaves (const char *desc)
+{
+  guint64 product = 1;
+  g_auto (GStrv) tokens = g_strsplit_set (desc, " \t", -1);
+  for (guint i = 0; tokens[i]; i++)
+    {
+      const char *colon = strchr (tokens[i], ':');
+      if (!colon || !g_ascii_isdigit (colon[1]))
+        continue;
+      guint64 n = g_ascii_strtoull (colon + 1, NULL, 10);
+      if (n == 0)
+        return 0;
+      product = product > G_MAXUINT32 || n > G_MAXUINT32 ? G_MAXUINT64 : product * n;
+    }
+  return product;
+}
+
 XpTopology *
 xp__topology_from_hwloc_synthetic (const char *desc, const char *where, GError **error)
 {
+  if (synthetic_leaves (desc) > XP_MAX_CPUS)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: '%s' describes more than %u CPUs", where, desc,
+                   XP_MAX_CPUS);
+      return NULL;
+    }
   hwloc_topology_t topo;
   if (hwloc_topology_init (&topo) < 0)
     {

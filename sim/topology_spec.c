@@ -468,7 +468,17 @@ xp_topology_load_ini (const char *path, GError **error)
                            key);
               return NULL;
             }
-          rows[r] = g_key_file_get_string (kf, "distances", key, NULL);
+          g_autoptr (GError) local = NULL;
+          char *row = g_key_file_get_string (kf, "distances", key, &local);
+          if (!row)
+            {
+              /* e.g. text that is not UTF-8: stop here, or the rows after a
+               * NULL one would be lost to g_strfreev */
+              g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:%u: [distances] %s: %s", path,
+                           ini_line (lines, "distances", key), key, local ? local->message : "unreadable value");
+              return NULL;
+            }
+          rows[r] = row;
           row_where[r] = g_strdup_printf ("%s:%u: [distances] %s", path, ini_line (lines, "distances", key), key);
         }
       p.rows = rows;

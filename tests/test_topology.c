@@ -476,6 +476,8 @@ static const BadIni bad_inis[] = {
   { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = 4GiB\n\n[distances]\n0 = 10,21\n", "[distances]: 1 rows for 2 nodes" },
   { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = 4GiB\nmemory-only = 7\n", ":4: memory-only: '7' must name" },
   { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1; mem=4GiB\nmemory = 4GiB\n", ":2: synthetic: ';' extensions" },
+  /* found by the fuzzer: a row that is not UTF-8 used to leak the rows after it */
+  { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = 4GiB\n\n[distances]\n0 = 10,\xe7 21\n1 = 21,10\n", ":6: [distances] 0:" },
 };
 
 START_TEST (test_bad_ini)
@@ -566,7 +568,9 @@ static const struct {
   { "pack:2 numa:1 core:2 pu:1; cpuless=x", "synthetic: cpuless: 'x' is not a node list" },
   /* 65 nodes and 9*57*2 = 1026 CPUs are beyond Xen's MAX_NUMNODES and our CPU bound. */
   { "numa:65 core:1 pu:1", "synthetic: NUMA nodes: 65, at most 64" },
-  { "pack:9 numa:1 core:57 pu:2", "synthetic: CPUs: 1026, at most 1024" },
+  { "pack:9 numa:1 core:57 pu:2", "describes more than 1024 CPUs" },
+  /* found by the fuzzer: hwloc used to build all 33156 PUs (seconds) before the limit applied */
+  { "pack:2 numa:2 core:9 pu:921", "describes more than 1024 CPUs" },
 };
 
 START_TEST (test_bad_synthetic)

@@ -605,6 +605,28 @@ empty_error (const char *path, GError **error)
 
 /* ---- CSV --------------------------------------------------------------- */
 
+/* Past a UTF-8 byte order mark, as spreadsheets write one. */
+static char *
+skip_bom (char *contents, gsize len)
+{
+  return len >= 3 && memcmp (contents, "\xEF\xBB\xBF", 3) == 0 ? contents + 3 : contents;
+}
+
+/* The line starting at *p, NUL-terminated in place without its "\n" or
+ * "\r\n"; *p moves to the next line. */
+static char *
+next_line (char **p, char *end)
+{
+  char *line = *p;
+  char *nl = memchr (line, '\n', (gsize) (end - line));
+  char *stop = nl ? nl : end;
+  if (stop > line && stop[-1] == '\r')
+    stop[-1] = '\0';
+  *stop = '\0';
+  *p = nl ? nl + 1 : end;
+  return line;
+}
+
 XpTrace *
 xp_trace_load_csv (const char *path, GError **error)
 {
@@ -620,18 +642,10 @@ xp_trace_load_csv (const char *path, GError **error)
   guint n_cols = 0;
   gboolean have_header = FALSE, ok = TRUE;
   guint lineno = 0;
-  char *p = contents, *end = contents + len;
-  if (len >= 3 && memcmp (p, "\xEF\xBB\xBF", 3) == 0)
-    p += 3;   /* a UTF-8 byte order mark, as spreadsheets write */
+  char *p = skip_bom (contents, len), *end = contents + len;
   while (ok && p < end)
     {
-      char *nl = memchr (p, '\n', (gsize) (end - p));
-      char *stop = nl ? nl : end;
-      if (stop > p && stop[-1] == '\r')
-        stop[-1] = '\0';
-      *stop = '\0';
-      char *line = p;
-      p = nl ? nl + 1 : end;
+      char *line = next_line (&p, end);
       lineno++;
       if (!*line)
         continue;   /* blank lines are allowed anywhere */
@@ -839,18 +853,10 @@ xp_trace_load_jsonl (const char *path, GError **error)
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   gboolean ok = TRUE;
   guint lineno = 0;
-  char *p = contents, *end = contents + len;
-  if (len >= 3 && memcmp (p, "\xEF\xBB\xBF", 3) == 0)
-    p += 3;   /* a UTF-8 byte order mark, as spreadsheets write */
+  char *p = skip_bom (contents, len), *end = contents + len;
   while (ok && p < end)
     {
-      char *nl = memchr (p, '\n', (gsize) (end - p));
-      char *stop = nl ? nl : end;
-      if (stop > p && stop[-1] == '\r')
-        stop[-1] = '\0';
-      *stop = '\0';
-      char *line = p;
-      p = nl ? nl + 1 : end;
+      char *line = next_line (&p, end);
       lineno++;
       const char *t = line;
       while (g_ascii_isspace (*t))

@@ -540,10 +540,11 @@ ask_policy (XpToolstack *ts, VmRun *r, XpHostView *view, XpPlacement *out)
   return TRUE;
 }
 
+/* xenopsd's handling of a host-wide claim's result: ENOMEM fails the
+ * start, other errors (ENOSYS, EPERM...) are logged and ignored. */
 static gboolean
-host_claim (XpToolstack *ts, VmRun *r, XpPages pages)
+host_claim_outcome (XpToolstack *ts, VmRun *r, int rc, XpPages pages)
 {
-  int rc = ts->hv->ops->claim_pages (ts->hv, r->vm.domid, pages);
   r->vm.claim_rc = rc;
   if (rc == 0)
     {
@@ -555,8 +556,13 @@ host_claim (XpToolstack *ts, VmRun *r, XpPages pages)
       fail_build (ts, r, "claim of %" G_GUINT64_FORMAT " pages: ENOMEM", pages);
       return FALSE;
     }
-  /* xenopsd logs and ignores other errors (ENOSYS etc.) */
   return TRUE;
+}
+
+static gboolean
+host_claim (XpToolstack *ts, VmRun *r, XpPages pages)
+{
+  return host_claim_outcome (ts, r, ts->hv->ops->claim_pages (ts->hv, r->vm.domid, pages), pages);
 }
 
 /* xenopsd Domain.numa_placement + build_pre's claim, per generation. Runs
@@ -634,19 +640,7 @@ xenopsd_place (XpToolstack *ts, VmRun *r, guint *populate_node)
    * through the same xenctrlext call with no node. Without XenServer's Xen
    * patches that call fails with ENOSYS too, and xenopsd ignores it: on
    * upstream Xen xenopsd stakes no claim at all. */
-  int rc = ts->hv->ops->claim_pages_node (ts->hv, r->vm.domid, XP_NO_NODE, pages);
-  r->vm.claim_rc = rc;
-  if (rc == 0)
-    {
-      r->vm.claim_made = XP_CLAIM_HOST;
-      return TRUE;
-    }
-  if (rc == -ENOMEM)
-    {
-      fail_build (ts, r, "claim of %" G_GUINT64_FORMAT " pages: ENOMEM", pages);
-      return FALSE;
-    }
-  return TRUE;   /* ENOSYS, EPERM...: logged and ignored */
+  return host_claim_outcome (ts, r, ts->hv->ops->claim_pages_node (ts->hv, r->vm.domid, XP_NO_NODE, pages), pages);
 }
 
 /* libxl numa_place_domain + libxl__build_pre's affinity calls. */

@@ -529,7 +529,8 @@ START_TEST (test_random_walk)
       else if (op < 70 && d->memory->len)
         {
           XpExtent e = g_array_index (d->memory, XpExtent, g_rand_int_range (r, 0, d->memory->len));
-          xp_free_domheap_pages (xen, d, e.pfn, (guint) __builtin_ctzll (e.count));
+          if (e.count)
+            xp_free_domheap_pages (xen, d, e.pfn, e.order);
         }
       else if (op < 78)
         xp_domain_set_paging_mempool (xen, d, g_rand_int_range (r, 0, 64));

@@ -94,6 +94,7 @@ xp_domain_destroy (XpXen *xen, XpDomain *d)
   g_array_free (d->memory, TRUE);
   g_array_free (d->paging_pool, TRUE);
   g_free (d->node_pages);
+  g_free (d->open_run);
   g_free (d->vcpus);
   g_free (d);
   return 0;
@@ -124,8 +125,9 @@ xp_domain_set_paging_mempool (XpXen *xen, XpDomain *d, XpPages pages)
     }
   while (d->paging_pool_pages > pages)
     {
+      /* the last extent is never a hole: its last page goes first */
       XpExtent e = g_array_index (d->paging_pool, XpExtent, d->paging_pool->len - 1);
-      xp_free_domheap_pages (xen, d, e.pfn, 0);
+      xp_free_domheap_pages (xen, d, e.pfn, e.order);
     }
   return 0;
 }

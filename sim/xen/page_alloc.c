@@ -65,8 +65,9 @@ typedef struct {
 
 typedef struct {
   guint64 pfn;
-  guint32 n_dirty;                     /* dirty pages inside the block (free blocks only; <= 2^20) */
   XpDomain *owner;                     /* used blocks */
+  guint32 n_dirty;                     /* dirty pages inside the block (free blocks only; <= 2^20) */
+  guint32 pages;                       /* used records: 2^order, or the length of a run of single pages */
   guint32 prev, next;                  /* free-list links, or next record on the record free list */
   guint32 owner_idx;                   /* index in owner's memory / paging_pool array */
   guint8 order, node, zone, state, kind, extra;
@@ -768,6 +769,7 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   b->zone = zone;
   b->state = BLK_USED;
   b->n_dirty = 0;
+  b->pages = 1u << order;
   b->owner = NULL;
   b->kind = OWN_ANON;
   b->extra = 0;
@@ -813,13 +815,85 @@ assign_pages (XpXen *xen, XpDomain *d, XpPages nr, guint memflags, gboolean extr
   return 0;
 }
 
+/* ---- what a domain owns ----------------------------------------------------------
+ *
+ * A domain's memory and paging pool are arrays of extents in the order they
+ * were handed out. Order-0 pages handed out one after another on a node
+ * (populate of 4 KiB pages, paging pools) come from the top of a buddy
+ * block downwards, so they are kept as one run: one record, one hash entry
+ * (its lowest pfn) and one extent, however many pages. A page extends a
+ * run when it is the page just below the run and the run is still the last
+ * thing the owner got on that node (d->open_run), so the order in which
+ * the pages of one node were handed out is kept exactly; only the order
+ * between nodes is not, and frees on different nodes commute (they touch
+ * different free lists). Both the single-page path and the bulk path use
+ * the same rule, so they build the same extents.
+ *
+ * A free leaves a hole (count 0) instead of moving another extent into its
+ * place, so the order of what is left never changes (Xen's page_list is a
+ * list); holes at the end are dropped at once and the array is compacted
+ * when it is more than half holes. */
+
 static GArray *
 owner_array (XpDomain *d, guint kind)
 {
   return kind == OWN_POOL ? d->paging_pool : d->memory;
 }
 
+static guint32 *
+open_run_slot (XpXen *xen, XpDomain *d, guint kind, guint node)
+{
+  guint nn = xen->heap->n_nodes;
+  if (!d->open_run)
+    {
+      d->open_run = g_new (guint32, 2 * nn);
+      for (guint i = 0; i < 2 * nn; i++)
+        d->open_run[i] = NIL;
+    }
+  return &d->open_run[(kind == OWN_POOL ? nn : 0) + node];
+}
+
+/* Counters of @n pages of @b's owner, added (@sign 1) or taken away (-1). */
 static void
+owner_count (XpXen *xen, const Blk *b, XpPages n, int sign)
+{
+  XpHeap *h = xen->heap;
+  XpDomain *d = b->owner;
+  if (b->kind == OWN_ANON)
+    h->node_anon[b->node] += sign * n;
+  else if (b->kind == OWN_MEMORY)
+    d->node_pages[b->node] += sign * n;
+  else
+    {
+      d->paging_pool_pages += sign * n;
+      h->node_anon[b->node] += sign * n;
+    }
+}
+
+/* Re-key run record @ri from its current head to @pfn. */
+static void
+run_rekey (XpHeap *h, guint32 ri, guint64 pfn)
+{
+  hash_del (h, h->blk[ri].pfn);
+  hash_put (h, pfn, ri);
+  h->blk[ri].pfn = pfn;
+}
+
+static void
+extent_sync (XpHeap *h, guint32 ri)
+{
+  const Blk *b = &h->blk[ri];
+  XpExtent *e = &g_array_index (owner_array (b->owner, b->kind), XpExtent, b->owner_idx);
+  e->pfn = b->pfn;
+  e->count = b->pages;
+}
+
+/* Hand used record @bi (pfn, order, node, zone set; its hash entry in
+ * place; for order 0 it may already be a run of @bi.pages pages from the
+ * top down) to @d as @kind. An order-0 record that lies just below the
+ * owner's open run on its node joins that run and is released; returns the
+ * record that now holds the pages. */
+static guint32
 owner_attach (XpXen *xen, guint32 bi, XpDomain *d, guint kind, gboolean extra)
 {
   XpHeap *h = xen->heap;
@@ -827,55 +901,86 @@ owner_attach (XpXen *xen, guint32 bi, XpDomain *d, guint kind, gboolean extra)
   b->owner = d;
   b->kind = kind;
   b->extra = extra;
-  XpPages n = G_GUINT64_CONSTANT (1) << b->order;
+  XpPages n = b->pages;
+  owner_count (xen, b, n, 1);
   if (kind == OWN_ANON)
+    return bi;
+  guint32 *open = open_run_slot (xen, d, kind, b->node);
+  if (*open != NIL)
     {
-      h->node_anon[b->node] += n;
-      return;
+      Blk *r = &h->blk[*open];
+      if (r->pfn == b->pfn + n && r->order == b->order && r->extra == extra && (XpPages) r->pages + n <= G_MAXUINT32)
+        {
+          guint32 ri = *open;
+          guint64 pfn = b->pfn;
+          hash_del (h, r->pfn);
+          hash_replace (h, pfn, ri);
+          blk_release (h, bi);
+          r = &h->blk[ri];
+          r->pfn = pfn;
+          r->pages += n;
+          extent_sync (h, ri);
+          return ri;
+        }
     }
   GArray *arr = owner_array (d, kind);
-  XpExtent e = { b->pfn, n };
+  XpExtent e = { b->pfn, n, b->order };
   b->owner_idx = arr->len;
   g_array_append_val (arr, e);
-  if (kind == OWN_MEMORY)
-    d->node_pages[b->node] += n;
-  else
-    {
-      d->paging_pool_pages += n;
-      h->node_anon[b->node] += n;
-    }
+  *open = bi;
+  return bi;
 }
 
+static void
+owner_compact (XpHeap *h, XpDomain *d, guint kind)
+{
+  GArray *arr = owner_array (d, kind);
+  guint o = 0;
+  for (guint i = 0; i < arr->len; i++)
+    {
+      XpExtent e = g_array_index (arr, XpExtent, i);
+      if (!e.count)
+        continue;
+      guint32 ri = hash_get (h, e.pfn);
+      g_assert (ri != NIL);
+      h->blk[ri].owner_idx = o;
+      g_array_index (arr, XpExtent, o++) = e;
+    }
+  arr->len = o;      /* no clear func, not zero-terminated: shrinking needs nothing else */
+  d->holes[kind == OWN_POOL] = 0;
+}
+
+/* Take record @bi (all its pages) from its owner. */
 static void
 owner_detach (XpXen *xen, guint32 bi)
 {
   XpHeap *h = xen->heap;
   Blk *b = &h->blk[bi];
-  XpPages n = G_GUINT64_CONSTANT (1) << b->order;
+  owner_count (xen, b, b->pages, -1);
   if (b->kind == OWN_ANON)
-    {
-      h->node_anon[b->node] -= n;
-      return;
-    }
+    return;
   XpDomain *d = b->owner;
+  guint32 *open = open_run_slot (xen, d, b->kind, b->node);
+  if (*open == bi)
+    *open = NIL;
   GArray *arr = owner_array (d, b->kind);
-  guint idx = b->owner_idx;
-  guint last = arr->len - 1;
-  if (idx != last)
+  guint *holes = &d->holes[b->kind == OWN_POOL];
+  g_array_index (arr, XpExtent, b->owner_idx).count = 0;
+  if (b->owner_idx + 1 == arr->len)
     {
-      XpExtent moved = g_array_index (arr, XpExtent, last);
-      g_array_index (arr, XpExtent, idx) = moved;
-      guint32 mi = hash_get (h, moved.pfn);
-      g_assert (mi != NIL);
-      h->blk[mi].owner_idx = idx;
+      /* drop the holes at the end */
+      while (arr->len && g_array_index (arr, XpExtent, arr->len - 1).count == 0)
+        {
+          arr->len--;
+          if (arr->len != b->owner_idx)
+            (*holes)--;
+        }
     }
-  arr->len = last;     /* shrink without g_array_set_size()'s generic path (no clear func, not zero-terminated) */
-  if (b->kind == OWN_MEMORY)
-    d->node_pages[b->node] -= n;
   else
     {
-      d->paging_pool_pages -= n;
-      h->node_anon[b->node] -= n;
+      (*holes)++;
+      if (*holes > 64 && *holes * 2 > arr->len)
+        owner_compact (h, d, b->kind);
     }
 }
 
@@ -989,6 +1094,24 @@ typedef struct {
   XpPages dirty;               /* dirty pages handed out */
   gboolean last_dirty;         /* whether the last page taken was dirty */
 } BulkNode;
+
+typedef struct {
+  guint off, m;                /* nodes segn[off .. off + m) in turn */
+  XpPages r;                   /* rounds */
+  guint phase;                 /* zone range */
+} BulkSeg;
+
+typedef struct {
+  guint64 call;                /* call number of the run's first page */
+  guint node, run;
+} BulkStart;
+
+static gint
+cmp_bulk_start (gconstpointer a, gconstpointer b)
+{
+  guint64 x = ((const BulkStart *) a)->call, y = ((const BulkStart *) b)->call;
+  return x < y ? -1 : x > y;
+}
 
 /* Dirty pages of free block @bi within [s, e). */
 static XpPages
@@ -1177,14 +1300,23 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
   guint nn = h->n_nodes;
   g_autofree XpPages *cap = g_new0 (XpPages, nn);
   g_autofree XpPages *cnt = g_new0 (XpPages, 2 * nn);   /* pages per [range][node] */
-  g_autofree guint8 *seq = g_new (guint8, k);          /* node of each page */
   guint last = d ? d->last_alloc_node : 0;
   guint p = 0;
   if (nr)
     for (guint node = 0; node < nn; node++)
       cap[node] = zone_range_avail (h, node, rlo[0], zone_hi);
-  guint64 done;
-  for (done = 0; done < k; done++)
+
+  /* The node of each call, as segments: @r rounds over @m nodes in turn.
+   * While the set of nodes that can serve stays the same, the node walk
+   * depends only on the previous call's node, so from a node the calls
+   * either come back to it after visiting each node of a cycle once (then
+   * whole rounds of that cycle follow until a node runs out or the request
+   * ends) or they do not (then one call at a time). */
+  g_autoptr (GArray) segs = g_array_new (FALSE, FALSE, sizeof (BulkSeg));
+  g_autoptr (GByteArray) segn = g_byte_array_new ();
+  g_autofree guint8 *cyc = g_new (guint8, nn + 1);
+  guint64 done = 0;
+  while (done < k)
     {
       guint node = nr ? bulk_pick (xen, cap, mask, req, exact, d != NULL, last) : XP_NO_NODE;
       if (node == XP_NO_NODE && p + 1 < nr)
@@ -1197,10 +1329,36 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
         }
       if (node == XP_NO_NODE)
         break;
-      cap[node]--;
-      cnt[p * nn + node]++;
-      seq[done] = (guint8) node;
-      last = node;
+      guint m = 0;
+      guint x = node;
+      do
+        {
+          cyc[m++] = (guint8) x;
+          x = bulk_pick (xen, cap, mask, req, exact, d != NULL, x);
+        }
+      while (x != node && m <= nn && memchr (cyc, (int) x, m) == NULL);
+      XpPages r = 0;
+      if (x == node)
+        {
+          r = (k - done) / m;
+          for (guint i = 0; i < m; i++)
+            r = MIN (r, cap[cyc[i]]);
+        }
+      if (!r)
+        {
+          m = 1;                      /* one call */
+          r = 1;
+        }
+      BulkSeg sg = { segn->len, m, r, p };
+      g_byte_array_append (segn, cyc, m);
+      g_array_append_val (segs, sg);
+      for (guint i = 0; i < m; i++)
+        {
+          cap[cyc[i]] -= r;
+          cnt[p * nn + cyc[i]] += r;
+        }
+      done += r * m;
+      last = cyc[m - 1];
     }
 
   g_autofree BulkNode *bn = g_new0 (BulkNode, nn);
@@ -1218,38 +1376,89 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
     }
   h->alloc_scrubbed += dirty;
 
-  /* hand the pages out in call order */
+  /* Hand the pages out. Without an owner every page keeps its own record
+   * (their order does not matter). An owner gets each carved run as one
+   * record, appended where the call taking its first page would have
+   * appended it: the call number of a node's t-th page follows from the
+   * segments; sort the runs' first pages by it. */
   guint kind = owned ? OWN_MEMORY : d ? OWN_POOL : OWN_ANON;
-  for (guint64 i = 0; i < done; i++)
+  if (kind == OWN_ANON)
     {
-      BulkNode *b = &bn[seq[i]];
-      const BulkRun *run = &g_array_index (b->runs, BulkRun, b->run);
-      guint64 pfn = run->top - b->off;
-      guint32 ri;
-      if (++b->off == run->count && run->reuse != NIL)
-        ri = run->reuse;
-      else
+      for (guint node = 0; node < nn; node++)
+        for (guint j = 0; bn[node].runs && j < bn[node].runs->len; j++)
+          {
+            const BulkRun *run = &g_array_index (bn[node].runs, BulkRun, j);
+            for (XpPages o = 0; o < run->count; o++)
+              {
+                guint64 pfn = run->top - o;
+                guint32 ri;
+                if (o + 1 == run->count && run->reuse != NIL)
+                  ri = run->reuse;
+                else
+                  {
+                    ri = blk_new (h);
+                    hash_put (h, pfn, ri);
+                  }
+                Blk *pb = &h->blk[ri];
+                pb->pfn = pfn;
+                pb->order = 0;
+                pb->pages = 1;
+                pb->node = node;
+                pb->zone = run->zone;
+                pb->state = BLK_USED;
+                pb->n_dirty = 0;
+                pb->owner = NULL;
+                owner_attach (xen, ri, NULL, OWN_ANON, FALSE);
+              }
+          }
+    }
+  else
+    {
+      g_autofree XpPages *seen = g_new0 (XpPages, nn);     /* pages of the node before the segment */
+      g_autofree guint *next = g_new0 (guint, nn);         /* next run of the node to place */
+      g_autofree XpPages *start = g_new0 (XpPages, nn);    /* node page number of that run's first page */
+      g_autoptr (GArray) starts = g_array_new (FALSE, FALSE, sizeof (BulkStart));
+      guint64 call = 0;
+      for (guint si = 0; si < segs->len; si++)
         {
-          ri = blk_new (h);
-          hash_put (h, pfn, ri);
+          const BulkSeg *sg = &g_array_index (segs, BulkSeg, si);
+          for (guint i = 0; i < sg->m; i++)
+            {
+              guint node = segn->data[sg->off + i];
+              GArray *runs = bn[node].runs;
+              while (next[node] < runs->len && start[node] < seen[node] + sg->r)
+                {
+                  BulkStart st = { call + (start[node] - seen[node]) * sg->m + i, node, next[node] };
+                  g_array_append_val (starts, st);
+                  start[node] += g_array_index (runs, BulkRun, next[node]).count;
+                  next[node]++;
+                }
+              seen[node] += sg->r;
+            }
+          call += sg->r * sg->m;
         }
-      guint zone = run->zone;
-      if (b->off == run->count)
+      g_array_sort (starts, cmp_bulk_start);
+      for (guint i = 0; i < starts->len; i++)
         {
-          b->run++;
-          b->off = 0;
+          const BulkStart *st = &g_array_index (starts, BulkStart, i);
+          const BulkRun *run = &g_array_index (bn[st->node].runs, BulkRun, st->run);
+          guint64 lo = run->top - run->count + 1;
+          guint32 ri = run->reuse;
+          if (ri == NIL)
+            {
+              ri = blk_new (h);
+              hash_put (h, lo, ri);
+            }
+          Blk *pb = &h->blk[ri];
+          pb->pfn = lo;
+          pb->order = 0;
+          pb->pages = (guint32) run->count;
+          pb->node = st->node;
+          pb->zone = pfn_zone (lo);
+          pb->state = BLK_USED;
+          pb->n_dirty = 0;
+          owner_attach (xen, ri, d, kind, extra);
         }
-      Blk *pb = &h->blk[ri];
-      pb->pfn = pfn;
-      pb->order = 0;
-      pb->node = seq[i];
-      pb->zone = zone;
-      pb->state = BLK_USED;
-      pb->n_dirty = 0;
-      pb->owner = NULL;
-      pb->kind = OWN_ANON;
-      pb->extra = 0;
-      owner_attach (xen, ri, kind == OWN_ANON ? NULL : d, kind, extra);
     }
   for (guint node = 0; node < nn; node++)
     if (bn[node].runs)
@@ -1258,7 +1467,7 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
   if (done)
     {
       if (d)
-        d->last_alloc_node = seq[done - 1];
+        d->last_alloc_node = last;
       if (owned)
         {
           if (extra)
@@ -1273,7 +1482,7 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
       h->last_alloc_dirty = 0;        /* the failed call's */
       return done;
     }
-  h->last_alloc_dirty = bn[seq[done - 1]].last_dirty;
+  h->last_alloc_dirty = bn[last].last_dirty;
   return alloc_seq0 (xen, d, done, n, memflags);
 }
 
@@ -1296,6 +1505,31 @@ xp_alloc_domheap_pages_bulk0 (XpXen *xen, XpDomain *d, guint64 n, guint memflags
   return total;
 }
 
+/* Free the pages [pfn, pfn + n) of @node, which were handed out one by one
+ * from the top down, lowest page first (the reverse), as that many
+ * order-0 free_heap_pages() calls would. Those calls are done per aligned
+ * block of the run's binary decomposition, lowest first: while the pages
+ * of such a block go back one by one, every buddy the partial block meets
+ * lies inside the block itself, so nothing merges beyond it until its last
+ * page is back, and then the whole block merges outwards exactly as one
+ * free_heap() of it would; the blocks merged on the way were only on the
+ * lists in between. @rec is the record keyed at @pfn (reused) or NIL. */
+static void
+free_run (XpHeap *h, guint64 pfn, XpPages n, guint node, gboolean need_scrub, guint32 rec)
+{
+  guint64 end = pfn + n;
+  while (pfn < end)
+    {
+      guint t = pfn ? (guint) __builtin_ctzll (pfn) : h->max_order;
+      t = MIN (t, h->max_order);
+      while ((G_GUINT64_CONSTANT (1) << t) > end - pfn)
+        t--;
+      free_heap (h, pfn, t, node, need_scrub, rec);
+      rec = NIL;
+      pfn += G_GUINT64_CONSTANT (1) << t;
+    }
+}
+
 static void
 free_block (XpXen *xen, guint32 bi, gboolean need_scrub)
 {
@@ -1304,7 +1538,7 @@ free_block (XpXen *xen, guint32 bi, gboolean need_scrub)
   XpDomain *d = b->owner;
   guint order = b->order, node = b->node, kind = b->kind, extra = b->extra;
   guint64 pfn = b->pfn;
-  XpPages n = G_GUINT64_CONSTANT (1) << order;
+  XpPages n = b->pages;
   owner_detach (xen, bi);
   if (kind == OWN_MEMORY)
     {
@@ -1312,41 +1546,125 @@ free_block (XpXen *xen, guint32 bi, gboolean need_scrub)
         d->extra_pages -= n;
       adjust_tot_pages (xen, d, -(gint64) n);
     }
-  free_heap (h, pfn, order, node, need_scrub, bi);
+  if (n > G_GUINT64_CONSTANT (1) << order)
+    free_run (h, pfn, n, node, need_scrub, bi);
+  else
+    free_heap (h, pfn, order, node, need_scrub, bi);
+}
+
+/* The run record of @d holding the order-@order block at @pfn, or NIL. */
+static guint32
+find_run (XpHeap *h, XpDomain *d, guint64 pfn, guint order)
+{
+  for (guint k = 0; k < 2 && d; k++)
+    {
+      GArray *arr = k ? d->paging_pool : d->memory;
+      for (guint i = 0; i < arr->len; i++)
+        {
+          XpExtent e = g_array_index (arr, XpExtent, i);
+          if (e.order == order && pfn >= e.pfn && pfn < e.pfn + e.count && !((pfn - e.pfn) & ((G_GUINT64_CONSTANT (1) << order) - 1)))
+            return hash_get (h, e.pfn);
+        }
+    }
+  return NIL;
+}
+
+/* Free the block at @pfn of run record @ri (more than one block). The
+ * blocks above it were handed out before it and those below after it, so
+ * the run becomes the part above (in its place in the owner's array)
+ * followed by the part below. */
+static void
+free_run_page (XpXen *xen, guint32 ri, guint64 pfn, gboolean need_scrub)
+{
+  XpHeap *h = xen->heap;
+  Blk *b = &h->blk[ri];
+  XpDomain *d = b->owner;
+  guint node = b->node, kind = b->kind, order = b->order;
+  guint32 unit = 1u << order;
+  guint64 lo = b->pfn, end = lo + b->pages;
+  owner_count (xen, b, unit, -1);
+  if (kind == OWN_MEMORY)
+    {
+      if (b->extra)
+        d->extra_pages -= unit;
+      adjust_tot_pages (xen, d, -(gint64) unit);
+    }
+  if (pfn == lo)
+    {
+      run_rekey (h, ri, lo + unit);
+      h->blk[ri].pages -= unit;
+    }
+  else if (pfn + unit == end)
+    h->blk[ri].pages -= unit;
+  else
+    {
+      /* split: a new record for the part above takes the run's slot */
+      guint32 ui = blk_new (h);
+      b = &h->blk[ri];
+      Blk *u = &h->blk[ui];
+      *u = *b;
+      u->pfn = pfn + unit;
+      u->pages = (guint32) (end - pfn - unit);
+      u->zone = pfn_zone (u->pfn);
+      hash_put (h, u->pfn, ui);
+      b = &h->blk[ri];
+      b->pages = (guint32) (pfn - lo);
+      GArray *arr = owner_array (d, kind);
+      XpExtent below = { lo, b->pages, order };
+      g_array_insert_val (arr, b->owner_idx + 1, below);
+      for (guint i = b->owner_idx + 2; i < arr->len; i++)
+        {
+          XpExtent e = g_array_index (arr, XpExtent, i);
+          if (e.count)
+            h->blk[hash_get (h, e.pfn)].owner_idx = i;
+        }
+      b->owner_idx++;
+      extent_sync (h, ui);
+    }
+  b = &h->blk[ri];
+  b->zone = pfn_zone (b->pfn);
+  extent_sync (h, ri);
+  free_heap (h, pfn, order, node, need_scrub, NIL);
 }
 
 /* free_domheap_pages(): pages of a dying domain and anonymous pages (incl.
- * paging pools) are freed dirty; a live domain's pages are freed clean. */
+ * paging pools) are freed dirty; a live domain's pages are freed clean.
+ * An order-0 page inside a run may be any page of it. */
 void
 xp_free_domheap_pages (XpXen *xen, XpDomain *d, guint64 pfn, guint order)
 {
   XpHeap *h = xen->heap;
   guint32 bi = hash_get (h, pfn);
+  if (bi == NIL || h->blk[bi].state != BLK_USED)
+    bi = find_run (h, d, pfn, order);
   g_return_if_fail (bi != NIL);
   Blk *b = &h->blk[bi];
   g_return_if_fail (b->state == BLK_USED && b->order == order);
   g_return_if_fail (b->owner == d);
   xp_heap_scrub_advance (xen);
   gboolean need_scrub = b->kind != OWN_MEMORY || d->dying;
-  free_block (xen, bi, need_scrub);
+  if (b->pages > G_GUINT64_CONSTANT (1) << order)
+    free_run_page (xen, bi, pfn, need_scrub);
+  else
+    free_block (xen, bi, need_scrub);
 }
 
-/* domain_relinquish_resources(), memory part. */
+/* domain_relinquish_resources(), memory part: everything, the last handed
+ * out first (Xen walks d->page_list from its head instead: on one node
+ * either order ends in the same blocks, but the free lists may hold them
+ * in another order). */
 void
 xp_domain_relinquish_memory (XpXen *xen, XpDomain *d)
 {
   XpHeap *h = xen->heap;
   xp_heap_scrub_advance (xen);
-  while (d->memory->len)
-    {
-      XpExtent e = g_array_index (d->memory, XpExtent, d->memory->len - 1);
-      free_block (xen, hash_get (h, e.pfn), TRUE);
-    }
-  while (d->paging_pool->len)
-    {
-      XpExtent e = g_array_index (d->paging_pool, XpExtent, d->paging_pool->len - 1);
-      free_block (xen, hash_get (h, e.pfn), TRUE);
-    }
+  GArray *arrs[2] = { d->memory, d->paging_pool };
+  for (guint k = 0; k < 2; k++)
+    while (arrs[k]->len)
+      {
+        XpExtent e = g_array_index (arrs[k], XpExtent, arrs[k]->len - 1);
+        free_block (xen, hash_get (h, e.pfn), TRUE);
+      }
 }
 
 /* ---- claims ---------------------------------------------------------------------- */
@@ -1549,7 +1867,7 @@ xp_heap_dump_state (XpXen *xen, GString *out)
   for (guint i = 0; i < used->len; i++)
     {
       const Blk *b = &h->blk[g_array_index (used, guint32, i)];
-      g_string_append_printf (out, "used %" G_GINT64_MODIFIER "x o%u n%u z%u", b->pfn, b->order, b->node, b->zone);
+      g_string_append_printf (out, "used %" G_GINT64_MODIFIER "x o%u c%u n%u z%u", b->pfn, b->order, b->pages, b->node, b->zone);
       if (b->owner)
         g_string_append_printf (out, " d%u k%u x%u #%u", b->owner->domid, b->kind, b->extra, b->owner_idx);
       g_string_append_c (out, '\n');
@@ -1829,7 +2147,21 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
       if (b->state == BLK_UNUSED)
         continue;
       XpPages sz = G_GUINT64_CONSTANT (1) << b->order;
-      if (b->pfn & (sz - 1))
+      if (b->state == BLK_USED)
+        {
+          if (b->pages < sz || b->pages % sz)
+            FAIL ("used record %" G_GUINT64_FORMAT " order %u holds %u pages", b->pfn, b->order, b->pages);
+          sz = b->pages;
+          if (b->owner && b->kind != OWN_ANON)
+            {
+              GArray *arr = owner_array (b->owner, b->kind);
+              const XpExtent *e = b->owner_idx < arr->len ? &g_array_index (arr, XpExtent, b->owner_idx) : NULL;
+              if (!e || e->pfn != b->pfn || e->count != sz || e->order != b->order)
+                FAIL ("used record %" G_GUINT64_FORMAT " +%" G_GUINT64_FORMAT " does not match its extent #%u of d%u",
+                      b->pfn, sz, b->owner_idx, b->owner->domid);
+            }
+        }
+      if (b->pfn & ((G_GUINT64_CONSTANT (1) << b->order) - 1))
         FAIL ("block %" G_GUINT64_FORMAT " order %u not aligned", b->pfn, b->order);
       if (xp_heap_pfn_to_node (xen, b->pfn) != b->node || xp_heap_pfn_to_node (xen, b->pfn + sz - 1) != b->node)
         FAIL ("block %" G_GUINT64_FORMAT " not on node %u", b->pfn, b->node);
@@ -1907,6 +2239,26 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
         {
           dom_sum[node] += d->node_pages[node];
           tot += d->node_pages[node];
+        }
+      for (guint k = 0; k < 2; k++)
+        {
+          GArray *arr = k ? d->paging_pool : d->memory;
+          guint holes = 0;
+          for (guint x = 0; x < arr->len; x++)
+            {
+              XpExtent e = g_array_index (arr, XpExtent, x);
+              if (!e.count)
+                holes++;
+              else
+                {
+                  guint32 ri = hash_get (h, e.pfn);
+                  if (ri == NIL || h->blk[ri].state != BLK_USED || h->blk[ri].owner != d || h->blk[ri].owner_idx != x)
+                    FAIL ("d%u: extent #%u at %" G_GUINT64_FORMAT " has no record", d->domid, x, e.pfn);
+                }
+            }
+          if (holes != d->holes[k] || (arr->len && !g_array_index (arr, XpExtent, arr->len - 1).count))
+            FAIL ("d%u: %u holes in %s, counter says %u (or one at the end)", d->domid, holes,
+                  k ? "paging pool" : "memory", d->holes[k]);
         }
       if (tot != d->tot_pages)
         FAIL ("d%u: node_pages sum %" G_GUINT64_FORMAT " != tot_pages %" G_GUINT64_FORMAT,

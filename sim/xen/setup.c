@@ -353,6 +353,7 @@ xp_xen_free (XpXen *xen)
       g_array_free (d->memory, TRUE);
       g_array_free (d->paging_pool, TRUE);
       g_free (d->node_pages);
+      g_free (d->open_run);
       g_free (d->vcpus);
       g_free (d);
     }

@@ -124,10 +124,15 @@ typedef enum {
   XP_DOMAIN_PV,
 } XpDomainType;
 
-/* A run of pages a domain owns: [pfn, pfn + count), all on one node. */
+/* What a domain owns, in the order it was handed out: [pfn, pfn + count),
+ * all on one node. An extent of @order > 0 is one block (count = 2^order);
+ * an extent of order 0 is a run of count single pages, handed out one by
+ * one from the top page down (so pfn is the page handed out last). An
+ * extent with count 0 is a hole left by a free: skip it. */
 typedef struct {
   guint64 pfn;
   guint64 count;
+  guint order;
 } XpExtent;
 
 struct XpVcpu {
@@ -156,8 +161,10 @@ struct XpDomain {
   XpPages outstanding_pages;  /* the claim still to be consumed */
   guint claim_node;           /* node of the claim (node-claims what-if), XP_NO_NODE if host-wide */
   XpPages *node_pages;        /* per node: pages owned (what the 'u' debug key prints) */
-  GArray *memory;             /* XpExtent runs owned by the domain */
+  GArray *memory;             /* XpExtent runs owned by the domain (may hold holes) */
   GArray *paging_pool;        /* XpExtent runs of the HAP/shadow pool (MEMF_no_owner) */
+  guint holes[2];             /* page_alloc.c: holes in memory, paging_pool */
+  guint32 *open_run;          /* page_alloc.c: per [memory|pool][node], the run a page may extend */
   XpPages paging_pool_pages;
 
   /* NUMA (domain.c, sched_core.c) */

@@ -834,6 +834,10 @@ assign_pages (XpXen *xen, XpDomain *d, XpPages nr, guint memflags, gboolean extr
  * list); holes at the end are dropped at once and the array is compacted
  * when it is more than half holes. */
 
+/* A run never crosses a boundary of 2^RUN_SPAN blocks, so the run holding
+ * a block is found by looking up at most that many heads. */
+#define RUN_SPAN 6
+
 static GArray *
 owner_array (XpDomain *d, guint kind)
 {
@@ -909,7 +913,8 @@ owner_attach (XpXen *xen, guint32 bi, XpDomain *d, guint kind, gboolean extra)
   if (*open != NIL)
     {
       Blk *r = &h->blk[*open];
-      if (r->pfn == b->pfn + n && r->order == b->order && r->extra == extra && (XpPages) r->pages + n <= G_MAXUINT32)
+      if (r->pfn == b->pfn + n && r->order == b->order && r->extra == extra
+          && b->pfn >> (b->order + RUN_SPAN) == (r->pfn + r->pages - 1) >> (b->order + RUN_SPAN))
         {
           guint32 ri = *open;
           guint64 pfn = b->pfn;
@@ -1094,6 +1099,31 @@ typedef struct {
   XpPages dirty;               /* dirty pages handed out */
   gboolean last_dirty;         /* whether the last page taken was dirty */
 } BulkNode;
+
+/* Cut runs at 2^RUN_SPAN-page boundaries (see find_run()), keeping the
+ * order pages are taken in; the reused record stays with the lowest page. */
+static void
+bulk_runs_span (GArray *runs)
+{
+  guint i = 0;
+  while (i < runs->len)
+    {
+      BulkRun *r = &g_array_index (runs, BulkRun, i);
+      guint64 lo = r->top - r->count + 1;
+      guint64 cut = r->top & ~((G_GUINT64_CONSTANT (1) << RUN_SPAN) - 1);
+      if (cut <= lo)
+        {
+          i++;
+          continue;
+        }
+      /* [cut, top] first, then [lo, cut - 1] */
+      BulkRun upper = { r->top, r->top - cut + 1, NIL, r->zone };
+      BulkRun lower = { cut - 1, cut - lo, r->reuse, r->zone };
+      g_array_index (runs, BulkRun, i) = upper;
+      g_array_insert_val (runs, i + 1, lower);
+      i++;
+    }
+}
 
 typedef struct {
   guint off, m;                /* nodes segn[off .. off + m) in turn */
@@ -1373,6 +1403,8 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
           bulk_carve (h, node, rlo[r], zone_hi, cnt[r * nn + node], &bn[node]);
       node_dirty_dec (h, node, bn[node].dirty);
       dirty += bn[node].dirty;
+      if (owned || d)
+        bulk_runs_span (bn[node].runs);
     }
   h->alloc_scrubbed += dirty;
 
@@ -1556,23 +1588,32 @@ free_block (XpXen *xen, guint32 bi, gboolean need_scrub)
 static guint32
 find_run (XpHeap *h, XpDomain *d, guint64 pfn, guint order)
 {
-  for (guint k = 0; k < 2 && d; k++)
+  guint64 unit = G_GUINT64_CONSTANT (1) << order;
+  guint64 span = pfn >> (order + RUN_SPAN);
+  if (!d || pfn & (unit - 1))
+    return NIL;
+  for (guint64 head = pfn; head >> (order + RUN_SPAN) == span; head -= unit)
     {
-      GArray *arr = k ? d->paging_pool : d->memory;
-      for (guint i = 0; i < arr->len; i++)
+      guint32 ri = hash_get (h, head);
+      if (ri != NIL)
         {
-          XpExtent e = g_array_index (arr, XpExtent, i);
-          if (e.order == order && pfn >= e.pfn && pfn < e.pfn + e.count && !((pfn - e.pfn) & ((G_GUINT64_CONSTANT (1) << order) - 1)))
-            return hash_get (h, e.pfn);
+          const Blk *b = &h->blk[ri];
+          if (b->state == BLK_USED && b->owner == d && b->order == order && head + b->pages > pfn)
+            return ri;
+          return NIL;
         }
+      if (head < unit)
+        break;
     }
   return NIL;
 }
 
 /* Free the block at @pfn of run record @ri (more than one block). The
- * blocks above it were handed out before it and those below after it, so
- * the run becomes the part above (in its place in the owner's array)
- * followed by the part below. */
+ * blocks above it were handed out before it and those below after it: the
+ * part above keeps the run's place in the owner's array and the part below
+ * goes to the end, as if handed out last (not in its place: that would
+ * move every later extent; only the order of a later relinquish on this
+ * node differs, and no toolstack flow frees a page from a run's middle). */
 static void
 free_run_page (XpXen *xen, guint32 ri, guint64 pfn, gboolean need_scrub)
 {
@@ -1611,14 +1652,9 @@ free_run_page (XpXen *xen, guint32 ri, guint64 pfn, gboolean need_scrub)
       b->pages = (guint32) (pfn - lo);
       GArray *arr = owner_array (d, kind);
       XpExtent below = { lo, b->pages, order };
-      g_array_insert_val (arr, b->owner_idx + 1, below);
-      for (guint i = b->owner_idx + 2; i < arr->len; i++)
-        {
-          XpExtent e = g_array_index (arr, XpExtent, i);
-          if (e.count)
-            h->blk[hash_get (h, e.pfn)].owner_idx = i;
-        }
-      b->owner_idx++;
+      b->owner_idx = arr->len;
+      g_array_append_val (arr, below);
+      *open_run_slot (xen, d, kind, node) = ri;
       extent_sync (h, ui);
     }
   b = &h->blk[ri];

@@ -417,6 +417,59 @@ START_TEST (test_callers)
 }
 END_TEST
 
+/* A run freed as a whole (per aligned block of its decomposition) ends
+ * exactly as freeing its blocks one at a time, the last handed out first,
+ * does: on host A every domain's memory and pool go back one block per
+ * call (after the scrub catch-up relinquish does first), on host B through
+ * domain_relinquish_resources(); the states must match after each domain.
+ * XP_TEST_VERBOSE=1 prints how many runs each seed freed. */
+START_TEST (test_run_free)
+{
+  guint32 seed = 7000 + (guint32) _i;
+  GRand *r = g_rand_new_with_seed (seed);
+  Shape s;
+  shape_init (&s, r);
+  Host a, b;
+  host_init (&a, &s, seed);
+  host_init (&b, &s, seed);
+  guint steps = g_rand_int_range (r, 100, 400);
+  history (&a, steps);
+  history (&b, steps);
+  assert_same (&a, &b, seed, 0);
+  guint runs = 0;
+  for (guint k = 0; k < NDOMS; k++)
+    {
+      XpDomain *da = a.doms[k], *db = b.doms[k];
+      if (!da)
+        continue;
+      da->dying = db->dying = TRUE;
+      xp_heap_scrub_advance (a.xen);
+      GArray *arrs[2] = { da->memory, da->paging_pool };
+      for (guint x = 0; x < 2; x++)
+        {
+          for (guint i = 0; i < arrs[x]->len; i++)
+            {
+              XpExtent e = g_array_index (arrs[x], XpExtent, i);
+              runs += e.count > (G_GUINT64_CONSTANT (1) << e.order);
+            }
+          while (arrs[x]->len)
+            {
+              XpExtent e = g_array_index (arrs[x], XpExtent, arrs[x]->len - 1);
+              xp_free_domheap_pages (a.xen, da, e.pfn, e.order);
+            }
+        }
+      xp_domain_relinquish_memory (b.xen, db);
+      da->dying = db->dying = FALSE;
+      assert_same (&a, &b, seed, k + 1);
+    }
+  if (g_getenv ("XP_TEST_VERBOSE"))
+    g_printerr ("seed %u: %u runs freed\n", seed, runs);
+  host_free (&a);
+  host_free (&b);
+  g_rand_free (r);
+}
+END_TEST
+
 /* More pages than one bulk step takes (65536): two nodes of 40000 pages,
  * some of them handed out and freed first; 75000 pages with automatic
  * affinity cross the step boundary in the middle of the round robin, and
@@ -468,6 +521,7 @@ xp_test_bulk_suite (void)
   tcase_add_test (tc, test_chunks);
   tcase_add_loop_test (tc, test_random_equivalence, 0, 300);
   tcase_add_loop_test (tc, test_callers, 0, 60);
+  tcase_add_loop_test (tc, test_run_free, 0, 60);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -417,6 +417,81 @@ START_TEST (test_callers)
 }
 END_TEST
 
+/* Order > 0: xp_alloc_domheap_pages_bulk() (which carves a block at a
+ * time where it can) against the same calls one by one, on random hosts
+ * and histories, with domains confined to one node (where carving
+ * applies), requests naming a node, and anything else; the states must
+ * match after every request. XP_TEST_VERBOSE=1 prints the extents. */
+START_TEST (test_orders)
+{
+  guint32 seed = 9000 + (guint32) _i;
+  GRand *r = g_rand_new_with_seed (seed);
+  Shape s;
+  shape_init (&s, r);
+  Host a, b;
+  host_init (&a, &s, seed);
+  host_init (&b, &s, seed);
+  guint steps = g_rand_int_range (r, 20, 300);
+  history (&a, steps);
+  history (&b, steps);
+  guint64 total = 0;
+  for (guint round = 0; round < 8; round++)
+    {
+      guint k = g_rand_int_range (r, 0, NDOMS);
+      guint nn = a.t->n_nodes;
+      if (!a.doms[k])
+        continue;
+      XpDomain *da = a.doms[k], *db = b.doms[k];
+      if (g_rand_boolean (r))
+        {
+          XpNodemask m = (XpNodemask) 1 << g_rand_int_range (r, 0, nn);
+          ck_assert_int_eq (xp_domain_set_node_affinity (a.xen, da, m), 0);
+          ck_assert_int_eq (xp_domain_set_node_affinity (b.xen, db, m), 0);
+        }
+      static const guint orders[] = { 1, 2, 3, 4, 5, 9, 9 };
+      guint o = orders[g_rand_int_range (r, 0, G_N_ELEMENTS (orders))];
+      guint64 n = g_rand_int_range (r, 1, g_rand_boolean (r) ? 40 : 3000);
+      guint mf = 0;
+      switch (g_rand_int_range (r, 0, 6))
+        {
+        case 0: mf = XP_MEMF_node (g_rand_int_range (r, 0, nn)); break;
+        case 1: mf = XP_MEMF_node (g_rand_int_range (r, 0, nn)) | XP_MEMF_exact_node; break;
+        case 2: mf = XP_MEMF_no_refcount; break;
+        case 3: mf = XP_MEMF_no_scrub | XP_MEMF_keep_scrub; break;
+        default: break;
+        }
+      if (g_rand_int_range (r, 0, 5) == 0)
+        {
+          XpPages claim = da->tot_pages - da->extra_pages + g_rand_int_range (r, 1, 20000);
+          xp_memory_claim_pages (a.xen, da->domid, claim);
+          xp_memory_claim_pages (b.xen, db->domid, claim);
+        }
+      if (g_rand_int_range (r, 0, 4) == 0)
+        {
+          XpPages cap = da->tot_pages - da->extra_pages + g_rand_int_range (r, 0, 4000);
+          ck_assert_uint_eq (xp_domain_set_max_mem (a.xen, da, cap * 4), 0);
+          ck_assert_uint_eq (xp_domain_set_max_mem (b.xen, db, cap * 4), 0);
+        }
+      guint64 ga = 0;
+      while (ga < n && xp_alloc_domheap_pages (a.xen, da, o, mf) != XP_INVALID_PFN)
+        ga++;
+      guint64 gb = xp_alloc_domheap_pages_bulk (b.xen, db, o, n, mf);
+      ck_assert_msg (ga == gb, "seed %u round %u: %" G_GUINT64_FORMAT " extents by calls, %" G_GUINT64_FORMAT " in bulk",
+                     seed, round, ga, gb);
+      total += ga;
+      assert_same (&a, &b, seed, round);
+      steps = g_rand_int_range (r, 0, 40);
+      history (&a, steps);
+      history (&b, steps);
+    }
+  if (g_getenv ("XP_TEST_VERBOSE"))
+    g_printerr ("seed %u: %" G_GUINT64_FORMAT " extents\n", seed, total);
+  host_free (&a);
+  host_free (&b);
+  g_rand_free (r);
+}
+END_TEST
+
 /* A run freed as a whole (per aligned block of its decomposition) ends
  * exactly as freeing its blocks one at a time, the last handed out first,
  * does: on host A every domain's memory and pool go back one block per
@@ -522,6 +597,7 @@ xp_test_bulk_suite (void)
   tcase_add_loop_test (tc, test_random_equivalence, 0, 300);
   tcase_add_loop_test (tc, test_callers, 0, 60);
   tcase_add_loop_test (tc, test_run_free, 0, 60);
+  tcase_add_loop_test (tc, test_orders, 0, 150);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -10,8 +10,8 @@
  * becomes the allocator's starting node and an exact-node request forbids
  * every other node. Stops at the first failing extent; returns extents
  * done (Xen returns the index reached, there is no errno). PoD and vnode
- * translation are not modelled. Order-0 extents go through the bulk path,
- * which has the outcome of one alloc_domheap_pages() call per extent. */
+ * translation are not modelled. Extents go through the bulk paths, which
+ * have the outcome of one alloc_domheap_pages() call per extent. */
 guint64
 xp_populate_physmap (XpXen *xen, XpDomain *d, guint64 nr_extents, guint extent_order, guint xenmemflags)
 {
@@ -35,13 +35,7 @@ xp_populate_physmap (XpXen *xen, XpDomain *d, guint64 nr_extents, guint extent_o
   if (xen->behaviour.populate_defers_scrub && !d->creation_finished)
     memflags |= XP_MEMF_no_scrub | XP_MEMF_keep_scrub;
 
-  if (extent_order == 0)
-    return xp_alloc_domheap_pages_bulk0 (xen, d, nr_extents, memflags);
-  guint64 i;
-  for (i = 0; i < nr_extents; i++)
-    if (xp_alloc_domheap_pages (xen, d, extent_order, memflags) == XP_INVALID_PFN)
-      break;
-  return i;
+  return xp_alloc_domheap_pages_bulk (xen, d, extent_order, nr_extents, memflags);
 }
 
 /* do_memory_op(XENMEM_claim_pages): the checks the model can see (a bad

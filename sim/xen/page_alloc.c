@@ -114,6 +114,14 @@ struct XpHeap {
   XpTime scrub_seen;                   /* time of the last xp_heap_scrub_advance() */
   XpTime clean_at;                     /* last time it saw no dirty page anywhere */
   XpPages alloc_scrubbed, last_alloc_dirty, bg_scrubbed;
+
+  /* what the last alloc_domheap_pages() took its block from (see
+   * carve_below()): set by alloc_heap(), cleared when not usable */
+  gboolean scan_mutated;               /* a scan moved a dirty head to its list's tail */
+  gboolean scan_at_start;              /* the scan succeeded on the walk's first node */
+  gboolean src_direct;
+  guint64 src_head;
+  guint src_order, src_node, src_zone;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -539,6 +547,7 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
           /* pass 1 of an order > 0 request: skip the dirty block */
           if (h->tail[l] != bi)
             {
+              h->scan_mutated = TRUE;
               list_del (h, bi);
               list_add (h, bi);    /* still dirty: goes to the tail */
             }
@@ -623,14 +632,19 @@ get_free_buddy (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint mem
 
   NodeWalk w;
   node_walk_init (&w, mask, online, node, exact, req != XP_NO_NODE);
+  gboolean first = TRUE;
   do
     {
       if (w.node < h->n_nodes && node_claim_ok (xen, w.node, rpages, d, memflags))
         {
           guint32 bi = scan_node (h, w.node, zone_lo, zone_hi, order, dirty_ok);
           if (bi != NIL)
-            return bi;
+            {
+              h->scan_at_start = first && w.node == node;
+              return bi;
+            }
         }
+      first = FALSE;
     }
   while (node_walk_next (&w));
   return NIL;
@@ -688,7 +702,10 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   if (!claims_gate_ok (xen, req, memflags, d))
     return NIL;
 
+  h->scan_mutated = FALSE;
+  h->scan_at_start = FALSE;
   guint32 bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags, d);
+  gboolean direct = bi != NIL && h->scan_at_start && !h->scan_mutated;
   if (bi == NIL && !(memflags & XP_MEMF_no_scrub))
     bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags | XP_MEMF_no_scrub, d);
   if (bi == NIL)
@@ -699,6 +716,11 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   guint k = b->order;
   guint64 pfn = b->pfn;
   XpPages dirty = b->n_dirty;
+  h->src_direct = direct && dirty == 0;
+  h->src_head = pfn;
+  h->src_order = k;
+  h->src_node = node;
+  h->src_zone = zone;
   gboolean split = k > order;
   list_del (h, bi);
 
@@ -1021,18 +1043,25 @@ xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
 
   xp_heap_scrub_advance (xen);
   h->last_alloc_dirty = 0;
+  h->src_direct = FALSE;
 
   guint32 bi = NIL;
+  gboolean retried = FALSE;
   if (xen->dma_bitsize)
     {
       guint dma_zone = dma_zone_top (xen);
       if (dma_zone < zone_hi)
-        bi = alloc_heap (xen, dma_zone + 1, zone_hi, order, memflags, d);
+        {
+          bi = alloc_heap (xen, dma_zone + 1, zone_hi, order, memflags, d);
+          retried = bi == NIL;
+        }
     }
   if (bi == NIL && !(memflags & XP_MEMF_no_dma))
     bi = alloc_heap (xen, 1, zone_hi, order, memflags, d);
   if (bi == NIL)
     return XP_INVALID_PFN;
+  if (retried)
+    h->src_direct = FALSE;       /* every later call would scan the upper zones again */
 
   guint64 pfn = h->blk[bi].pfn;
   if (d && !(memflags & XP_MEMF_no_owner))
@@ -1051,6 +1080,152 @@ xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
   else
     owner_attach (xen, bi, NULL, OWN_ANON, FALSE);
   return pfn;
+}
+
+/* ---- runs of order > 0 ---------------------------------------------------------------
+ *
+ * Why, after one alloc_domheap_pages() call of order k split a block of
+ * order j > k, the next calls of the same request can be done at once:
+ *
+ * - The call took the head of the smallest non-empty order >= k of the
+ *   highest zone that had one, on the first node of its walk, without
+ *   moving any dirty head (scan_node() skipped none that it could move),
+ *   and the block was clean. Its lower halves (orders j-1 .. k, one each)
+ *   are clean, so they sit at the heads of their lists, and no other clean
+ *   block of those orders is in that zone (the call would have taken it).
+ * - The next call walks from the same node when the request names it or
+ *   the domain's affinity has no other node, scans the same zones above
+ *   (unchanged: nothing there moved) and takes the order-k half just below
+ *   the unit handed out; splitting the next half gives the same picture one
+ *   unit lower. So the calls hand out the units below the first one, top
+ *   down, until the block is used up, and what is left of it is the binary
+ *   decomposition of its length in blocks of orders j-1 .. k, each the only
+ *   clean block of its list.
+ * - The claims gate and assign_pages() depend on counters only; the carve
+ *   stops before a unit either would refuse (that call then runs as usual).
+ *   The node-claims what-if and a first call that had to fall back below
+ *   the DMA band are left to the calls.
+ *
+ * carve_below() does that many calls' work per block: O(j) records. */
+
+/* After xp_alloc_domheap_pages() handed out the unit at @pfn, hand out up
+ * to @want more units of the same request below it, as the calls would. */
+static guint64
+carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, guint64 want)
+{
+  XpHeap *h = xen->heap;
+  XpPages unit = G_GUINT64_CONSTANT (1) << order;
+  guint j = h->src_order, node = h->src_node, zone = h->src_zone;
+  guint64 head = h->src_head;
+  if (!h->src_direct || !d || (memflags & XP_MEMF_no_owner) || xen->behaviour.node_claims != XP_NODE_CLAIMS_NONE
+      || j <= order || pfn != head + (G_GUINT64_CONSTANT (1) << j) - unit)
+    return 0;
+  XpNodemask mask = xen->online_nodes;
+  if (d->node_affinity & mask)
+    mask &= d->node_affinity;
+  guint req = XP_MEMF_get_node (memflags);
+  guint start = req != XP_NO_NODE ? req : xp_nodemask_cycle (mask, node);
+  if (start != node)
+    return 0;
+
+  gboolean extra = (memflags & XP_MEMF_no_refcount) != 0;
+  gboolean consume = xen->behaviour.claim_consumed_in_alloc && !extra;
+  gsize z = zidx (node, zone);
+  guint64 units = MIN (want, (pfn - head) >> order);
+  guint64 m;
+  for (m = 0; m < units; m++)
+    {
+      if (!claims_gate_ok (xen, unit, memflags, d) || d->dying)
+        break;
+      if (!extra)
+        {
+          XpPages tot = d->tot_pages - d->extra_pages;
+          if (tot > d->max_pages || unit > d->max_pages - tot)
+            break;
+        }
+      h->avail[z] -= unit;
+      h->node_avail[node] -= unit;
+      h->node_used[node] += unit;
+      h->total_avail -= unit;
+      if (consume && d->outstanding_pages)
+        consume_claim (xen, d, unit);
+      if (extra)
+        d->extra_pages += unit;
+      adjust_tot_pages (xen, d, (gint64) unit);
+    }
+  if (!m)
+    return 0;
+
+  /* the free halves below @pfn, then what is left below the new bottom */
+  guint64 pos = head, bottom = pfn - m * unit;
+  for (guint t = j; t-- > order;)
+    {
+      guint32 bi = hash_get (h, pos);
+      g_assert (bi != NIL && h->blk[bi].state == BLK_FREE && h->blk[bi].order == t);
+      list_del (h, bi);
+      hash_del (h, pos);
+      blk_release (h, bi);
+      pos += G_GUINT64_CONSTANT (1) << t;
+    }
+  pos = head;
+  for (guint t = j; t-- > order;)
+    {
+      XpPages bs = G_GUINT64_CONSTANT (1) << t;
+      if (!((bottom - head) & bs))
+        continue;
+      guint32 fi = blk_new (h);
+      Blk *fb = &h->blk[fi];
+      fb->pfn = pos;
+      fb->order = t;
+      fb->node = node;
+      fb->zone = zone;
+      fb->state = BLK_FREE;
+      fb->n_dirty = 0;
+      fb->owner = NULL;
+      list_add (h, fi);
+      hash_put (h, pos, fi);
+      pos += bs;
+    }
+
+  /* the units, top down, in pieces that do not cross a run boundary */
+  guint64 top = pfn;
+  while (top > bottom)
+    {
+      guint64 span = G_GUINT64_CONSTANT (1) << (order + RUN_SPAN);
+      guint64 lo = MAX ((top - 1) & ~(span - 1), bottom);
+      guint32 ui = blk_new (h);
+      Blk *ub = &h->blk[ui];
+      ub->pfn = lo;
+      ub->order = order;
+      ub->pages = (guint32) (top - lo);
+      ub->node = node;
+      ub->zone = pfn_zone (lo);
+      ub->state = BLK_USED;
+      ub->n_dirty = 0;
+      hash_put (h, lo, ui);
+      owner_attach (xen, ui, d, OWN_MEMORY, extra);
+      top = lo;
+    }
+  d->last_alloc_node = node;
+  return m;
+}
+
+guint64
+xp_alloc_domheap_pages_bulk (XpXen *xen, XpDomain *d, guint order, guint64 n, guint memflags)
+{
+  if (order == 0)
+    return xp_alloc_domheap_pages_bulk0 (xen, d, n, memflags);
+  guint64 done = 0;
+  while (done < n)
+    {
+      guint64 pfn = xp_alloc_domheap_pages (xen, d, order, memflags);
+      if (pfn == XP_INVALID_PFN)
+        break;
+      done++;
+      if (done < n)
+        done += carve_below (xen, d, order, memflags, pfn, n - done);
+    }
+  return done;
 }
 
 /* ---- bulk order-0 allocation ------------------------------------------------------ */

@@ -243,6 +243,10 @@ guint64 xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memf
  * exactly as after the individual calls, but the work is per buddy block
  * (plus the per-page records and extents). */
 guint64 xp_alloc_domheap_pages_bulk0 (XpXen *xen, XpDomain *d, guint64 n, guint memflags);
+/* @n alloc_domheap_pages() calls of @order, stopping at the first failure,
+ * with exactly their outcome; runs of calls that provably carve one block
+ * top down are done a block at a time. Returns the calls that succeeded. */
+guint64 xp_alloc_domheap_pages_bulk (XpXen *xen, XpDomain *d, guint order, guint64 n, guint memflags);
 /* free_domheap_pages() for a block previously returned for @d (or anonymous). */
 void xp_free_domheap_pages (XpXen *xen, XpDomain *d, guint64 pfn, guint order);
 /* domain_relinquish_resources() memory part: free everything @d owns,

@@ -1,4 +1,6 @@
-/* xenplace — discrete-event queue: binary heap with stable tie-break. */
+/* xenplace — discrete-event queue: a 4-ary min-heap on (time, scheduling
+ * order), the keys kept in the heap itself so that sifting reads no event
+ * record (each move writes the moved record's heap position, for cancel). */
 #include "config.h"
 #include "sim/event.h"
 
@@ -11,12 +13,18 @@ typedef struct {
   XpEventId id;        /* (generation << 32) | (slot + 1); stale ids never match */
 } Event;
 
+typedef struct {
+  XpTime when;
+  guint64 seq;
+  guint slot;
+} HeapEnt;
+
 struct XpEventQueue {
   Event *pool;         /* event records, indexed by slot */
   guint pool_len, pool_cap;
   guint *free_slots;   /* stack of unused slots */
   guint n_free;
-  guint *heap;         /* slots, min-heap on (when, seq) */
+  HeapEnt *heap;       /* min-heap on (when, seq) */
   guint heap_len;
   XpTime now;
   guint64 next_seq;
@@ -46,52 +54,55 @@ XpTime xp_event_queue_now (const XpEventQueue *q) { return q->now; }
 guint xp_event_queue_length (const XpEventQueue *q) { return q->heap_len; }
 guint64 xp_event_queue_events_run (const XpEventQueue *q) { return q->events_run; }
 
+#define ARITY 4
+
 static inline gboolean
-earlier (const XpEventQueue *q, guint sa, guint sb)
+earlier (const HeapEnt *a, const HeapEnt *b)
 {
-  const Event *a = &q->pool[sa], *b = &q->pool[sb];
   return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
 static inline void
-heap_place (XpEventQueue *q, guint pos, guint slot)
+heap_place (XpEventQueue *q, guint pos, HeapEnt e)
 {
-  q->heap[pos] = slot;
-  q->pool[slot].heap_pos = pos;
+  q->heap[pos] = e;
+  q->pool[e.slot].heap_pos = pos;
 }
 
 static void
 sift_up (XpEventQueue *q, guint pos)
 {
-  guint slot = q->heap[pos];
+  HeapEnt e = q->heap[pos];
   while (pos > 0)
     {
-      guint parent = (pos - 1) / 2;
-      if (!earlier (q, slot, q->heap[parent]))
+      guint parent = (pos - 1) / ARITY;
+      if (!earlier (&e, &q->heap[parent]))
         break;
       heap_place (q, pos, q->heap[parent]);
       pos = parent;
     }
-  heap_place (q, pos, slot);
+  heap_place (q, pos, e);
 }
 
 static void
 sift_down (XpEventQueue *q, guint pos)
 {
-  guint slot = q->heap[pos];
+  HeapEnt e = q->heap[pos];
   for (;;)
     {
-      guint child = 2 * pos + 1;
-      if (child >= q->heap_len)
+      guint first = ARITY * pos + 1;
+      if (first >= q->heap_len)
         break;
-      if (child + 1 < q->heap_len && earlier (q, q->heap[child + 1], q->heap[child]))
-        child++;
-      if (!earlier (q, q->heap[child], slot))
+      guint best = first, end = MIN (first + ARITY, q->heap_len);
+      for (guint c = first + 1; c < end; c++)
+        if (earlier (&q->heap[c], &q->heap[best]))
+          best = c;
+      if (!earlier (&q->heap[best], &e))
         break;
-      heap_place (q, pos, q->heap[child]);
-      pos = child;
+      heap_place (q, pos, q->heap[best]);
+      pos = best;
     }
-  heap_place (q, pos, slot);
+  heap_place (q, pos, e);
 }
 
 static guint
@@ -105,7 +116,7 @@ slot_alloc (XpEventQueue *q)
       q->pool_cap = q->pool_cap ? q->pool_cap * 2 : 256;
       q->pool = g_renew (Event, q->pool, q->pool_cap);
       q->free_slots = g_renew (guint, q->free_slots, q->pool_cap);
-      q->heap = g_renew (guint, q->heap, q->pool_cap);
+      q->heap = g_renew (HeapEnt, q->heap, q->pool_cap);
     }
   q->pool[q->pool_len].id = (G_GUINT64_CONSTANT (1) << 32) | (q->pool_len + 1);
   return q->pool_len++;
@@ -133,7 +144,7 @@ xp_event_schedule (XpEventQueue *q, XpTime when, XpEventFunc fn, gpointer a, gpo
   e->fn = fn;
   e->a = a;
   e->b = b;
-  heap_place (q, q->heap_len++, slot);
+  heap_place (q, q->heap_len++, (HeapEnt) { when, e->seq, slot });
   sift_up (q, q->heap_len - 1);
   return e->id;
 }
@@ -141,11 +152,11 @@ xp_event_schedule (XpEventQueue *q, XpTime when, XpEventFunc fn, gpointer a, gpo
 static void
 heap_remove_at (XpEventQueue *q, guint pos)
 {
-  guint last = q->heap[--q->heap_len];
+  HeapEnt last = q->heap[--q->heap_len];
   if (pos < q->heap_len)
     {
       heap_place (q, pos, last);
-      if (pos > 0 && earlier (q, last, q->heap[(pos - 1) / 2]))
+      if (pos > 0 && earlier (&last, &q->heap[(pos - 1) / ARITY]))
         sift_up (q, pos);
       else
         sift_down (q, pos);
@@ -169,7 +180,7 @@ xp_event_cancel (XpEventQueue *q, XpEventId id)
 XpTime
 xp_event_queue_peek_time (const XpEventQueue *q)
 {
-  return q->heap_len ? q->pool[q->heap[0]].when : XP_TIME_NEVER;
+  return q->heap_len ? q->heap[0].when : XP_TIME_NEVER;
 }
 
 gboolean
@@ -177,7 +188,7 @@ xp_event_run_one (XpEventQueue *q)
 {
   if (q->heap_len == 0)
     return FALSE;
-  guint slot = q->heap[0];
+  guint slot = q->heap[0].slot;
   Event e = q->pool[slot];
   heap_remove_at (q, 0);
   slot_release (q, slot);
@@ -191,7 +202,7 @@ guint64
 xp_event_run_until (XpEventQueue *q, XpTime until)
 {
   guint64 n = 0;
-  while (q->heap_len && q->pool[q->heap[0]].when <= until)
+  while (q->heap_len && q->heap[0].when <= until)
     {
       xp_event_run_one (q);
       n++;

@@ -116,19 +116,17 @@ echo "scaling.sh: policy $policy, $rate_per_node VMs/s per node, mean lifetime $
 [ -n "$timer" ] || echo "scaling.sh: /usr/bin/time not found (Debian package 'time'): no CPU time or RSS"
 printf '%-6s %8s %5s %-6s %9s %11s %8s %8s %9s %8s %8s\n' axis vms nodes model sim_s events wall_s cpu_s us/event rss_MB started
 
-# run AXIS VMS NODES MODEL
-run () {
-  axis=$1 vms=$2 nodes=$3 model=$4
-  shift 4
-  rate=$(awk -v r="$rate_per_node" -v n="$nodes" 'BEGIN { printf "%.4f", r * n }')
+# replay_once VMS NODES MODEL [REPLAY-ARGS]: generate the trace (kept in DIR
+# and reused) and time the replay into $out / $tfile
+replay_once () {
+  vms=$1 nodes=$2 model=$3
+  shift 3
   trace="$dir/poisson-$vms-$nodes.csv"
   [ -s "$trace" ] || "$xenplace" trace gen poisson --rate "$rate" --vms "$vms" --lifetime "exp:$lifetime" \
     --seed 1 -o "$trace"
   topo="synthetic:pack:$nodes numa:1 core:8 pu:2; mem=256GiB; dist=10,21"
   cpu_flag=""
   [ "$model" = memory ] && cpu_flag=--no-cpu-model
-  out="$dir/replay-$vms-$nodes-$model.txt"
-  tfile="$dir/time-$vms-$nodes-$model.txt"
   start=$(date +%s.%N)
   if [ -n "$timer" ]; then
     $timer -f '%e %U %S %M' -o "$tfile" "$xenplace" replay -t "$topo" -f "$trace" -p "$policy" \
@@ -138,6 +136,22 @@ run () {
       >"$out" 2>&1 || { cat "$out" >&2; return 1; }
     echo "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }') NA NA NA" >"$tfile"
   fi
+}
+
+# run AXIS VMS NODES MODEL [REPLAY-ARGS]: one row of the table
+done_runs=""
+run () {
+  axis=$1 vms=$2 nodes=$3 model=$4
+  shift 4
+  rate=$(awk -v r="$rate_per_node" -v n="$nodes" 'BEGIN { printf "%.4f", r * n }')
+  out="$dir/replay-$vms-$nodes-$model.txt"
+  tfile="$dir/time-$vms-$nodes-$model.txt"
+  # a size on both axes (8 nodes) is replayed once per invocation
+  case " $done_runs " in
+    *" $vms-$nodes-$model "*) ;;
+    *) replay_once "$vms" "$nodes" "$model" "$@" || return 1
+       done_runs="$done_runs $vms-$nodes-$model" ;;
+  esac
   events=$(sed -n 's/.*; \([0-9]*\) events in .*/\1/p' "$out")
   started=$(sed -n 's/.*started \([0-9]*\),.*/\1/p' "$out")
   sim=$(awk -v v="$vms" -v r="$rate" 'BEGIN { printf "%.0f", v / r }')

@@ -172,15 +172,18 @@ if [ -n "$base_vms" ] && [ "$base_vms" != "$SPEED_GATE_VMS" ]; then
   exit 1
 fi
 
-awk -F '\t' -v margin="$margin" -v secs="$secs" '
+partial=0
+[ -n "$only" ] && partial=1
+awk -F '\t' -v margin="$margin" -v secs="$secs" -v partial="$partial" '
   NR == FNR {
-    if ($0 ~ /^#/ || $1 == "case") next
+    if ($0 ~ /^#/ || $1 == "case" || $0 == "") next
     base[$1] = $2; next
   }
   {
-    name = $1; cur = $2; verdict = "ok"; ratio = "NA"
+    name = $1; cur = $2; verdict = "ok"; ratio = "NA"; seen[name] = 1
     if (cur == "FAILED") { verdict = "FAILED"; bad++ }
     else if (!(name in base)) { verdict = "NO BASELINE"; bad++ }
+    else if (!(base[name] + 0 > 0)) { verdict = "BAD BASELINE VALUE"; bad++ }
     else {
       r = cur / base[name]; ratio = sprintf ("%.3f", r)
       if (r > margin) { verdict = "SLOWER"; bad++ }
@@ -190,6 +193,12 @@ awk -F '\t' -v margin="$margin" -v secs="$secs" '
   }
   BEGIN { printf "%-14s %15s %15s %7s  %s\n", "case", "baseline", "current", "ratio", "verdict" }
   END {
+    if (!partial)
+      for (name in base)
+        if (!(name in seen)) {
+          printf "%-14s %15s %15s %7s  %s\n", name, base[name], "-", "NA", "NOT RUN (a case no longer in the script?)"
+          bad++
+        }
     printf "margin %.2f; %d case(s) over it or failed; %d s\n", margin, bad, secs
     if (bad) {
       print "speed-gate: FAIL. If the slowdown is intended, regenerate: bench/speed-gate.sh --update"

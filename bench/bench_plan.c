@@ -184,7 +184,7 @@ bench_host (const char *spec, const char *const *policies, guint decisions, guin
     }
   guint64 total_gib = xp_topology_total_memory (t) >> 30;
   printf ("\nhost %u nodes, %u pCPUs, %" G_GUINT64_FORMAT " GiB: %s\n", t->n_nodes, t->n_cpus, total_gib, spec);
-  printf ("%-8s %5s %-8s %9s %7s %9s %9s %9s %8s\n", "policy", "fill", "vm", "decisions", "placed",
+  printf ("%-10s %5s %-8s %9s %7s %9s %9s %9s %8s\n", "policy", "fill", "vm", "decisions", "placed",
           "mean_us", "p99_us", "max_us", "domains");
 
   XpCpumask all_cpus;
@@ -264,7 +264,7 @@ bench_host (const char *spec, const char *const *policies, guint decisions, guin
               g_array_append_vals (tot.all, samples, decisions);
               tot.sum += sum;
               qsort (samples, decisions, sizeof (double), cmp_double);
-              printf ("%-8s %4u%% %-8s %9u %6.1f%% %9.2f %9.2f %9.2f %8.0f\n", pol->name, fill_pct[f], vs->label,
+              printf ("%-10s %4u%% %-8s %9u %6.1f%% %9.2f %9.2f %9.2f %8.0f\n", pol->name, fill_pct[f], vs->label,
                       decisions, 100.0 * placed / decisions, sum / decisions, percentile (samples, decisions, 99),
                       samples[decisions - 1], (double) n_domains / N_STATES);
             }
@@ -274,7 +274,7 @@ bench_host (const char *spec, const char *const *policies, guint decisions, guin
       guint n = tot.all->len;
       double *all = (double *) tot.all->data;
       qsort (all, n, sizeof (double), cmp_double);
-      printf ("%-8s %-14s %9u %7s %9.2f %9.2f %9.2f   <- per decision, %u nodes\n", pol->name, "all", n, "",
+      printf ("%-10s %-14s %9u %7s %9.2f %9.2f %9.2f   <- per decision, %u nodes\n", pol->name, "all", n, "",
               tot.sum / n, percentile (all, n, 99), all[n - 1], t->n_nodes);
       g_array_free (tot.all, TRUE);
       g_free (samples);
@@ -330,6 +330,12 @@ main (int argc, char **argv)
       return 2;
     }
   g_auto (GStrv) policies = g_strsplit (policy_list ? policy_list : "xenopsd,libxl", ",", -1);
+  for (guint i = 0; policies[i]; i++)
+    if (!xp_policy_lookup (policies[i]))
+      {
+        fprintf (stderr, "bench_plan: unknown policy '%s' (built-in policies: 'xenplace policies')\n", policies[i]);
+        return 2;
+      }
   printf ("bench_plan: one placement decision (policy place() alone), seed %d, %d decisions per cell,"
           " %d host states per fill level;\n  clock %s, %.3f us per reading subtracted\n", seed, decisions, N_STATES,
           bench_clock == CLOCK_MONOTONIC ? "wall (CLOCK_MONOTONIC)" : "thread CPU time", clock_overhead_us);

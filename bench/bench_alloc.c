@@ -230,6 +230,20 @@ noop_event (XpEventQueue *q, gpointer a, gpointer b)
 {
 }
 
+/* Extents (calls' worth of blocks) an owner array holds: a run of blocks
+ * handed out one by one is one extent per block. */
+static guint64
+extents_in (const GArray *arr)
+{
+  guint64 n = 0;
+  for (guint i = 0; i < arr->len; i++)
+    {
+      const XpExtent *e = &g_array_index (arr, XpExtent, i);
+      n += e->count >> e->order;
+    }
+  return n;
+}
+
 /* A start storm: domains of 1..16 GiB (plus a few MiB, so that 2 MiB and
  * 4 KiB tails occur) are claimed, populated like xl does, unpaused; when
  * less than a quarter of the host is free the oldest ones are destroyed
@@ -261,7 +275,7 @@ run_storm (const XpTopology *t, guint64 ops, guint32 seed)
       while (xp_heap_total_avail (xen) < total / 4 && !g_queue_is_empty (&running))
         {
           XpDomain *old = g_queue_pop_head (&running);
-          freed += old->memory->len + old->paging_pool->len;
+          freed += extents_in (old->memory) + extents_in (old->paging_pool);
           xp_domain_destroy (xen, old);
         }
       XpPages size = ((XpPages) 1 << rng_below (&rng, 5)) * XP_PAGES_PER_GIB + rng_below (&rng, 64) * 256 + 3;
@@ -272,7 +286,7 @@ run_storm (const XpTopology *t, guint64 ops, guint32 seed)
       xp_domain_max_vcpus (xen, d, 4);
       d->max_pages = size + 256;
       xp_domain_set_paging_mempool (xen, d, 1024 + size / 256);
-      extents += d->paging_pool->len;
+      extents += extents_in (d->paging_pool);
       if (xp_domain_set_outstanding_pages (xen, d, size) == 0)
         {
           extents += populate_like_xl (xen, d, size);

@@ -1156,23 +1156,32 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
   if (!m)
     return 0;
 
-  /* the free halves below @pfn, then what is left below the new bottom */
-  guint64 pos = head, bottom = pfn - m * unit;
-  for (guint t = j; t-- > order;)
+  /* What is free below the units is the binary decomposition of its
+   * length, lowest block the largest: the block of order t starts at head +
+   * (length without its bits <= t). Going from length L to L', the blocks
+   * above the highest bit that differs stay where they are; those below it
+   * are replaced. */
+  guint64 bottom = pfn - m * unit;
+  XpPages len = pfn - head, len2 = bottom - head;
+  guint hb = 63 - (guint) __builtin_clzll (len ^ len2);
+  for (guint t = MIN (hb + 1, j); t-- > order;)
     {
+      XpPages bs = G_GUINT64_CONSTANT (1) << t;
+      if (!(len & bs))
+        continue;
+      guint64 pos = head + (len & ~(2 * bs - 1));
       guint32 bi = hash_get (h, pos);
       g_assert (bi != NIL && h->blk[bi].state == BLK_FREE && h->blk[bi].order == t);
       list_del (h, bi);
       hash_del (h, pos);
       blk_release (h, bi);
-      pos += G_GUINT64_CONSTANT (1) << t;
     }
-  pos = head;
-  for (guint t = j; t-- > order;)
+  for (guint t = MIN (hb + 1, j); t-- > order;)
     {
       XpPages bs = G_GUINT64_CONSTANT (1) << t;
-      if (!((bottom - head) & bs))
+      if (!(len2 & bs))
         continue;
+      guint64 pos = head + (len2 & ~(2 * bs - 1));
       guint32 fi = blk_new (h);
       Blk *fb = &h->blk[fi];
       fb->pfn = pos;
@@ -1184,7 +1193,6 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
       fb->owner = NULL;
       list_add (h, fi);
       hash_put (h, pos, fi);
-      pos += bs;
     }
 
   /* the units, top down, in pieces that do not cross a run boundary */

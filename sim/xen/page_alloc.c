@@ -90,6 +90,9 @@ struct XpHeap {
   guint32 *head, *tail;                /* [node][zone][order] */
   guint32 *count;                      /* [node][zone][order]: blocks on the list */
   guint32 *order_mask;                 /* [node][zone]: bit j set when list j is non-empty */
+  guint32 *clean_mask;                 /* [node][zone]: bit j set when list j's head is clean */
+  guint32 *rot;                        /* [node][zone][order]: moves of the dirty head to the tail
+                                        * not yet done (only while every block is dirty) */
   XpPages *avail;                      /* [node][zone] */
 
   XpPages *node_avail;
@@ -296,13 +299,56 @@ hash_del (XpHeap *h, guint64 pfn)
   h->hcount--;
 }
 
-/* ---- free lists ------------------------------------------------------------ */
+/* ---- free lists ------------------------------------------------------------
+ *
+ * A list holds its clean blocks first and its dirty ones after them (clean
+ * blocks go to the head, dirty ones to the tail, and a block scrubbed clean
+ * moves to the head). So a list whose head is dirty is all dirty, and the
+ * pass-1 scan of get_free_buddy() that moves such a head to the tail, once
+ * per visit, only rotates it: the model counts those rotations (rot) and
+ * does them when the list is next read or changed. clean_mask says which
+ * heads are clean without reading the blocks. */
+
+static inline void
+head_status (XpHeap *h, gsize l, guint node, guint zone, guint order)
+{
+  guint32 hd = h->head[l];
+  if (hd != NIL && h->blk[hd].n_dirty == 0)
+    h->clean_mask[zidx (node, zone)] |= 1u << order;
+  else
+    h->clean_mask[zidx (node, zone)] &= ~(1u << order);
+}
+
+/* Do list @l's pending rotations. */
+static void
+list_sync (XpHeap *h, gsize l)
+{
+  guint32 r = h->rot[l];
+  if (!r)
+    return;
+  h->rot[l] = 0;
+  r %= h->count[l];
+  if (!r)
+    return;
+  guint32 old_head = h->head[l], old_tail = h->tail[l];
+  guint32 nh = old_head;
+  for (guint32 i = 0; i < r; i++)
+    nh = h->blk[nh].next;
+  guint32 nt = h->blk[nh].prev;
+  h->blk[old_tail].next = old_head;
+  h->blk[old_head].prev = old_tail;
+  h->blk[nh].prev = NIL;
+  h->blk[nt].next = NIL;
+  h->head[l] = nh;
+  h->tail[l] = nt;
+}
 
 static void
 list_del (XpHeap *h, guint32 i)
 {
   Blk *b = &h->blk[i];
   gsize l = lidx (h, b->node, b->zone, b->order);
+  list_sync (h, l);
   if (b->prev != NIL)
     h->blk[b->prev].next = b->next;
   else
@@ -314,6 +360,7 @@ list_del (XpHeap *h, guint32 i)
   h->count[l]--;
   if (h->head[l] == NIL)
     h->order_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
+  head_status (h, l, b->node, b->zone, b->order);
 }
 
 /* page_list_add_scrub(): clean blocks at the head, dirty ones at the tail. */
@@ -322,6 +369,7 @@ list_add (XpHeap *h, guint32 i)
 {
   Blk *b = &h->blk[i];
   gsize l = lidx (h, b->node, b->zone, b->order);
+  list_sync (h, l);
   if (b->n_dirty == 0)
     {
       b->prev = NIL;
@@ -344,6 +392,7 @@ list_add (XpHeap *h, guint32 i)
     }
   h->count[l]++;
   h->order_mask[zidx (b->node, b->zone)] |= 1u << b->order;
+  head_status (h, l, b->node, b->zone, b->order);
 }
 
 /* ---- dirty runs -------------------------------------------------------------- */
@@ -522,7 +571,10 @@ node_claim_ok (const XpXen *xen, guint node, XpPages req, const XpDomain *d, gui
   return h->node_avail[node] + own >= h->node_claims[node] + req;
 }
 
-/* The zone/order scan of get_free_buddy() on one node. */
+/* The zone/order scan of get_free_buddy() on one node: zones high to low,
+ * in each the head of the smallest order that can serve; in pass 1 of an
+ * order > 0 request a dirty head is skipped and moved to its list's tail
+ * (counted in rot, see above). */
 static guint32
 scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gboolean dirty_ok)
 {
@@ -535,22 +587,27 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
       if (h->avail[z] < req)
         continue;
       guint32 m = h->order_mask[z] & ~((1u << order) - 1);
-      while (m)
+      if (!m)
+        continue;
+      guint32 take = order == 0 || dirty_ok ? m : m & h->clean_mask[z];
+      /* the dirty heads passed over before the first one to take */
+      guint32 skip = take ? m & ((take & -take) - 1) : m;
+      while (skip)
         {
-          guint j = (guint) __builtin_ctz (m);
-          m &= m - 1;
+          guint j = (guint) __builtin_ctz (skip);
+          skip &= skip - 1;
           gsize l = lidx (h, node, zone, j);
-          guint32 bi = h->head[l];
-          Blk *b = &h->blk[bi];
-          if (b->n_dirty == 0 || order == 0 || dirty_ok)
-            return bi;
-          /* pass 1 of an order > 0 request: skip the dirty block */
-          if (h->tail[l] != bi)
+          if (h->count[l] > 1)
             {
+              h->rot[l]++;
               h->scan_mutated = TRUE;
-              list_del (h, bi);
-              list_add (h, bi);    /* still dirty: goes to the tail */
             }
+        }
+      if (take)
+        {
+          gsize l = lidx (h, node, zone, (guint) __builtin_ctz (take));
+          list_sync (h, l);
+          return h->head[l];
         }
     }
   return NIL;
@@ -1368,6 +1425,7 @@ bulk_carve (XpHeap *h, guint node, guint zone_lo, guint zone_hi, XpPages want, B
         }
       gsize z = zidx (node, zone);
       guint j = (guint) __builtin_ctz (h->order_mask[z]);
+      list_sync (h, lidx (h, node, zone, j));
       guint32 bi = h->head[lidx (h, node, zone, j)];
       guint64 pfn = h->blk[bi].pfn;
       XpPages size = G_GUINT64_CONSTANT (1) << j;
@@ -2064,6 +2122,7 @@ xp_heap_dump_state (XpXen *xen, GString *out)
           for (guint j = 0; j <= h->max_order; j++)
             {
               gsize l = lidx (h, node, zone, j);
+              list_sync (h, l);
               if (h->head[l] == NIL)
                 continue;
               g_string_append_printf (out, "  list z%u o%u n%u:", zone, j, h->count[l]);
@@ -2131,6 +2190,7 @@ scrub_node (XpHeap *h, guint node, XpPages budget)
       for (guint j = h->n_orders; j-- > 0 && done < budget;)
         {
           gsize l = lidx (h, node, zone, j);
+          list_sync (h, l);
           while (done < budget)
             {
               guint32 bi = h->tail[l];
@@ -2252,6 +2312,8 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   memset (h->tail, 0xff, nl * sizeof (guint32));
   h->count = g_new0 (guint32, nl);
   h->order_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
+  h->clean_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
+  h->rot = g_new0 (guint32, nl);
   h->avail = g_new0 (XpPages, (gsize) n * NR_ZONES);
   h->node_avail = g_new0 (XpPages, n);
   h->node_need_scrub = g_new0 (XpPages, n);
@@ -2325,6 +2387,8 @@ xp_heap_free (XpHeap *h)
   g_free (h->tail);
   g_free (h->count);
   g_free (h->order_mask);
+  g_free (h->clean_mask);
+  g_free (h->rot);
   g_free (h->avail);
   g_free (h->node_avail);
   g_free (h->node_need_scrub);
@@ -2440,6 +2504,21 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
   for (gsize l = 0; l < (gsize) n * NR_ZONES * h->n_orders; l++)
     {
       guint32 c = 0;
+      list_sync (h, l);
+      guint node = (guint) (l / h->n_orders / NR_ZONES), zone = (guint) (l / h->n_orders % NR_ZONES);
+      guint order = (guint) (l % h->n_orders);
+      guint32 hd = h->head[l];
+      gboolean clean = hd != NIL && h->blk[hd].n_dirty == 0;
+      if (clean != !!(h->clean_mask[zidx (node, zone)] & (1u << order)))
+        FAIL ("free list %" G_GSIZE_FORMAT ": clean head bit wrong", l);
+      gboolean seen_dirty = FALSE;
+      for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
+        {
+          if (h->blk[i].n_dirty)
+            seen_dirty = TRUE;
+          else if (seen_dirty)
+            FAIL ("free list %" G_GSIZE_FORMAT ": clean block %" G_GUINT64_FORMAT " after a dirty one", l, h->blk[i].pfn);
+        }
       for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
         c++;
       if (c != h->count[l])

@@ -331,10 +331,22 @@ list_sync (XpHeap *h, gsize l)
   if (!r)
     return;
   guint32 old_head = h->head[l], old_tail = h->tail[l];
-  guint32 nh = old_head;
-  for (guint32 i = 0; i < r; i++)
-    nh = h->blk[nh].next;
-  guint32 nt = h->blk[nh].prev;
+  guint32 nh, nt;
+  if (r <= h->count[l] / 2)
+    {
+      nh = old_head;
+      for (guint32 i = 0; i < r; i++)
+        nh = h->blk[nh].next;
+      nt = h->blk[nh].prev;
+    }
+  else
+    {
+      /* the new tail is count - r blocks before the old tail's end */
+      nt = old_tail;
+      for (guint32 i = 0; i < h->count[l] - r; i++)
+        nt = h->blk[nt].prev;
+      nh = h->blk[nt].next;
+    }
   h->blk[old_tail].next = old_head;
   h->blk[old_head].prev = old_tail;
   h->blk[nh].prev = NIL;

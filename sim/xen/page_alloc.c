@@ -15,11 +15,17 @@
  * touch that set. Upstream keeps a per-page bit and a first_dirty index; the
  * counts are the same without per-page work.
  *
- * Runs of order-0 allocations (paging pools, 4 KiB populate) can go through
- * xp_alloc_domheap_pages_bulk0(), which ends in exactly the state the
- * single calls would leave but works a buddy block at a time (see the
- * proof sketch above it). The pfn hash places the eight pfns of an aligned
- * group in one group of slots, so page-by-page work stays in cache.
+ * Blocks a domain gets one after another from the top of one buddy block
+ * down (4 KiB pages of a paging pool or populate, 2 MiB extents of a
+ * build) are one used record, one hash entry and one extent: a run (see
+ * "what a domain owns"). Freeing a run goes per aligned block of its
+ * binary decomposition, with exactly the outcome of the frees one by one.
+ * Runs of calls go through xp_alloc_domheap_pages_bulk0() (order 0) and
+ * xp_alloc_domheap_pages_bulk() (order > 0), which end in exactly the state
+ * the single calls would leave but work a buddy block at a time (the
+ * arguments are above each). The pass-1 scan's moves of dirty heads to the
+ * tail are counted and done lazily (see "free lists"). The pfn hash places
+ * the eight pfns of an aligned group in one group of slots.
  *
  * Simplifications, and what they cost:
  * - no Xen heap / boot allocator distinction, no offlining, no LLC colouring,
@@ -1334,8 +1340,8 @@ xp_alloc_domheap_pages_bulk (XpXen *xen, XpDomain *d, guint order, guint64 n, gu
  *   node-claims what-if (whose per-node check depends on the node) and any
  *   refusal by assign_pages().
  *
- * Every page handed out still gets its own record, hash entry and extent,
- * in the order the calls would have appended them. */
+ * An owner gets each carved run as one record where its first page's call
+ * would have appended it; without an owner every page keeps a record. */
 
 typedef struct {
   guint64 top;                 /* first (highest) pfn handed out */

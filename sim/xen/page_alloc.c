@@ -99,6 +99,7 @@ struct XpHeap {
   guint32 *clean_mask;                 /* [node][zone]: bit j set when list j's head is clean */
   guint32 *rot;                        /* [node][zone][order]: moves of the dirty head to the tail
                                         * not yet done (only while every block is dirty) */
+  gboolean eager_rotation;             /* tests: rotate at once, block by block, as upstream */
   XpPages *avail;                      /* [node][zone] */
 
   XpPages *node_avail;
@@ -333,6 +334,8 @@ list_sync (XpHeap *h, gsize l)
   if (!r)
     return;
   h->rot[l] = 0;
+  if (h->count[l] <= 1)
+    return;
   r %= h->count[l];
   if (!r)
     return;
@@ -359,6 +362,21 @@ list_sync (XpHeap *h, gsize l)
   h->blk[nt].next = NIL;
   h->head[l] = nh;
   h->tail[l] = nt;
+}
+
+void
+xp_heap_set_eager_rotation (XpXen *xen, gboolean eager)
+{
+  xp_heap_sync_lists (xen);
+  xen->heap->eager_rotation = eager;
+}
+
+void
+xp_heap_sync_lists (XpXen *xen)
+{
+  XpHeap *h = xen->heap;
+  for (gsize l = 0; l < (gsize) h->n_nodes * NR_ZONES * h->n_orders; l++)
+    list_sync (h, l);
 }
 
 static void
@@ -607,9 +625,43 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
       guint32 m = h->order_mask[z] & ~((1u << order) - 1);
       if (!m)
         continue;
+      if (G_UNLIKELY (h->eager_rotation))
+        {
+          /* upstream's loop, for the tests that check the counting */
+          while (m)
+            {
+              guint j = (guint) __builtin_ctz (m);
+              m &= m - 1;
+              gsize l = lidx (h, node, zone, j);
+              list_sync (h, l);
+              guint32 bi = h->head[l];
+              if (h->blk[bi].n_dirty == 0 || order == 0 || dirty_ok)
+                return bi;
+              if (h->tail[l] != bi)
+                {
+                  h->scan_mutated = TRUE;
+                  list_del (h, bi);
+                  list_add (h, bi);
+                }
+            }
+          continue;
+        }
       guint32 take = order == 0 || dirty_ok ? m : m & h->clean_mask[z];
+      if (!take)
+        {
+          /* every non-empty list of this order and up is all dirty: one
+           * rotation each (a list of one block does not mind) */
+          gsize l0 = lidx (h, node, zone, 0);
+          while (m)
+            {
+              h->rot[l0 + (guint) __builtin_ctz (m)]++;
+              m &= m - 1;
+            }
+          h->scan_mutated = TRUE;
+          continue;
+        }
       /* the dirty heads passed over before the first one to take */
-      guint32 skip = take ? m & ((take & -take) - 1) : m;
+      guint32 skip = m & ((take & -take) - 1);
       while (skip)
         {
           guint j = (guint) __builtin_ctz (skip);

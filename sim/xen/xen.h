@@ -242,6 +242,11 @@ guint64 xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memf
  * first failure; returns the pages allocated. Heap, domain and counters end
  * exactly as after the individual calls, but the work is per buddy block
  * (plus the per-page records and extents). */
+/* Do every free list's pending rotations now (they are done lazily, when a
+ * list is next read or changed; doing them early changes nothing). */
+void xp_heap_sync_lists (XpXen *xen);
+/* Tests: move dirty heads at once, block by block, as upstream does. */
+void xp_heap_set_eager_rotation (XpXen *xen, gboolean eager);
 guint64 xp_alloc_domheap_pages_bulk0 (XpXen *xen, XpDomain *d, guint64 n, guint memflags);
 /* @n alloc_domheap_pages() calls of @order, stopping at the first failure,
  * with exactly their outcome; runs of calls that provably carve one block

@@ -122,6 +122,13 @@ typedef struct {
    * cumulative since boot. The toolstack charges their scrub time to the
    * build that caused it. */
   gint64 (*dirty_pages_scrubbed) (XpHv *hv);
+
+  /* TRUE when back-to-back populate_physmap() calls with the same domain,
+   * order and flags end exactly as one call of their sum would (the model:
+   * both are the same sequence of allocator calls, stopping at the first
+   * failure). Lets meminit merge its 8 MiB passes; a real hypervisor,
+   * where every call is a hypercall, keeps FALSE. */
+  gboolean populate_calls_merge;
 } XpHvOps;
 
 struct XpHv {

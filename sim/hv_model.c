@@ -245,6 +245,7 @@ static const XpHvOps model_ops = {
   .node_setaffinity = m_node_setaffinity,
   .node_getaffinity = m_node_getaffinity,
   .populate_physmap = m_populate_physmap,
+  .populate_calls_merge = TRUE,
   .unpause = m_unpause,
   .domain_node_pages = m_domain_node_pages,
   .free = m_free,

@@ -133,6 +133,49 @@ hvm_one_chunk (XpHv *hv, XpMeminit *m, guint64 end)
   return (gint64) (m->cur - start);
 }
 
+/* Several passes of hvm_one_chunk() at once, where they would all be the
+ * same plain pass: 2 MiB aligned, not at a 1 GiB boundary (no 1 GiB
+ * attempt), four 2 MiB extents each, none crossing a 1 GiB boundary or the
+ * range's end, and as many as the budget lets start. One populate call for
+ * all of them ends as the calls one by one would (the backend says so);
+ * from the first extent that fails, the pass it belongs to falls back to
+ * 4 KiB pages as hvm_one_chunk() does, and the passes after it are left to
+ * the caller. Returns pages done, 0 when there is nothing to merge, or
+ * -errno. The counters (populate calls, extents) are those of the passes. */
+static gint64
+hvm_merged_passes (XpHv *hv, XpMeminit *m, guint64 end, guint64 budget_left)
+{
+  const guint64 pass = 4 * PAGES_2M;
+  guint64 cur = m->cur;
+  if ((cur & (PAGES_2M - 1)) || !(cur & (PAGES_1G - 1)) || !budget_left)
+    return 0;
+  guint64 room = MIN (end - cur, PAGES_1G - (cur & (PAGES_1G - 1)));
+  guint64 passes = MIN (room / pass, (budget_left + pass - 1) / pass);
+  if (passes < 2)
+    return 0;
+  guint64 want = passes * 4;
+  gint64 got = hv->ops->populate_physmap (hv, m->domid, want, XP_ORDER_2M, m->xenmemflags);
+  guint64 done = got > 0 ? (guint64) got : 0;
+  m->extents_2m += done;
+  m->cur += done << 9;
+  if (done == want)
+    {
+      m->populate_calls += passes;
+      return (gint64) (done << 9);
+    }
+  /* the pass holding the failed extent: its 2 MiB call, then 4 KiB */
+  m->populate_calls += done / 4 + 1;
+  guint64 rest = pass - (done % 4) * PAGES_2M;
+  gint64 r = populate (hv, m, rest, XP_ORDER_4K);
+  if (r < 0)
+    return r;
+  if ((guint64) r != rest)
+    return -EBUSY;
+  m->pages_4k += rest;
+  m->cur += rest;
+  return (gint64) ((done << 9) + rest);
+}
+
 /* meminit_pv: 2 MiB extents in batches (partial success allowed), then the
  * rest as 4 KiB pages through _exact. */
 static gint64
@@ -197,8 +240,12 @@ xp_meminit_step (XpHv *hv, XpMeminit *m, XpPages budget)
           m->cur = m->range_start[m->range];
           continue;
         }
-      gint64 done = m->device_model ? hvm_one_chunk (hv, m, end)
-                                    : pv_one_chunk (hv, m, end, budget - (guint64) total);
+      gint64 done = 0;
+      if (m->device_model && hv->ops->populate_calls_merge)
+        done = hvm_merged_passes (hv, m, end, budget - (guint64) total);
+      if (done == 0)
+        done = m->device_model ? hvm_one_chunk (hv, m, end)
+                               : pv_one_chunk (hv, m, end, budget - (guint64) total);
       if (done < 0)
         return done;
       total += done;

@@ -161,6 +161,98 @@ START_TEST (test_pv_layout)
 }
 END_TEST
 
+/* ---- merged passes on the model --------------------------------------------------- */
+
+#include "sim/xen/xen.h"
+
+XpTopology *xp_test_topo (guint n, guint cpus_per_node, const guint *mem_gib);
+void xp_test_topo_free (XpTopology *t);
+XpXen *xp_test_xen (const XpTopology *t, const char *version, XpEventQueue *q, const char *const *params);
+
+/* A fragmented host: every free 2 MiB block taken anonymously, a seeded
+ * ~half of them given back, then scattered 4 KiB pages taken from those. */
+static void
+fragment (XpXen *xen, guint32 seed)
+{
+  GRand *r = g_rand_new_with_seed (seed);
+  g_autoptr (GArray) held = g_array_new (FALSE, FALSE, sizeof (guint64));
+  guint64 pfn;
+  while ((pfn = xp_alloc_domheap_pages (xen, NULL, XP_ORDER_2M, 0)) != XP_INVALID_PFN)
+    g_array_append_val (held, pfn);
+  for (guint i = 0; i < held->len; i++)
+    if (g_rand_int_range (r, 0, 100) < 55)
+      xp_free_domheap_pages (xen, NULL, g_array_index (held, guint64, i), XP_ORDER_2M);
+  for (guint i = 0, n = g_rand_int_range (r, 0, 40); i < n; i++)
+    xp_alloc_domheap_pages (xen, NULL, 0, 0);
+  g_rand_free (r);
+}
+
+/* The model lets meminit merge plain 8 MiB passes into one populate call
+ * (XpHvOps.populate_calls_merge). On the same fragmented hosts, with 2 MiB
+ * extents failing part way and odd budgets, a build with merging and one
+ * without must end in the same heap and the same counters (populate
+ * calls, 1 GiB / 2 MiB extents, 4 KiB pages), step by step. */
+START_TEST (test_merged_passes_same_outcome)
+{
+  guint32 seed = 300 + (guint32) _i;
+  GRand *r = g_rand_new_with_seed (seed);
+  guint gib[2] = { 3, 3 };
+  XpTopology *t = xp_test_topo (2, 2, gib);
+  XpXen *xen[2];
+  XpHv *hv[2];
+  XpHvOps plain;
+  guint32 domid[2];
+  XpMeminit m[2];
+  XpPages pages = g_rand_int_range (r, 512, 5 * XP_PAGES_PER_GIB / 2);
+  guint node = g_rand_int_range (r, 0, 3);        /* 2: no node */
+  gboolean exact = g_rand_boolean (r);
+  XpPages budget = g_rand_boolean (r) ? 2048 * (XpPages) g_rand_int_range (r, 1, 150) : (XpPages) g_rand_int_range (r, 1000, 300000);
+  for (guint k = 0; k < 2; k++)
+    {
+      xen[k] = xp_test_xen (t, "4.17", NULL, NULL);
+      hv[k] = xp_hv_model_new (xen[k]);
+      if (k == 1)
+        {
+          plain = *hv[k]->ops;
+          plain.populate_calls_merge = FALSE;
+          hv[k]->ops = &plain;
+        }
+      fragment (xen[k], seed);
+      domid[k] = 0;
+      ck_assert_int_eq (hv[k]->ops->domain_create (hv[k], XP_GUEST_HVM, 1, &domid[k]), 0);
+      ck_assert_int_eq (hv[k]->ops->setmaxmem (hv[k], domid[k], pages * 4 + 1024), 0);
+      xp_meminit_hvm_init (&m[k], domid[k], pages, 256 << 20, node < 2 ? node : XP_NO_NODE, exact);
+    }
+  ck_assert (hv[0]->ops->populate_calls_merge);
+  for (guint step = 0; step < 100000; step++)
+    {
+      gint64 a = xp_meminit_step (hv[0], &m[0], budget);
+      gint64 b = xp_meminit_step (hv[1], &m[1], budget);
+      ck_assert_int_eq (a, b);
+      ck_assert_uint_eq (m[0].populate_calls, m[1].populate_calls);
+      ck_assert_uint_eq (m[0].extents_1g, m[1].extents_1g);
+      ck_assert_uint_eq (m[0].extents_2m, m[1].extents_2m);
+      ck_assert_uint_eq (m[0].pages_4k, m[1].pages_4k);
+      ck_assert_uint_eq (m[0].cur, m[1].cur);
+      GString *sa = g_string_new (NULL), *sb = g_string_new (NULL);
+      xp_heap_dump_state (xen[0], sa);
+      xp_heap_dump_state (xen[1], sb);
+      ck_assert_str_eq (sa->str, sb->str);
+      g_string_free (sa, TRUE);
+      g_string_free (sb, TRUE);
+      if (a <= 0 || m[0].finished)
+        break;
+    }
+  for (guint k = 0; k < 2; k++)
+    {
+      xp_hv_free (hv[k]);
+      xp_xen_free (xen[k]);
+    }
+  xp_test_topo_free (t);
+  g_rand_free (r);
+}
+END_TEST
+
 Suite *
 xp_test_xenguest_suite (void)
 {
@@ -172,6 +264,7 @@ xp_test_xenguest_suite (void)
   tcase_add_test (tc, test_hvm_4k_shortfall_fails);
   tcase_add_test (tc, test_node_flags);
   tcase_add_test (tc, test_pv_layout);
+  tcase_add_loop_test (tc, test_merged_passes_same_outcome, 0, 40);
   suite_add_tcase (s, tc);
   return s;
 }

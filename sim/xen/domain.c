@@ -125,7 +125,12 @@ xp_domain_set_paging_mempool (XpXen *xen, XpDomain *d, XpPages pages)
     }
   while (d->paging_pool_pages > pages)
     {
-      /* the last extent is never a hole: its last page goes first */
+      /* The last extent is never a hole: its last page handed out goes
+       * first. With pages from several nodes the extents are per node
+       * runs, so a shrink takes from the last run rather than strictly
+       * the last page handed out (Xen frees from its pool's free list,
+       * whose order the model does not track; no toolstack flow
+       * shrinks a pool). */
       XpExtent e = g_array_index (d->paging_pool, XpExtent, d->paging_pool->len - 1);
       xp_free_domheap_pages (xen, d, e.pfn, e.order);
     }

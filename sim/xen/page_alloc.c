@@ -97,7 +97,7 @@ struct XpHeap {
   guint32 *count;                      /* [node][zone][order]: blocks on the list */
   guint32 *order_mask;                 /* [node][zone]: bit j set when list j is non-empty */
   guint32 *clean_mask;                 /* [node][zone]: bit j set when list j's head is clean */
-  guint32 *rot;                        /* [node][zone][order]: moves of the dirty head to the tail
+  guint64 *rot;                        /* [node][zone][order]: moves of the dirty head to the tail
                                         * not yet done (only while every block is dirty) */
   gboolean eager_rotation;             /* tests: rotate at once, block by block, as upstream */
   XpPages *avail;                      /* [node][zone] */
@@ -330,13 +330,13 @@ head_status (XpHeap *h, gsize l, guint node, guint zone, guint order)
 static void
 list_sync (XpHeap *h, gsize l)
 {
-  guint32 r = h->rot[l];
-  if (!r)
+  guint64 r64 = h->rot[l];
+  if (!r64)
     return;
   h->rot[l] = 0;
   if (h->count[l] <= 1)
     return;
-  r %= h->count[l];
+  guint32 r = (guint32) (r64 % h->count[l]);
   if (!r)
     return;
   guint32 old_head = h->head[l], old_tail = h->tail[l];
@@ -1072,6 +1072,7 @@ owner_attach (XpXen *xen, guint32 bi, XpDomain *d, guint kind, gboolean extra)
           blk_release (h, bi);
           r = &h->blk[ri];
           r->pfn = pfn;
+          r->zone = pfn_zone (pfn);
           r->pages += n;
           extent_sync (h, ri);
           return ri;
@@ -2383,7 +2384,7 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   h->count = g_new0 (guint32, nl);
   h->order_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
   h->clean_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
-  h->rot = g_new0 (guint32, nl);
+  h->rot = g_new0 (guint64, nl);
   h->avail = g_new0 (XpPages, (gsize) n * NR_ZONES);
   h->node_avail = g_new0 (XpPages, n);
   h->node_need_scrub = g_new0 (XpPages, n);

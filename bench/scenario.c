@@ -92,6 +92,11 @@ scan_lines (LineMap *map, const char *text, GError **error)
   for (guint i = 0; lines[i]; i++)
     {
       guint lineno = i + 1;
+      if (!g_utf8_validate (lines[i], -1, NULL))
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:%u: not UTF-8 text", map->path, lineno);
+          return FALSE;
+        }
       char *l = g_strstrip (lines[i]);
       if (!*l || *l == '#' || *l == ';')
         continue;
@@ -354,20 +359,30 @@ validate_axis_value (XpScenario *s, XpAxis axis, const char *value, guint line, 
 
 /* A value with GKeyFile's escapes applied and a trailing comment (a '#'
  * after a space or tab) removed; GKeyFile itself only knows whole-line
- * comments. NULL if the key is absent. */
-static char *
-get_value (GKeyFile *kf, const char *group, const char *key)
+ * comments. *@out is NULL if the key is absent; FALSE with an error naming
+ * the line when the value cannot be read (a bad escape sequence). */
+static gboolean
+get_value (GKeyFile *kf, const LineMap *map, const char *group, const char *key, char **out, GError **error)
 {
-  char *v = g_key_file_get_string (kf, group, key, NULL);
+  *out = NULL;
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    return TRUE;
+  g_autoptr (GError) local = NULL;
+  char *v = g_key_file_get_string (kf, group, key, &local);
   if (!v)
-    return NULL;
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:%u: %s: %s", map->path, line_of (map, group, key), key,
+                   local ? local->message : "cannot be read");
+      return FALSE;
+    }
   for (char *c = v; *c; c++)
     if (*c == '#' && c > v && (c[-1] == ' ' || c[-1] == '\t'))
       {
         *c = '\0';
         break;
       }
-  return g_strstrip (v);
+  *out = g_strstrip (v);
+  return TRUE;
 }
 
 static const char *scenario_keys[] = { "name", "description", "seeds", "repeat", "policies", "topologies", "traces",
@@ -437,7 +452,9 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
           g_auto (GStrv) keys = g_key_file_get_keys (kf, grp, NULL, NULL);
           for (guint k = 0; keys && keys[k]; k++)
             {
-              g_autofree char *v = get_value (kf, grp, keys[k]);
+              g_autofree char *v = NULL;
+              if (!get_value (kf, &map, grp, keys[k], &v, error))
+                return NULL;
               g_ptr_array_add (pg->params, g_strdup_printf ("%s=%s", keys[k], v));
             }
           continue;
@@ -464,7 +481,13 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
         }
     }
 
-  g_autofree char *name = get_value (kf, "scenario", "name");
+  g_autofree char *name = NULL, *description = NULL, *seeds = NULL, *repeat = NULL, *xen_params = NULL;
+  if (!get_value (kf, &map, "scenario", "name", &name, error)
+      || !get_value (kf, &map, "scenario", "description", &description, error)
+      || !get_value (kf, &map, "scenario", "seeds", &seeds, error)
+      || !get_value (kf, &map, "scenario", "repeat", &repeat, error)
+      || !get_value (kf, &map, "scenario", "xen_params", &xen_params, error))
+    return NULL;
   if (name)
     g_strstrip (name);
   if (!name || !*name)
@@ -477,13 +500,11 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
     }
   else
     s->name = g_steal_pointer (&name);
-  s->description = get_value (kf, "scenario", "description");
+  s->description = g_steal_pointer (&description);
 
-  g_autofree char *seeds = get_value (kf, "scenario", "seeds");
   if (!parse_seeds (s, &map, line_of (&map, "scenario", "seeds"), seeds ? seeds : "1", error))
     return NULL;
 
-  g_autofree char *repeat = get_value (kf, "scenario", "repeat");
   if (repeat)
     {
       guint64 r;
@@ -497,7 +518,6 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
       s->repeat = (guint) r;
     }
 
-  g_autofree char *xen_params = get_value (kf, "scenario", "xen_params");
   if (xen_params)
     {
       s->xen_params_line = line_of (&map, "scenario", "xen_params");
@@ -521,7 +541,9 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
   /* axes; [policy.NAME] groups are known by now (effective specs) */
   for (guint a = 0; a < XP_N_AXES; a++)
     {
-      g_autofree char *v = get_value (kf, "scenario", axis_keys[a]);
+      g_autofree char *v = NULL;
+      if (!get_value (kf, &map, "scenario", axis_keys[a], &v, error))
+        return NULL;
       guint line = line_of (&map, "scenario", axis_keys[a]);
       if (!v)
         {
@@ -591,7 +613,9 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
   for (guint k = 0; gkeys && gkeys[k]; k++)
     {
       guint line = line_of (&map, "gate", gkeys[k]);
-      g_autofree char *v = get_value (kf, "gate", gkeys[k]);
+      g_autofree char *v = NULL;
+      if (!get_value (kf, &map, "gate", gkeys[k], &v, error))
+        return NULL;
       double value;
       gboolean rel;
       if (!xp_tolerance_parse (v, &value, &rel))

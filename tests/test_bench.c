@@ -181,6 +181,11 @@ START_TEST (test_scenario_errors)
     { "[scenario]\npolicies = first-fit\ntraces = t.csv\n", "dir/s.ini:1: [scenario]: missing key 'topologies'" },
     { "%s\n[gate]\nspread = lots\n", "dir/s.ini:7: spread: 'lots': expected a non-negative number" },
     { "%s\n[policy.worst-fit]\nx = 1\n", "dir/s.ini:6: [policy.worst-fit]: no policy 'worst-fit' in policies" },
+    /* text that is not UTF-8 (found by fuzzing: a [gate] value crashed the
+     * parser, an axis value read as a missing key) */
+    { "%s\n[gate]\nspread = 1\xff\n", "dir/s.ini:7: not UTF-8 text" },
+    { "%stoolstacks = xl;x\xc3\n", "dir/s.ini:5: not UTF-8 text" },
+    { "%s\n[policy.first-fit]\nfallback = \xfe\n", "dir/s.ini:7: not UTF-8 text" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {

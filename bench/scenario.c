@@ -98,7 +98,9 @@ scan_lines (LineMap *map, const char *text, GError **error)
           return FALSE;
         }
       char *l = g_strstrip (lines[i]);
-      if (!*l || *l == '#' || *l == ';')
+      /* only '#' starts a comment, as for GKeyFile (a ';' line is a key
+       * there, so it must be one here too) */
+      if (!*l || *l == '#')
         continue;
       if (*l == '[')
         {

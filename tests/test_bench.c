@@ -186,6 +186,10 @@ START_TEST (test_scenario_errors)
     { "%s\n[gate]\nspread = 1\xff\n", "dir/s.ini:7: not UTF-8 text" },
     { "%stoolstacks = xl;x\xc3\n", "dir/s.ini:5: not UTF-8 text" },
     { "%s\n[policy.first-fit]\nfallback = \xfe\n", "dir/s.ini:7: not UTF-8 text" },
+    /* ';' does not start a comment (found by fuzzing: the line was skipped
+     * here but read as a key by GKeyFile, and the error said line 0) */
+    { "%s; mem = 8\n", "dir/s.ini:5: unknown key '; mem' in [scenario]" },
+    { "%s; a comment\n", "dir/s.ini:5: expected 'key = value', '[group]' or a '#' comment" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {

@@ -195,6 +195,9 @@ parse_u64 (const char *text, guint64 *out)
 }
 
 #define XP_MAX_SEEDS 100000
+/* A matrix (configurations × seeds) above this is a typo, not a benchmark:
+ * refused before anything is allocated for it. */
+#define XP_MAX_RUNS 100000
 
 static gboolean
 parse_seeds (XpScenario *s, const LineMap *map, guint line, const char *value, GError **error)
@@ -202,6 +205,9 @@ parse_seeds (XpScenario *s, const LineMap *map, guint line, const char *value, G
   g_autoptr (GPtrArray) items = split_list (map, line, "seeds", value, ";,", error);
   if (!items)
     return FALSE;
+  /* seeds seen so far: a duplicate is found in constant time, not by
+   * scanning the list (which made 100000 seeds take seconds) */
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   for (guint i = 0; i < items->len; i++)
     {
       const char *item = items->pdata[i];
@@ -232,13 +238,14 @@ parse_seeds (XpScenario *s, const LineMap *map, guint line, const char *value, G
         }
       for (guint64 v = lo;; v++)
         {
-          for (guint j = 0; j < s->seeds->len; j++)
-            if (g_array_index (s->seeds, guint64, j) == v)
-              {
-                g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s:%u: seeds: seed %" G_GUINT64_FORMAT " given twice",
-                             map->path, line, v);
-                return FALSE;
-              }
+          gint64 *key = g_new (gint64, 1);
+          *key = (gint64) v;
+          if (!g_hash_table_add (seen, key))
+            {
+              g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s:%u: seeds: seed %" G_GUINT64_FORMAT " given twice",
+                           map->path, line, v);
+              return FALSE;
+            }
           g_array_append_val (s->seeds, v);
           if (v == hi)
             break;
@@ -589,6 +596,24 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
       for (guint i = 0; i < s->axes[a]->len; i++)
         if (!validate_axis_value (s, a, s->axes[a]->pdata[i], line, error))
           return NULL;
+    }
+
+  /* the size of the matrix (saturating: lists can be long) */
+  guint64 runs = s->seeds->len;
+  g_autoptr (GString) product = g_string_new (NULL);
+  for (guint a = 0; a < XP_N_AXES; a++)
+    {
+      guint n = s->axes[a]->len;
+      runs = runs > G_MAXUINT64 / n ? G_MAXUINT64 : runs * n;
+      if (n > 1)
+        g_string_append_printf (product, "%u %s × ", n, axis_keys[a]);
+    }
+  if (runs > XP_MAX_RUNS)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                   "%s:%u: [scenario]: %s%u seeds make %" G_GUINT64_FORMAT " runs, more than %u", path,
+                   line_of (&map, "scenario", NULL), product->str, s->seeds->len, runs, XP_MAX_RUNS);
+      return NULL;
     }
 
   /* every [policy.NAME] group must apply to some policy */

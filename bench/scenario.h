@@ -23,7 +23,9 @@
  * policies, topologies and traces are required; toolstacks defaults to
  * xenopsd, xen to 4.17, node_claims to off, seeds to 1. File paths (traces,
  * topologies ending in .ini/.xml or containing '/') are relative to the
- * scenario file. Every error names FILE:LINE and the key.
+ * scenario file. Only '#' starts a comment (at the start of a line, or after
+ * a space or tab). At most 100000 seeds and 100000 runs (configurations ×
+ * seeds). Every error names FILE:LINE and the key.
  */
 #ifndef XP_BENCH_SCENARIO_H
 #define XP_BENCH_SCENARIO_H

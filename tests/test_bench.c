@@ -202,6 +202,38 @@ START_TEST (test_scenario_errors)
 }
 END_TEST
 
+/* Found writing the scenario fuzz target (slow inputs): 100000 seeds were
+ * checked for duplicates pairwise (seconds), and a matrix of millions of
+ * runs was built before anything looked at its size (minutes, gigabytes). */
+START_TEST (test_scenario_limits)
+{
+  static const char head[] = "[scenario]\npolicies = first-fit\ntopologies = generic-2n\ntraces = t.csv\n";
+  g_autoptr (GError) error = NULL;
+  /* the largest seed list: 0..99998 is 99999 seeds, one configuration */
+  g_autofree char *t1 = g_strdup_printf ("%sseeds = 0-99998\n", head);
+  g_autoptr (XpScenario) s = parse (t1, &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (s->seeds->len, 99999);
+  ck_assert_uint_eq (g_array_index (s->seeds, guint64, 99998), 99998);
+  /* a duplicate after a long range is still found */
+  g_autofree char *t2 = g_strdup_printf ("%sseeds = 0-50000;7\n", head);
+  ck_assert (parse (t2, &error) == NULL);
+  xp_assert_error_contains (error, "dir/s.ini:5: seeds: seed 7 given twice");
+  g_clear_error (&error);
+  /* 2 policies × 3 topologies × 2 toolstacks × 10000 seeds = 120000 runs,
+   * above the limit of 100000; the error names the [scenario] line */
+  ck_assert (parse ("# big\n[scenario]\npolicies = first-fit;best-fit\ntopologies = generic-2n;generic-4n;x.ini\n"
+                    "traces = t.csv\ntoolstacks = xl;xenopsd\nseeds = 1-10000\n", &error) == NULL);
+  xp_assert_error_contains (error, "dir/s.ini:2: [scenario]: 2 policies × 3 topologies × 2 toolstacks × 10000 seeds "
+                                   "make 120000 runs, more than 100000");
+  g_clear_error (&error);
+  /* one fewer seed set: 2 × 3 × 2 × 8333 = 99996 runs is accepted */
+  g_autoptr (XpScenario) s2 = parse ("[scenario]\npolicies = first-fit;best-fit\ntopologies = generic-2n;generic-4n;x.ini\n"
+                                     "traces = t.csv\ntoolstacks = xl;xenopsd\nseeds = 1-8333\n", &error);
+  ck_assert_msg (s2 != NULL, "%s", error ? error->message : "");
+}
+END_TEST
+
 START_TEST (test_scenario_unknown_policy)
 {
   g_autoptr (GError) error = NULL;
@@ -778,6 +810,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_stat);
   tcase_add_test (tc, test_scenario_parse);
   tcase_add_test (tc, test_scenario_errors);
+  tcase_add_test (tc, test_scenario_limits);
   tcase_add_test (tc, test_scenario_unknown_policy);
   tcase_add_test (tc, test_scenario_file_missing);
   tcase_add_test (tc, test_matrix);

@@ -80,12 +80,13 @@ xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArr
     return FALSE;
   JsonNode *root = json_parser_get_root (parser);
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  if (!o || g_strcmp0 (json_object_get_string_member_with_default (o, "schema", ""), XP_RESULTS_SCHEMA) != 0)
+  if (!o || g_strcmp0 (xp_json_string (o, "schema"), XP_RESULTS_SCHEMA) != 0)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: schema: expected \"%s\"", path, XP_RESULTS_SCHEMA);
       return FALSE;
     }
-  if (json_object_get_int_member_with_default (o, "schema_version", -1) != XP_RESULTS_SCHEMA_VERSION)
+  gint64 version;
+  if (!xp_json_int (o, "schema_version", &version) || version != XP_RESULTS_SCHEMA_VERSION)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: schema_version: expected %d", path, XP_RESULTS_SCHEMA_VERSION);
       return FALSE;
@@ -459,60 +460,38 @@ xp_summary_load (const char *path, GError **error)
     return NULL;
   JsonNode *root = json_parser_get_root (parser);
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  if (!o || g_strcmp0 (json_object_get_string_member_with_default (o, "schema", ""), XP_BENCH_SUMMARY_SCHEMA) != 0)
+  if (!o || g_strcmp0 (xp_json_string (o, "schema"), XP_BENCH_SUMMARY_SCHEMA) != 0)
     BAD ("%s: schema: expected \"%s\"", file, XP_BENCH_SUMMARY_SCHEMA);
-  if (json_object_get_int_member_with_default (o, "schema_version", -1) != XP_BENCH_SUMMARY_SCHEMA_VERSION)
+  gint64 version;
+  if (!xp_json_int (o, "schema_version", &version) || version != XP_BENCH_SUMMARY_SCHEMA_VERSION)
     BAD ("%s: schema_version: expected %d", file, XP_BENCH_SUMMARY_SCHEMA_VERSION);
   g_autoptr (XpSummary) s = summary_alloc ();
-  s->scenario = g_strdup (json_object_get_string_member_with_default (o, "scenario", ""));
-  JsonNode *mn = json_object_get_member (o, "metrics");
-  if (!mn || !JSON_NODE_HOLDS_ARRAY (mn))
+  if (json_object_has_member (o, "scenario") && !xp_json_string (o, "scenario"))
+    BAD ("%s: scenario: expected a string", file);
+  s->scenario = g_strdup (xp_json_string (o, "scenario") ? xp_json_string (o, "scenario") : "");
+  JsonArray *ma = xp_json_array (o, "metrics");
+  if (!ma)
     BAD ("%s: metrics: expected an array of names", file);
-  JsonArray *ma = json_node_get_array (mn);
   for (guint i = 0; i < json_array_get_length (ma); i++)
     {
-      const char *m = json_array_get_string_element (ma, i);
+      const char *m = xp_json_element_string (ma, i);
       if (!m)
         BAD ("%s: metrics[%u]: expected a string", file, i);
+      if (has_metric (s->metrics, m))
+        BAD ("%s: metrics[%u]: '%s' appears twice", file, i, m);
       g_ptr_array_add (s->metrics, g_strdup (m));
     }
-  JsonNode *gn = json_object_get_member (o, "gate");
-  if (gn && JSON_NODE_HOLDS_OBJECT (gn))
-    {
-      JsonObject *gate = json_node_get_object (gn);
-      double sm = get_double_or_nan (gate, "speed_margin");
-      if (!isnan (sm))
-        s->speed_margin = sm;
-      JsonNode *tn = json_object_get_member (gate, "tolerances");
-      if (tn && JSON_NODE_HOLDS_OBJECT (tn))
-        {
-          JsonObject *tol = json_node_get_object (tn);
-          GList *members = json_object_get_members (tol);
-          for (GList *l = members; l; l = l->next)
-            {
-              JsonNode *x = json_object_get_member (tol, l->data);
-              if (!JSON_NODE_HOLDS_OBJECT (x))
-                continue;
-              XpTolerance *t = g_new0 (XpTolerance, 1);
-              t->metric = g_strdup (l->data);
-              t->value = get_double_or_nan (json_node_get_object (x), "value");
-              t->relative = json_object_get_boolean_member_with_default (json_node_get_object (x), "relative", FALSE);
-              g_ptr_array_add (s->tolerances, t);
-            }
-          g_list_free (members);
-        }
-    }
-  JsonNode *cn = json_object_get_member (o, "configurations");
-  if (!cn || !JSON_NODE_HOLDS_ARRAY (cn))
+  if (!xp_gate_from_json (o, file, &s->speed_margin, s->tolerances, error))
+    return NULL;
+  JsonArray *ca = xp_json_array (o, "configurations");
+  if (!ca)
     BAD ("%s: configurations: expected an array", file);
-  JsonArray *ca = json_node_get_array (cn);
   for (guint i = 0; i < json_array_get_length (ca); i++)
     {
-      JsonNode *n = json_array_get_element (ca, i);
-      if (!JSON_NODE_HOLDS_OBJECT (n))
+      JsonObject *co = xp_json_element_object (ca, i);
+      if (!co)
         BAD ("%s: configurations[%u]: expected an object", file, i);
-      JsonObject *co = json_node_get_object (n);
-      const char *id = json_object_get_string_member_with_default (co, "id", NULL);
+      const char *id = xp_json_string (co, "id");
       if (!id)
         BAD ("%s: configurations[%u].id: expected a string", file, i);
       if (xp_summary_find (s, id))
@@ -520,33 +499,46 @@ xp_summary_load (const char *path, GError **error)
       XpSummaryConfig *c = summary_config_alloc ();
       g_ptr_array_add (s->configs, c);
       c->id = g_strdup (id);
-      c->label = g_strdup (json_object_get_string_member_with_default (co, "label", id));
+      if (json_object_has_member (co, "label") && !xp_json_string (co, "label"))
+        BAD ("%s: configurations[%u].label: expected a string", file, i);
+      c->label = g_strdup (xp_json_string (co, "label") ? xp_json_string (co, "label") : id);
       for (guint a = 0; a < XP_N_AXES; a++)
-        c->axis[a] = g_strdup (json_object_get_string_member_with_default (co, xp_axis_name (a), ""));
-      JsonNode *sn = json_object_get_member (co, "seeds");
-      if (sn && JSON_NODE_HOLDS_ARRAY (sn))
         {
-          JsonArray *sa = json_node_get_array (sn);
+          const char *v = xp_json_string (co, xp_axis_name (a));
+          if (!v && json_object_has_member (co, xp_axis_name (a)))
+            BAD ("%s: configurations[%u].%s: expected a string", file, i, xp_axis_name (a));
+          c->axis[a] = g_strdup (v ? v : "");
+        }
+      if (json_object_has_member (co, "seeds"))
+        {
+          JsonArray *sa = xp_json_array (co, "seeds");
+          if (!sa)
+            BAD ("%s: configurations[%u].seeds: expected an array", file, i);
           for (guint k = 0; k < json_array_get_length (sa); k++)
             {
-              guint64 seed = (guint64) json_array_get_int_element (sa, k);
-              g_array_append_val (c->seeds, seed);
+              gint64 seed;
+              if (!xp_json_element_int (sa, k, &seed) || seed < 0)
+                BAD ("%s: configurations[%u].seeds[%u]: expected a non-negative integer", file, i, k);
+              guint64 u = (guint64) seed;
+              g_array_append_val (c->seeds, u);
             }
         }
-      JsonNode *mo = json_object_get_member (co, "metrics");
-      if (!mo || !JSON_NODE_HOLDS_OBJECT (mo))
+      JsonObject *mobj = xp_json_object (co, "metrics");
+      if (!mobj)
         BAD ("%s: configurations[%u].metrics: expected an object", file, i);
-      JsonObject *mobj = json_node_get_object (mo);
       for (guint k = 0; k < s->metrics->len; k++)
         {
-          JsonNode *x = json_object_get_member (mobj, s->metrics->pdata[k]);
-          if (!x)
+          const char *m = s->metrics->pdata[k];
+          if (!json_object_has_member (mobj, m))
             continue;
-          if (!JSON_NODE_HOLDS_OBJECT (x))
-            BAD ("%s: configurations[%u].metrics.%s: expected an object", file, i, (char *) s->metrics->pdata[k]);
-          JsonObject *xo = json_node_get_object (x);
+          JsonObject *xo = xp_json_object (mobj, m);
+          if (!xo)
+            BAD ("%s: configurations[%u].metrics.%s: expected an object", file, i, m);
+          gint64 n = 0;
+          if (json_object_has_member (xo, "n") && (!xp_json_int (xo, "n", &n) || n < 0 || n > G_MAXUINT))
+            BAD ("%s: configurations[%u].metrics.%s.n: expected a non-negative integer", file, i, m);
           XpStat *st = g_new (XpStat, 1);
-          st->n = (guint) json_object_get_int_member_with_default (xo, "n", 0);
+          st->n = (guint) n;
           st->mean = get_double_or_nan (xo, "mean");
           st->ci95 = get_double_or_nan (xo, "ci95");
           st->min = get_double_or_nan (xo, "min");
@@ -554,9 +546,9 @@ xp_summary_load (const char *path, GError **error)
           if (isnan (st->mean))
             {
               g_free (st);
-              BAD ("%s: configurations[%u].metrics.%s.mean: expected a number", file, i, (char *) s->metrics->pdata[k]);
+              BAD ("%s: configurations[%u].metrics.%s.mean: expected a number", file, i, m);
             }
-          g_hash_table_insert (c->stats, g_strdup (s->metrics->pdata[k]), st);
+          g_hash_table_insert (c->stats, g_strdup (m), st);
         }
     }
   return g_steal_pointer (&s);

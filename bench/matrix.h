@@ -93,6 +93,23 @@ char *xp_bench_json_to_text (JsonNode *root);
  * to syntax errors). */
 gboolean xp_bench_json_load (JsonParser *parser, const char *path, GError **error);
 
+/* Typed access to JSON read from a file. json-glib's own getters (even the
+ * _with_default ones) complain on stderr with a GLib critical and return a
+ * placeholder when a member has another type; these return NULL / FALSE
+ * instead, so that the reader can name the field in its error. @o and @a
+ * may be NULL. A number is an integer or a double; an integer must be
+ * written without a fraction or exponent. */
+const char *xp_json_string (JsonObject *o, const char *name);
+JsonObject *xp_json_object (JsonObject *o, const char *name);
+JsonArray *xp_json_array (JsonObject *o, const char *name);
+gboolean xp_json_int (JsonObject *o, const char *name, gint64 *out);
+gboolean xp_json_number (JsonObject *o, const char *name, double *out);
+gboolean xp_json_boolean (JsonObject *o, const char *name, gboolean *out);
+const char *xp_json_element_string (JsonArray *a, guint i);
+JsonArray *xp_json_element_array (JsonArray *a, guint i);
+JsonObject *xp_json_element_object (JsonArray *a, guint i);
+gboolean xp_json_element_int (JsonArray *a, guint i, gint64 *out);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XpBenchPlan, xp_bench_plan_free)
 
 G_END_DECLS

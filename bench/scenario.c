@@ -757,3 +757,59 @@ xp_gate_to_json (gpointer builder, double speed_margin, const GPtrArray *toleran
   json_builder_end_object (b);
   json_builder_end_object (b);
 }
+
+gboolean
+xp_gate_from_json (gpointer object, const char *path, double *speed_margin, GPtrArray *tolerances, GError **error)
+{
+  JsonObject *o = object;
+  if (!json_object_has_member (o, "gate"))
+    return TRUE;
+  JsonObject *gate = xp_json_object (o, "gate");
+  if (!gate)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: gate: expected an object", path);
+      return FALSE;
+    }
+  if (json_object_has_member (gate, "speed_margin"))
+    {
+      double v;
+      if (!xp_json_number (gate, "speed_margin", &v) || !(v >= 0))
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: gate.speed_margin: expected a non-negative number", path);
+          return FALSE;
+        }
+      *speed_margin = v;
+    }
+  if (!json_object_has_member (gate, "tolerances"))
+    return TRUE;
+  JsonObject *tol = xp_json_object (gate, "tolerances");
+  if (!tol)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: gate.tolerances: expected an object", path);
+      return FALSE;
+    }
+  GList *members = json_object_get_members (tol);
+  gboolean ok = TRUE;
+  for (GList *l = members; l && ok; l = l->next)
+    {
+      JsonObject *t = xp_json_object (tol, l->data);
+      double value;
+      gboolean relative = FALSE;
+      if (!t || !xp_json_number (t, "value", &value) || !(value >= 0)
+          || (json_object_has_member (t, "relative") && !xp_json_boolean (t, "relative", &relative)))
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE,
+                       "%s: gate.tolerances.%s: expected {\"value\": a non-negative number, \"relative\": true or false}",
+                       path, (const char *) l->data);
+          ok = FALSE;
+          break;
+        }
+      XpTolerance *x = g_new0 (XpTolerance, 1);
+      x->metric = g_strdup (l->data);
+      x->value = value;
+      x->relative = relative;
+      g_ptr_array_add (tolerances, x);
+    }
+  g_list_free (members);
+  return ok;
+}

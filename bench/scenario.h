@@ -47,6 +47,11 @@ typedef enum {
 /* Add the member "gate": {speed_margin?, tolerances: {metric: {value,
  * relative}}} to the object being built (@b is a JsonBuilder *). */
 void xp_gate_to_json (gpointer b, double speed_margin, const GPtrArray *tolerances);
+/* Read the member "gate" of the object @o (a JsonObject *; the member is
+ * optional) as xp_gate_to_json writes it: @speed_margin is left alone when
+ * not given, tolerances are appended (XpTolerance *). FALSE with an error
+ * naming @path and the field when a value has the wrong type. */
+gboolean xp_gate_from_json (gpointer o, const char *path, double *speed_margin, GPtrArray *tolerances, GError **error);
 
 /* "policy", "topology", ... (the column names of the summary) */
 const char *xp_axis_name (XpAxis axis);

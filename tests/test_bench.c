@@ -764,6 +764,108 @@ START_TEST (test_manifest_parallel)
 }
 END_TEST
 
+/* ---- reading results back: wrong types ------------------------------------ */
+
+static guint json_criticals;
+
+static void
+count_critical (const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+  json_criticals++;
+  fprintf (stderr, "%s: %s\n", domain, message);
+}
+
+#define SUM_HEAD "{\"schema\": \"xenplace-bench-summary\", \"schema_version\": 1, "
+#define SUM_CONF(label, seeds, n) \
+  "\"configurations\": [{\"id\": \"x\", \"label\": " label ", \"seeds\": [" seeds "], " \
+  "\"metrics\": {\"a\": {\"n\": " n ", \"mean\": 1}}}]}"
+#define MAT_HEAD "{\"schema\": \"xenplace-bench-matrix\", \"schema_version\": 1, \"scenario\": \"s\", " \
+  "\"axes\": {\"policy\": [], \"topology\": [], \"trace\": [], \"toolstack\": [], \"xen\": [], \"node_claims\": []}, "
+
+/* Found with the results fuzz target (crafted inputs after reading the
+ * readers; G_DEBUG=fatal-criticals): a value of another type than written
+ * (an object for a seed, a number for a node's series, ...) made json-glib
+ * print a GLib critical and hand back a placeholder, read as if valid. Each
+ * must be an error naming the file and the field, and no critical. */
+START_TEST (test_results_bad_types)
+{
+  static const struct { char kind; const char *text; const char *error; } cases[] = {
+    /* s: summary.json, m: matrix.json, r: a run's results file */
+    { 's', "{\"schema\": {}}", "schema: expected \"xenplace-bench-summary\"" },
+    { 's', SUM_HEAD "\"metrics\": [{}], \"configurations\": []}", "metrics[0]: expected a string" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\", \"a\"], \"configurations\": []}", "metrics[1]: 'a' appears twice" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], \"gate\": {\"speed_margin\": []}, " SUM_CONF ("\"l\"", "1", "1"),
+      "gate.speed_margin: expected a non-negative number" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], \"gate\": {\"tolerances\": {\"a\": {\"value\": 1, \"relative\": {}}}}, "
+      SUM_CONF ("\"l\"", "1", "1"), "gate.tolerances.a: expected {\"value\": a non-negative number" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], " SUM_CONF ("{}", "1", "1"), "configurations[0].label: expected a string" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], " SUM_CONF ("\"l\"", "1, {}", "1"),
+      "configurations[0].seeds[1]: expected a non-negative integer" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], " SUM_CONF ("\"l\"", "1", "[]"),
+      "configurations[0].metrics.a.n: expected a non-negative integer" },
+    { 'm', MAT_HEAD "\"gate\": {\"speed_margin\": {}}, \"configurations\": [], \"runs\": []}",
+      "gate.speed_margin: expected a non-negative number" },
+    { 'm', MAT_HEAD "\"xen_params\": [1], \"configurations\": [], \"runs\": []}", "xen_params[0]: expected a string" },
+    { 'r', "{\"schema\": [\"xenplace-results\"]}", "schema: expected \"xenplace-results\"" },
+    { 'r', "{\"schema\": \"xenplace-results\", \"schema_version\": {}}", "schema_version: expected 1" },
+  };
+  g_log_set_handler ("Json", G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING, count_critical, NULL);
+  g_autofree char *tmp = xp_test_tmpdir ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = xp_test_write (tmp, "x.json", cases[i].text);
+      g_autoptr (GError) error = NULL;
+      gboolean ok;
+      if (cases[i].kind == 's')
+        {
+          g_autoptr (XpSummary) s = xp_summary_load (path, &error);
+          ok = s != NULL;
+        }
+      else if (cases[i].kind == 'm')
+        {
+          g_autoptr (XpBenchPlan) p = xp_bench_plan_load (path, &error);
+          ok = p != NULL;
+        }
+      else
+        ok = xp_bench_read_run (path, NULL, NULL, NULL, &error);
+      ck_assert_msg (!ok, "case %u was read", i);
+      g_autofree char *expect = g_strdup_printf ("%s: %s", path, cases[i].error);
+      ck_assert_msg (g_str_has_prefix (error->message, expect), "case %u: '%s' does not start with '%s'", i,
+                     error->message, expect);
+      ck_assert_uint_eq (json_criticals, 0);
+    }
+  xp_test_rmtree (tmp);
+
+  /* the plots read each run's per-VM rows and time series */
+  static const struct { const char *from, *to, *error; } runs[] = {
+    { "\"locality\": 0.9\n", "\"locality\": \"high\"\n", "vms[2].locality: expected a number" },
+    { "\"time_ns\": [\n   0,", "\"time_ns\": [\n   {},", "timeseries.time_ns[0]: expected an integer" },
+    { "\"node_free_pages\": [\n", "\"node_free_pages\": [\n 5,\n", "timeseries.node_free_pages[0]: expected an array" },
+    { "\"node_free_pages\": [\n   [\n    4194304,", "\"node_free_pages\": [\n   [\n    null,",
+      "timeseries.node_free_pages[0][0]: expected an integer" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      char *t;
+      g_autofree char *dir = hand_dir (&t);
+      g_autofree char *tmp2 = t;
+      g_autofree char *run = g_build_filename (dir, "runs", "first-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s1.json", NULL);
+      g_autofree char *text = read_text (run);
+      char *at = strstr (text, runs[i].from);
+      ck_assert_msg (at != NULL, "case %u: '%s' not in the hand-written run", i, runs[i].from);
+      g_autofree char *changed = g_strdup_printf ("%.*s%s%s", (int) (at - text), text, runs[i].to, at + strlen (runs[i].from));
+      ck_assert (g_file_set_contents (run, changed, -1, NULL));
+      g_autoptr (GError) error = NULL;
+      ck_assert_msg (!xp_bench_report (dir, NULL, &error), "case %u: report written", i);
+      g_autofree char *expect = g_strdup_printf ("%s: %s", run, runs[i].error);
+      ck_assert_msg (g_str_has_prefix (error->message, expect), "case %u: '%s' does not start with '%s'", i,
+                     error->message, expect);
+      ck_assert_uint_eq (json_criticals, 0);
+      xp_test_rmtree (tmp2);
+    }
+}
+END_TEST
+
 /* ---- the bundled scenarios ---------------------------------------------------- */
 
 START_TEST (test_bundled_scenarios)
@@ -818,6 +920,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_compare);
   tcase_add_test (tc, test_direction);
   tcase_add_test (tc, test_report_hand);
+  tcase_add_test (tc, test_results_bad_types);
   tcase_add_test (tc, test_bundled_scenarios);
   suite_add_tcase (s, tc);
   TCase *runs = tcase_create ("runs");

@@ -67,13 +67,15 @@ for t in $run_targets; do
   mkdir -p "$corpus"
   cp tests/fuzz/corpus/$t/* "$corpus"/ 2>/dev/null || true
   log="$out/fuzz_$t.log"
+  dict=""
+  [ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
   echo "== fuzz $t: $seconds s"
   # -timeout: an input taking 10 s is a hang; -rss_limit_mb: a memory
   # blow-up; -report_slow_units: inputs slower than 3 s are written out
   # (and fail the run below); leaks are found at the end of every input.
   if ! "$out/fuzz_$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
        -report_slow_units=3 -error_exitcode=1 -timeout_exitcode=1 \
-       -artifact_prefix=tests/fuzz/ "$corpus" 2>"$log"; then
+       -artifact_prefix=tests/fuzz/ $dict "$corpus" 2>"$log"; then
     tail -n 60 "$log" >&2
     echo "== fuzz $t: FINDING (the input is in tests/fuzz/; full log: $log)" >&2
     status=1

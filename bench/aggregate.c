@@ -75,6 +75,13 @@ xp_bench_format_double (double v)
 gboolean
 xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArray *values, GError **error)
 {
+  return xp_bench_read_run_reduced (path, seed, 0, names, values, error);
+}
+
+gboolean
+xp_bench_read_run_reduced (const char *path, const guint64 *seed, guint64 max_vms, GPtrArray *names, GArray *values,
+                           GError **error)
+{
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!xp_bench_json_load (parser, path, error))
     return FALSE;
@@ -98,9 +105,9 @@ xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArr
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: expected \"run\" and \"summary\" objects", path);
       return FALSE;
     }
+  JsonObject *run = json_node_get_object (runn);
   if (seed)
     {
-      JsonObject *run = json_node_get_object (runn);
       JsonNode *sn = json_object_get_member (run, "seed");
       if (!sn || !JSON_NODE_HOLDS_VALUE (sn) || json_node_get_value_type (sn) != G_TYPE_INT64
           || (guint64) json_node_get_int (sn) != *seed)
@@ -108,6 +115,21 @@ xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArr
           g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: run.seed: expected %" G_GUINT64_FORMAT, path, *seed);
           return FALSE;
         }
+    }
+  gint64 run_max_vms = 0;
+  if (json_object_has_member (run, "reduced")
+      && (!xp_json_int (xp_json_object (run, "reduced"), "max_vms", &run_max_vms) || run_max_vms <= 0))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: run.reduced.max_vms: expected a positive integer", path);
+      return FALSE;
+    }
+  if ((guint64) run_max_vms != max_vms)
+    {
+      g_autofree char *have = run_max_vms ? g_strdup_printf ("a run reduced to %" G_GINT64_FORMAT " VMs per trace", run_max_vms)
+                                          : g_strdup ("a full run");
+      g_autofree char *want = max_vms ? g_strdup_printf ("one reduced to %" G_GUINT64_FORMAT, max_vms) : g_strdup ("a full one");
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: run.reduced: %s, expected %s", path, have, want);
+      return FALSE;
     }
   JsonObject *sum = json_node_get_object (sumn);
   GList *members = json_object_get_members (sum);
@@ -207,6 +229,8 @@ xp_bench_summarize (const XpBenchPlan *plan, const char *dir, GError **error)
   g_autoptr (XpSummary) s = summary_alloc ();
   s->scenario = g_strdup (plan->scenario);
   s->speed_margin = plan->speed_margin;
+  s->max_vms = plan->max_vms;
+  s->max_seeds = plan->max_seeds;
   for (guint i = 0; i < plan->tolerances->len; i++)
     {
       const XpTolerance *t = plan->tolerances->pdata[i];
@@ -235,7 +259,7 @@ xp_bench_summarize (const XpBenchPlan *plan, const char *dir, GError **error)
         }
       g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
       g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
-      if (!xp_bench_read_run (path, &run->seed, names, values, error))
+      if (!xp_bench_read_run_reduced (path, &run->seed, plan->max_vms, names, values, error))
         return NULL;
       GHashTable *h = per_config->pdata[run->config];
       for (guint k = 0; k < names->len; k++)
@@ -320,6 +344,7 @@ xp_summary_to_json (const XpSummary *s)
     json_builder_add_string_value (b, s->metrics->pdata[i]);
   json_builder_end_array (b);
   xp_gate_to_json (b, s->speed_margin, s->tolerances);
+  xp_bench_reduced_to_json (b, s->max_vms, s->max_seeds);
 
   json_builder_set_member_name (b, "configurations");
   json_builder_begin_array (b);
@@ -481,7 +506,8 @@ xp_summary_load (const char *path, GError **error)
         BAD ("%s: metrics[%u]: '%s' appears twice", file, i, m);
       g_ptr_array_add (s->metrics, g_strdup (m));
     }
-  if (!xp_gate_from_json (o, file, &s->speed_margin, s->tolerances, error))
+  if (!xp_gate_from_json (o, file, &s->speed_margin, s->tolerances, error)
+      || !xp_bench_reduced_from_json (o, file, &s->max_vms, &s->max_seeds, error))
     return NULL;
   JsonArray *ca = xp_json_array (o, "configurations");
   if (!ca)

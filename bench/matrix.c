@@ -232,6 +232,65 @@ xp_bench_plan_new (const XpScenario *s, GError **error)
   return g_steal_pointer (&p);
 }
 
+void
+xp_bench_plan_reduce (XpBenchPlan *p, guint64 max_vms, guint max_seeds)
+{
+  p->max_vms = max_vms;
+  p->max_seeds = max_seeds;
+  if (!max_seeds)
+    return;
+  /* runs are the configurations in order, each with its seeds in order */
+  g_autofree guint *kept = g_new0 (guint, p->configs->len);
+  for (guint i = 0; i < p->runs->len;)
+    {
+      const XpBenchRun *r = p->runs->pdata[i];
+      if (kept[r->config] >= max_seeds)
+        g_ptr_array_remove_index (p->runs, i);
+      else
+        {
+          kept[r->config]++;
+          i++;
+        }
+    }
+}
+
+void
+xp_bench_reduced_to_json (gpointer builder, guint64 max_vms, guint max_seeds)
+{
+  JsonBuilder *b = builder;
+  if (!max_vms && !max_seeds)
+    return;
+  json_builder_set_member_name (b, "reduced");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "max_vms");
+  json_builder_add_int_value (b, (gint64) max_vms);
+  json_builder_set_member_name (b, "max_seeds");
+  json_builder_add_int_value (b, max_seeds);
+  json_builder_end_object (b);
+}
+
+gboolean
+xp_bench_reduced_from_json (gpointer object, const char *path, guint64 *max_vms, guint *max_seeds, GError **error)
+{
+  JsonObject *o = object;
+  *max_vms = 0;
+  *max_seeds = 0;
+  if (!o || !json_object_has_member (o, "reduced"))
+    return TRUE;
+  JsonObject *r = xp_json_object (o, "reduced");
+  gint64 v, k;
+  if (!r || !xp_json_int (r, "max_vms", &v) || !xp_json_int (r, "max_seeds", &k) || v < 0 || k < 0 || k > G_MAXUINT
+      || (v == 0 && k == 0))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE,
+                   "%s: reduced: expected {\"max_vms\": N, \"max_seeds\": N}, non-negative integers, not both 0", path);
+      return FALSE;
+    }
+  *max_vms = (guint64) v;
+  *max_seeds = (guint) k;
+  return TRUE;
+}
+
 char *
 xp_bench_run_path (const char *dir, const XpBenchRun *run)
 {
@@ -271,6 +330,7 @@ xp_bench_plan_to_json (const XpBenchPlan *p)
   json_builder_end_object (b);
   add_strings (b, "xen_params", p->xen_params);
   xp_gate_to_json (b, p->speed_margin, p->tolerances);
+  xp_bench_reduced_to_json (b, p->max_vms, p->max_seeds);
 
   json_builder_set_member_name (b, "configurations");
   json_builder_begin_array (b);
@@ -502,7 +562,8 @@ xp_bench_plan_load (const char *path, GError **error)
         BAD ("%s: xen_params[%u]: expected a string", path, i);
       g_ptr_array_add (p->xen_params, g_strdup (v));
     }
-  if (!xp_gate_from_json (o, path, &p->speed_margin, p->tolerances, error))
+  if (!xp_gate_from_json (o, path, &p->speed_margin, p->tolerances, error)
+      || !xp_bench_reduced_from_json (o, path, &p->max_vms, &p->max_seeds, error))
     return NULL;
 
   JsonArray *configs = get_arr (o, "configurations");

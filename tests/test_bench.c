@@ -678,6 +678,90 @@ START_TEST (test_run_jobs_and_resume)
 }
 END_TEST
 
+/* Names of the VMs in a results file's "vms" rows, comma-separated. */
+static char *
+vm_names (const char *path)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  ck_assert (json_parser_load_from_file (parser, path, NULL));
+  JsonArray *vms = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "vms");
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (vms); i++)
+    g_string_append_printf (out, "%s%s", i ? "," : "",
+                            json_object_get_string_member (json_array_get_object_element (vms, i), "name"));
+  return g_string_free (out, FALSE);
+}
+
+/* bench run --max-vms / --max-seeds: every configuration, fewer VMs and
+ * seeds, and the reduction written where a reader would look. */
+START_TEST (test_run_reduced)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  /* four VMs: a, b (lifetime 5 s: stops at 6), a again (a new VM reusing
+   * the name after its stop at 2), c; a toolstack restart at 4 */
+  xp_test_write (tmp, "t.csv", "time,event,vm,vcpus,memory_mib,lifetime\n"
+                               "0,start,a,1,512,\n1,start,b,1,512,5\n2,stop,a,,,\n3,start,a,1,512,\n"
+                               "4,toolstack_restart,,,,\n10,start,c,1,512,\n");
+  g_autofree char *path = xp_test_write (tmp, "s.ini", "[scenario]\nseeds = 1-3\npolicies = first-fit;best-fit\n"
+                                                       "topologies = generic-2n\ntraces = t.csv\ntoolstacks = xl\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = xp_scenario_load (path, &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  g_autoptr (XpBenchPlan) full = xp_bench_plan_new (s, &error);
+  g_autoptr (XpBenchPlan) p = xp_bench_plan_new (s, &error);
+  /* 2 configurations × seeds 1-3 = 6 runs; the first 2 seeds of each: 4 */
+  ck_assert_uint_eq (p->runs->len, 6);
+  xp_bench_plan_reduce (p, 2, 2);
+  ck_assert_uint_eq (p->configs->len, 2);
+  ck_assert_uint_eq (p->runs->len, 4);
+  ck_assert_uint_eq (((XpBenchRun *) p->runs->pdata[1])->seed, 2);
+  ck_assert_uint_eq (((XpBenchRun *) p->runs->pdata[2])->config, 1);
+
+  g_autofree char *dir = g_build_filename (tmp, "out", NULL);
+  XpBenchRunOptions o = { 2, FALSE };
+  XpBenchRunStats st;
+  ck_assert_msg (xp_bench_run (p, dir, &o, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 4);
+  /* the first two VMs only: a and b (the second a and c are cut) */
+  g_autofree char *r0 = xp_bench_run_path (dir, p->runs->pdata[0]);
+  g_autofree char *names = vm_names (r0);
+  ck_assert_str_eq (names, "a,b");
+  g_autofree char *text = read_text (r0);
+  ck_assert_msg (strstr (text, "\"reduced\" : {\n   \"max_vms\" : 2,\n   \"trace_vms\" : 4\n  }"), "%s", text);
+  g_autofree char *sp = g_build_filename (dir, "summary.json", NULL);
+  g_autofree char *mp = g_build_filename (dir, "matrix.json", NULL);
+  g_autofree char *sum = read_text (sp), *mat = read_text (mp);
+  ck_assert (strstr (sum, "\"reduced\" : {\n  \"max_vms\" : 2,\n  \"max_seeds\" : 2\n }"));
+  ck_assert (strstr (mat, "\"reduced\" : {\n  \"max_vms\" : 2,\n  \"max_seeds\" : 2\n }"));
+  g_autoptr (XpSummary) rs = xp_summary_load (dir, &error);
+  ck_assert (rs && rs->max_vms == 2 && rs->max_seeds == 2);
+
+  /* a reduced run file is no full run: not read as one, re-run by a full plan */
+  ck_assert (!xp_bench_read_run (r0, NULL, NULL, NULL, &error));
+  g_autofree char *expect = g_strdup_printf ("%s: run.reduced: a run reduced to 2 VMs per trace, expected a full one", r0);
+  xp_assert_error_contains (error, expect);
+  g_clear_error (&error);
+  ck_assert_msg (xp_bench_run (full, dir, &o, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 6);
+  ck_assert_uint_eq (st.skipped, 0);
+  g_autofree char *all = vm_names (r0);
+  ck_assert_str_eq (all, "a,b,a,c");
+  g_autoptr (XpSummary) fs = xp_summary_load (dir, &error);
+  ck_assert (fs && fs->max_vms == 0 && fs->max_seeds == 0);
+  g_autofree char *sum2 = read_text (sp);
+  ck_assert (!strstr (sum2, "reduced"));
+  /* and the other way round: a full run file is no reduced run */
+  ck_assert_msg (xp_bench_run (p, dir, &o, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 4);
+
+  /* compare refuses a reduced summary against a full one */
+  g_autoptr (XpCompareResult) r = xp_bench_compare (fs, rs, NULL, -1, NULL, NULL, &error);
+  ck_assert (r == NULL);
+  xp_assert_error_contains (error, "the baseline is a full run and the current summary reduced (max_vms 2, max_seeds 2)");
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
 START_TEST (test_run_bad_input)
 {
   g_autofree char *tmp = xp_test_tmpdir ();
@@ -927,6 +1011,7 @@ xp_test_bench_suite (void)
   tcase_set_timeout (runs, 300);
   tcase_add_test (runs, test_run_jobs_and_resume);
   tcase_add_test (runs, test_run_bad_input);
+  tcase_add_test (runs, test_run_reduced);
   tcase_add_test (runs, test_manifest_parallel);
   suite_add_tcase (s, runs);
   return s;

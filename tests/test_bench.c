@@ -699,9 +699,9 @@ START_TEST (test_run_reduced)
   g_autofree char *tmp = xp_test_tmpdir ();
   /* four VMs: a, b (lifetime 5 s: stops at 6), a again (a new VM reusing
    * the name after its stop at 2), c; a toolstack restart at 4 */
-  xp_test_write (tmp, "t.csv", "time,event,vm,vcpus,memory_mib,lifetime\n"
-                               "0,start,a,1,512,\n1,start,b,1,512,5\n2,stop,a,,,\n3,start,a,1,512,\n"
-                               "4,toolstack_restart,,,,\n10,start,c,1,512,\n");
+  g_free (xp_test_write (tmp, "t.csv", "time,event,vm,vcpus,memory_mib,lifetime\n"
+                                       "0,start,a,1,512,\n1,start,b,1,512,5\n2,stop,a,,,\n3,start,a,1,512,\n"
+                                       "4,toolstack_restart,,,,\n10,start,c,1,512,\n"));
   g_autofree char *path = xp_test_write (tmp, "s.ini", "[scenario]\nseeds = 1-3\npolicies = first-fit;best-fit\n"
                                                        "topologies = generic-2n\ntraces = t.csv\ntoolstacks = xl\n");
   g_autoptr (GError) error = NULL;

@@ -121,7 +121,8 @@ axis_error (const XpBenchPlan *plan, XpAxis axis, const char *value, GError *cau
 }
 
 /* The first @max_vms VMs of @t: their starts, their stops, and the toolstack
- * restarts up to the last of those events, in the original order. */
+ * restarts up to the last of those events (all of them when no VM is cut),
+ * in the original order. */
 static XpTrace *
 trace_head (const XpTrace *t, guint64 max_vms, guint64 *total_vms, GError **error)
 {
@@ -147,6 +148,8 @@ trace_head (const XpTrace *t, guint64 max_vms, guint64 *total_vms, GError **erro
         last = ev[i].time;
       }
   *total_vms = starts;
+  if (starts <= max_vms)
+    last = G_MAXINT64;   /* nothing cut: the restarts after the last VM too */
   g_autoptr (XpTrace) out = xp_trace_new (t->path);
   for (guint i = 0; i < n; i++)
     {

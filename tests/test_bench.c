@@ -698,10 +698,10 @@ START_TEST (test_run_reduced)
 {
   g_autofree char *tmp = xp_test_tmpdir ();
   /* four VMs: a, b (lifetime 5 s: stops at 6), a again (a new VM reusing
-   * the name after its stop at 2), c; a toolstack restart at 4 */
+   * the name after its stop at 2), c; toolstack restarts at 4 and 20 */
   g_free (xp_test_write (tmp, "t.csv", "time,event,vm,vcpus,memory_mib,lifetime\n"
                                        "0,start,a,1,512,\n1,start,b,1,512,5\n2,stop,a,,,\n3,start,a,1,512,\n"
-                                       "4,toolstack_restart,,,,\n10,start,c,1,512,\n"));
+                                       "4,toolstack_restart,,,,\n10,start,c,1,512,\n20,toolstack_restart,,,,\n"));
   g_autofree char *path = xp_test_write (tmp, "s.ini", "[scenario]\nseeds = 1-3\npolicies = first-fit;best-fit\n"
                                                        "topologies = generic-2n\ntraces = t.csv\ntoolstacks = xl\n");
   g_autoptr (GError) error = NULL;
@@ -753,6 +753,28 @@ START_TEST (test_run_reduced)
   /* and the other way round: a full run file is no reduced run */
   ck_assert_msg (xp_bench_run (p, dir, &o, &st, &error), "%s", error ? error->message : "");
   ck_assert_uint_eq (st.executed, 4);
+
+  /* a limit above the trace's 4 VMs cuts nothing, not even the last restart:
+   * the same metrics as the full run */
+  g_autoptr (XpBenchPlan) p10 = xp_bench_plan_new (s, &error);
+  xp_bench_plan_reduce (p10, 10, 0);
+  g_autofree char *dir10 = g_build_filename (tmp, "out10", NULL);
+  ck_assert_msg (xp_bench_run (p10, dir10, &o, &st, &error), "%s", error ? error->message : "");
+  g_autofree char *dirf = g_build_filename (tmp, "full", NULL);
+  ck_assert_msg (xp_bench_run (full, dirf, &o, &st, &error), "%s", error ? error->message : "");
+  g_autofree char *f0 = xp_bench_run_path (dirf, full->runs->pdata[0]);
+  g_autofree char *f10 = xp_bench_run_path (dir10, p10->runs->pdata[0]);
+  g_autoptr (GPtrArray) n_full = g_ptr_array_new_with_free_func (g_free), n_10 = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) v_full = g_array_new (FALSE, FALSE, sizeof (double)), v_10 = g_array_new (FALSE, FALSE, sizeof (double));
+  ck_assert (xp_bench_read_run_reduced (f0, NULL, 0, n_full, v_full, &error));
+  ck_assert_msg (xp_bench_read_run_reduced (f10, NULL, 10, n_10, v_10, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (n_full->len, n_10->len);
+  for (guint i = 0; i < n_full->len; i++)
+    {
+      ck_assert_str_eq (n_full->pdata[i], n_10->pdata[i]);
+      ck_assert_msg (g_array_index (v_full, double, i) == g_array_index (v_10, double, i), "%s differs",
+                     (char *) n_full->pdata[i]);
+    }
 
   /* compare refuses a reduced summary against a full one */
   g_autoptr (XpCompareResult) r = xp_bench_compare (fs, rs, NULL, -1, NULL, NULL, &error);

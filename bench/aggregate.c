@@ -75,17 +75,25 @@ xp_bench_format_double (double v)
 gboolean
 xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArray *values, GError **error)
 {
+  return xp_bench_read_run_reduced (path, seed, 0, names, values, error);
+}
+
+gboolean
+xp_bench_read_run_reduced (const char *path, const guint64 *seed, guint64 max_vms, GPtrArray *names, GArray *values,
+                           GError **error)
+{
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!xp_bench_json_load (parser, path, error))
     return FALSE;
   JsonNode *root = json_parser_get_root (parser);
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  if (!o || g_strcmp0 (json_object_get_string_member_with_default (o, "schema", ""), XP_RESULTS_SCHEMA) != 0)
+  if (!o || g_strcmp0 (xp_json_string (o, "schema"), XP_RESULTS_SCHEMA) != 0)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: schema: expected \"%s\"", path, XP_RESULTS_SCHEMA);
       return FALSE;
     }
-  if (json_object_get_int_member_with_default (o, "schema_version", -1) != XP_RESULTS_SCHEMA_VERSION)
+  gint64 version;
+  if (!xp_json_int (o, "schema_version", &version) || version != XP_RESULTS_SCHEMA_VERSION)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: schema_version: expected %d", path, XP_RESULTS_SCHEMA_VERSION);
       return FALSE;
@@ -97,9 +105,9 @@ xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArr
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: expected \"run\" and \"summary\" objects", path);
       return FALSE;
     }
+  JsonObject *run = json_node_get_object (runn);
   if (seed)
     {
-      JsonObject *run = json_node_get_object (runn);
       JsonNode *sn = json_object_get_member (run, "seed");
       if (!sn || !JSON_NODE_HOLDS_VALUE (sn) || json_node_get_value_type (sn) != G_TYPE_INT64
           || (guint64) json_node_get_int (sn) != *seed)
@@ -107,6 +115,21 @@ xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArr
           g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: run.seed: expected %" G_GUINT64_FORMAT, path, *seed);
           return FALSE;
         }
+    }
+  gint64 run_max_vms = 0;
+  if (json_object_has_member (run, "reduced")
+      && (!xp_json_int (xp_json_object (run, "reduced"), "max_vms", &run_max_vms) || run_max_vms <= 0))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: run.reduced.max_vms: expected a positive integer", path);
+      return FALSE;
+    }
+  if ((guint64) run_max_vms != max_vms)
+    {
+      g_autofree char *have = run_max_vms ? g_strdup_printf ("a run reduced to %" G_GINT64_FORMAT " VMs per trace", run_max_vms)
+                                          : g_strdup ("a full run");
+      g_autofree char *want = max_vms ? g_strdup_printf ("one reduced to %" G_GUINT64_FORMAT, max_vms) : g_strdup ("a full one");
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: run.reduced: %s, expected %s", path, have, want);
+      return FALSE;
     }
   JsonObject *sum = json_node_get_object (sumn);
   GList *members = json_object_get_members (sum);
@@ -206,6 +229,8 @@ xp_bench_summarize (const XpBenchPlan *plan, const char *dir, GError **error)
   g_autoptr (XpSummary) s = summary_alloc ();
   s->scenario = g_strdup (plan->scenario);
   s->speed_margin = plan->speed_margin;
+  s->max_vms = plan->max_vms;
+  s->max_seeds = plan->max_seeds;
   for (guint i = 0; i < plan->tolerances->len; i++)
     {
       const XpTolerance *t = plan->tolerances->pdata[i];
@@ -234,7 +259,7 @@ xp_bench_summarize (const XpBenchPlan *plan, const char *dir, GError **error)
         }
       g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
       g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
-      if (!xp_bench_read_run (path, &run->seed, names, values, error))
+      if (!xp_bench_read_run_reduced (path, &run->seed, plan->max_vms, names, values, error))
         return NULL;
       GHashTable *h = per_config->pdata[run->config];
       for (guint k = 0; k < names->len; k++)
@@ -319,6 +344,7 @@ xp_summary_to_json (const XpSummary *s)
     json_builder_add_string_value (b, s->metrics->pdata[i]);
   json_builder_end_array (b);
   xp_gate_to_json (b, s->speed_margin, s->tolerances);
+  xp_bench_reduced_to_json (b, s->max_vms, s->max_seeds);
 
   json_builder_set_member_name (b, "configurations");
   json_builder_begin_array (b);
@@ -459,60 +485,39 @@ xp_summary_load (const char *path, GError **error)
     return NULL;
   JsonNode *root = json_parser_get_root (parser);
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  if (!o || g_strcmp0 (json_object_get_string_member_with_default (o, "schema", ""), XP_BENCH_SUMMARY_SCHEMA) != 0)
+  if (!o || g_strcmp0 (xp_json_string (o, "schema"), XP_BENCH_SUMMARY_SCHEMA) != 0)
     BAD ("%s: schema: expected \"%s\"", file, XP_BENCH_SUMMARY_SCHEMA);
-  if (json_object_get_int_member_with_default (o, "schema_version", -1) != XP_BENCH_SUMMARY_SCHEMA_VERSION)
+  gint64 version;
+  if (!xp_json_int (o, "schema_version", &version) || version != XP_BENCH_SUMMARY_SCHEMA_VERSION)
     BAD ("%s: schema_version: expected %d", file, XP_BENCH_SUMMARY_SCHEMA_VERSION);
   g_autoptr (XpSummary) s = summary_alloc ();
-  s->scenario = g_strdup (json_object_get_string_member_with_default (o, "scenario", ""));
-  JsonNode *mn = json_object_get_member (o, "metrics");
-  if (!mn || !JSON_NODE_HOLDS_ARRAY (mn))
+  if (json_object_has_member (o, "scenario") && !xp_json_string (o, "scenario"))
+    BAD ("%s: scenario: expected a string", file);
+  s->scenario = g_strdup (xp_json_string (o, "scenario") ? xp_json_string (o, "scenario") : "");
+  JsonArray *ma = xp_json_array (o, "metrics");
+  if (!ma)
     BAD ("%s: metrics: expected an array of names", file);
-  JsonArray *ma = json_node_get_array (mn);
   for (guint i = 0; i < json_array_get_length (ma); i++)
     {
-      const char *m = json_array_get_string_element (ma, i);
+      const char *m = xp_json_element_string (ma, i);
       if (!m)
         BAD ("%s: metrics[%u]: expected a string", file, i);
+      if (has_metric (s->metrics, m))
+        BAD ("%s: metrics[%u]: '%s' appears twice", file, i, m);
       g_ptr_array_add (s->metrics, g_strdup (m));
     }
-  JsonNode *gn = json_object_get_member (o, "gate");
-  if (gn && JSON_NODE_HOLDS_OBJECT (gn))
-    {
-      JsonObject *gate = json_node_get_object (gn);
-      double sm = get_double_or_nan (gate, "speed_margin");
-      if (!isnan (sm))
-        s->speed_margin = sm;
-      JsonNode *tn = json_object_get_member (gate, "tolerances");
-      if (tn && JSON_NODE_HOLDS_OBJECT (tn))
-        {
-          JsonObject *tol = json_node_get_object (tn);
-          GList *members = json_object_get_members (tol);
-          for (GList *l = members; l; l = l->next)
-            {
-              JsonNode *x = json_object_get_member (tol, l->data);
-              if (!JSON_NODE_HOLDS_OBJECT (x))
-                continue;
-              XpTolerance *t = g_new0 (XpTolerance, 1);
-              t->metric = g_strdup (l->data);
-              t->value = get_double_or_nan (json_node_get_object (x), "value");
-              t->relative = json_object_get_boolean_member_with_default (json_node_get_object (x), "relative", FALSE);
-              g_ptr_array_add (s->tolerances, t);
-            }
-          g_list_free (members);
-        }
-    }
-  JsonNode *cn = json_object_get_member (o, "configurations");
-  if (!cn || !JSON_NODE_HOLDS_ARRAY (cn))
+  if (!xp_gate_from_json (o, file, &s->speed_margin, s->tolerances, error)
+      || !xp_bench_reduced_from_json (o, file, &s->max_vms, &s->max_seeds, error))
+    return NULL;
+  JsonArray *ca = xp_json_array (o, "configurations");
+  if (!ca)
     BAD ("%s: configurations: expected an array", file);
-  JsonArray *ca = json_node_get_array (cn);
   for (guint i = 0; i < json_array_get_length (ca); i++)
     {
-      JsonNode *n = json_array_get_element (ca, i);
-      if (!JSON_NODE_HOLDS_OBJECT (n))
+      JsonObject *co = xp_json_element_object (ca, i);
+      if (!co)
         BAD ("%s: configurations[%u]: expected an object", file, i);
-      JsonObject *co = json_node_get_object (n);
-      const char *id = json_object_get_string_member_with_default (co, "id", NULL);
+      const char *id = xp_json_string (co, "id");
       if (!id)
         BAD ("%s: configurations[%u].id: expected a string", file, i);
       if (xp_summary_find (s, id))
@@ -520,33 +525,46 @@ xp_summary_load (const char *path, GError **error)
       XpSummaryConfig *c = summary_config_alloc ();
       g_ptr_array_add (s->configs, c);
       c->id = g_strdup (id);
-      c->label = g_strdup (json_object_get_string_member_with_default (co, "label", id));
+      if (json_object_has_member (co, "label") && !xp_json_string (co, "label"))
+        BAD ("%s: configurations[%u].label: expected a string", file, i);
+      c->label = g_strdup (xp_json_string (co, "label") ? xp_json_string (co, "label") : id);
       for (guint a = 0; a < XP_N_AXES; a++)
-        c->axis[a] = g_strdup (json_object_get_string_member_with_default (co, xp_axis_name (a), ""));
-      JsonNode *sn = json_object_get_member (co, "seeds");
-      if (sn && JSON_NODE_HOLDS_ARRAY (sn))
         {
-          JsonArray *sa = json_node_get_array (sn);
+          const char *v = xp_json_string (co, xp_axis_name (a));
+          if (!v && json_object_has_member (co, xp_axis_name (a)))
+            BAD ("%s: configurations[%u].%s: expected a string", file, i, xp_axis_name (a));
+          c->axis[a] = g_strdup (v ? v : "");
+        }
+      if (json_object_has_member (co, "seeds"))
+        {
+          JsonArray *sa = xp_json_array (co, "seeds");
+          if (!sa)
+            BAD ("%s: configurations[%u].seeds: expected an array", file, i);
           for (guint k = 0; k < json_array_get_length (sa); k++)
             {
-              guint64 seed = (guint64) json_array_get_int_element (sa, k);
-              g_array_append_val (c->seeds, seed);
+              gint64 seed;
+              if (!xp_json_element_int (sa, k, &seed) || seed < 0)
+                BAD ("%s: configurations[%u].seeds[%u]: expected a non-negative integer", file, i, k);
+              guint64 u = (guint64) seed;
+              g_array_append_val (c->seeds, u);
             }
         }
-      JsonNode *mo = json_object_get_member (co, "metrics");
-      if (!mo || !JSON_NODE_HOLDS_OBJECT (mo))
+      JsonObject *mobj = xp_json_object (co, "metrics");
+      if (!mobj)
         BAD ("%s: configurations[%u].metrics: expected an object", file, i);
-      JsonObject *mobj = json_node_get_object (mo);
       for (guint k = 0; k < s->metrics->len; k++)
         {
-          JsonNode *x = json_object_get_member (mobj, s->metrics->pdata[k]);
-          if (!x)
+          const char *m = s->metrics->pdata[k];
+          if (!json_object_has_member (mobj, m))
             continue;
-          if (!JSON_NODE_HOLDS_OBJECT (x))
-            BAD ("%s: configurations[%u].metrics.%s: expected an object", file, i, (char *) s->metrics->pdata[k]);
-          JsonObject *xo = json_node_get_object (x);
+          JsonObject *xo = xp_json_object (mobj, m);
+          if (!xo)
+            BAD ("%s: configurations[%u].metrics.%s: expected an object", file, i, m);
+          gint64 n = 0;
+          if (json_object_has_member (xo, "n") && (!xp_json_int (xo, "n", &n) || n < 0 || n > G_MAXUINT))
+            BAD ("%s: configurations[%u].metrics.%s.n: expected a non-negative integer", file, i, m);
           XpStat *st = g_new (XpStat, 1);
-          st->n = (guint) json_object_get_int_member_with_default (xo, "n", 0);
+          st->n = (guint) n;
           st->mean = get_double_or_nan (xo, "mean");
           st->ci95 = get_double_or_nan (xo, "ci95");
           st->min = get_double_or_nan (xo, "min");
@@ -554,9 +572,9 @@ xp_summary_load (const char *path, GError **error)
           if (isnan (st->mean))
             {
               g_free (st);
-              BAD ("%s: configurations[%u].metrics.%s.mean: expected a number", file, i, (char *) s->metrics->pdata[k]);
+              BAD ("%s: configurations[%u].metrics.%s.mean: expected a number", file, i, m);
             }
-          g_hash_table_insert (c->stats, g_strdup (s->metrics->pdata[k]), st);
+          g_hash_table_insert (c->stats, g_strdup (m), st);
         }
     }
   return g_steal_pointer (&s);

@@ -36,6 +36,11 @@ void xp_stat_compute (const double *values, guint n, XpStat *out);
  * not a valid results file of schema version 1 (or, when @seed is not
  * NULL, not the run of that seed). */
 gboolean xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *names, GArray *values, GError **error);
+/* Same, for a run of a plan reduced to @max_vms VMs per trace (0: a full
+ * run): a run file made with another limit is an error (it never counts as
+ * done, and never enters a summary). xp_bench_read_run expects a full run. */
+gboolean xp_bench_read_run_reduced (const char *path, const guint64 *seed, guint64 max_vms, GPtrArray *names,
+                                    GArray *values, GError **error);
 
 typedef struct {
   char *id;
@@ -51,6 +56,8 @@ typedef struct {
   GPtrArray *configs;           /* XpSummaryConfig * */
   GPtrArray *tolerances;        /* XpTolerance * from the scenario's [gate] */
   double speed_margin;          /* < 0: not given */
+  guint64 max_vms;              /* a reduced plan's limits (0: not reduced) */
+  guint max_seeds;
 } XpSummary;
 
 void xp_summary_free (XpSummary *s);

@@ -162,6 +162,19 @@ xp_bench_compare (const XpSummary *base, const XpSummary *cur, GPtrArray *extra,
           return NULL;
         }
     }
+  if (base->max_vms != cur->max_vms || base->max_seeds != cur->max_seeds)
+    {
+      /* a reduced run is a quick check, never a stand-in for a full one */
+      g_autofree char *b = base->max_vms || base->max_seeds
+                             ? g_strdup_printf ("reduced (max_vms %" G_GUINT64_FORMAT ", max_seeds %u)", base->max_vms, base->max_seeds)
+                             : g_strdup ("a full run");
+      g_autofree char *c = cur->max_vms || cur->max_seeds
+                             ? g_strdup_printf ("reduced (max_vms %" G_GUINT64_FORMAT ", max_seeds %u)", cur->max_vms, cur->max_seeds)
+                             : g_strdup ("a full run");
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                   "the baseline is %s and the current summary %s: compare runs made with the same --max-vms and --max-seeds", b, c);
+      return NULL;
+    }
   if (speed_margin < 0)
     speed_margin = base->speed_margin >= 0 ? base->speed_margin : 0.25;
 

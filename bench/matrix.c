@@ -232,6 +232,65 @@ xp_bench_plan_new (const XpScenario *s, GError **error)
   return g_steal_pointer (&p);
 }
 
+void
+xp_bench_plan_reduce (XpBenchPlan *p, guint64 max_vms, guint max_seeds)
+{
+  p->max_vms = max_vms;
+  p->max_seeds = max_seeds;
+  if (!max_seeds)
+    return;
+  /* runs are the configurations in order, each with its seeds in order */
+  g_autofree guint *kept = g_new0 (guint, p->configs->len);
+  for (guint i = 0; i < p->runs->len;)
+    {
+      const XpBenchRun *r = p->runs->pdata[i];
+      if (kept[r->config] >= max_seeds)
+        g_ptr_array_remove_index (p->runs, i);
+      else
+        {
+          kept[r->config]++;
+          i++;
+        }
+    }
+}
+
+void
+xp_bench_reduced_to_json (gpointer builder, guint64 max_vms, guint max_seeds)
+{
+  JsonBuilder *b = builder;
+  if (!max_vms && !max_seeds)
+    return;
+  json_builder_set_member_name (b, "reduced");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "max_vms");
+  json_builder_add_int_value (b, (gint64) max_vms);
+  json_builder_set_member_name (b, "max_seeds");
+  json_builder_add_int_value (b, max_seeds);
+  json_builder_end_object (b);
+}
+
+gboolean
+xp_bench_reduced_from_json (gpointer object, const char *path, guint64 *max_vms, guint *max_seeds, GError **error)
+{
+  JsonObject *o = object;
+  *max_vms = 0;
+  *max_seeds = 0;
+  if (!o || !json_object_has_member (o, "reduced"))
+    return TRUE;
+  JsonObject *r = xp_json_object (o, "reduced");
+  gint64 v, k;
+  if (!r || !xp_json_int (r, "max_vms", &v) || !xp_json_int (r, "max_seeds", &k) || v < 0 || k < 0 || k > G_MAXUINT
+      || (v == 0 && k == 0))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE,
+                   "%s: reduced: expected {\"max_vms\": N, \"max_seeds\": N}, non-negative integers, not both 0", path);
+      return FALSE;
+    }
+  *max_vms = (guint64) v;
+  *max_seeds = (guint) k;
+  return TRUE;
+}
+
 char *
 xp_bench_run_path (const char *dir, const XpBenchRun *run)
 {
@@ -271,6 +330,7 @@ xp_bench_plan_to_json (const XpBenchPlan *p)
   json_builder_end_object (b);
   add_strings (b, "xen_params", p->xen_params);
   xp_gate_to_json (b, p->speed_margin, p->tolerances);
+  xp_bench_reduced_to_json (b, p->max_vms, p->max_seeds);
 
   json_builder_set_member_name (b, "configurations");
   json_builder_begin_array (b);
@@ -346,38 +406,113 @@ xp_bench_plan_write (const XpBenchPlan *p, const char *path, GError **error)
   return xp_write_file_atomic (path, text, -1, error);
 }
 
+/* ---- typed JSON access ------------------------------------------------ */
+
 static const char *
-get_str (JsonObject *o, const char *name)
+node_string (JsonNode *n)
 {
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
   if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE || json_node_get_value_type (n) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (n);
 }
 
-static JsonObject *
-get_obj (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static JsonArray *
-get_arr (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-}
-
 static gboolean
-get_int (JsonObject *o, const char *name, gint64 *out)
+node_int (JsonNode *n, gint64 *out)
 {
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
   if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE || json_node_get_value_type (n) != G_TYPE_INT64)
     return FALSE;
   *out = json_node_get_int (n);
   return TRUE;
 }
+
+const char *
+xp_json_string (JsonObject *o, const char *name)
+{
+  return node_string (o ? json_object_get_member (o, name) : NULL);
+}
+
+JsonObject *
+xp_json_object (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+JsonArray *
+xp_json_array (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+gboolean
+xp_json_int (JsonObject *o, const char *name, gint64 *out)
+{
+  return node_int (o ? json_object_get_member (o, name) : NULL, out);
+}
+
+gboolean
+xp_json_number (JsonObject *o, const char *name, double *out)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE)
+    return FALSE;
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_INT64)
+    *out = (double) json_node_get_int (n);
+  else if (t == G_TYPE_DOUBLE)
+    *out = json_node_get_double (n);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+xp_json_boolean (JsonObject *o, const char *name, gboolean *out)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *out = json_node_get_boolean (n);
+  return TRUE;
+}
+
+static JsonNode *
+element (JsonArray *a, guint i)
+{
+  return a && i < json_array_get_length (a) ? json_array_get_element (a, i) : NULL;
+}
+
+const char *
+xp_json_element_string (JsonArray *a, guint i)
+{
+  return node_string (element (a, i));
+}
+
+JsonArray *
+xp_json_element_array (JsonArray *a, guint i)
+{
+  JsonNode *n = element (a, i);
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+JsonObject *
+xp_json_element_object (JsonArray *a, guint i)
+{
+  JsonNode *n = element (a, i);
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+gboolean
+xp_json_element_int (JsonArray *a, guint i, gint64 *out)
+{
+  return node_int (element (a, i), out);
+}
+
+#define get_str xp_json_string
+#define get_obj xp_json_object
+#define get_arr xp_json_array
+#define get_int xp_json_int
 
 #define BAD(...) do { g_set_error (error, XP_ERROR, XP_ERROR_PARSE, __VA_ARGS__); return NULL; } while (0)
 
@@ -422,30 +557,14 @@ xp_bench_plan_load (const char *path, GError **error)
   JsonArray *xp = get_arr (o, "xen_params");
   for (guint i = 0; xp && i < json_array_get_length (xp); i++)
     {
-      const char *v = json_array_get_string_element (xp, i);
-      if (v)
-        g_ptr_array_add (p->xen_params, g_strdup (v));
+      const char *v = xp_json_element_string (xp, i);
+      if (!v)
+        BAD ("%s: xen_params[%u]: expected a string", path, i);
+      g_ptr_array_add (p->xen_params, g_strdup (v));
     }
-  JsonObject *gate = get_obj (o, "gate");
-  if (gate && json_object_has_member (gate, "speed_margin"))
-    p->speed_margin = json_object_get_double_member (gate, "speed_margin");
-  JsonObject *tol = get_obj (gate, "tolerances");
-  if (tol)
-    {
-      GList *members = json_object_get_members (tol);
-      for (GList *l = members; l; l = l->next)
-        {
-          JsonObject *t = get_obj (tol, l->data);
-          if (!t)
-            continue;
-          XpTolerance *x = g_new0 (XpTolerance, 1);
-          x->metric = g_strdup (l->data);
-          x->value = json_object_get_double_member_with_default (t, "value", 0);
-          x->relative = json_object_get_boolean_member_with_default (t, "relative", FALSE);
-          g_ptr_array_add (p->tolerances, x);
-        }
-      g_list_free (members);
-    }
+  if (!xp_gate_from_json (o, path, &p->speed_margin, p->tolerances, error)
+      || !xp_bench_reduced_from_json (o, path, &p->max_vms, &p->max_seeds, error))
+    return NULL;
 
   JsonArray *configs = get_arr (o, "configurations");
   if (!configs)

@@ -56,9 +56,27 @@ typedef struct {
   GPtrArray *tolerances;        /* XpTolerance * (from [gate]) */
   double speed_margin;          /* < 0: not given */
   const XpScenario *source;     /* borrowed; NULL when read from JSON */
+  /* A reduced plan (see xp_bench_plan_reduce); 0 = not reduced. */
+  guint64 max_vms;              /* each trace cut to its first N VMs */
+  guint max_seeds;              /* each configuration runs its first N seeds */
 } XpBenchPlan;
 
 XpBenchPlan *xp_bench_plan_new (const XpScenario *s, GError **error);
+
+/* Reduce a plan for a quick check ('bench run --max-vms N --max-seeds K'):
+ * every configuration keeps its first @max_seeds seeds, every trace its
+ * first @max_vms VMs (0 = no limit). Every configuration stays. A reduced
+ * plan says so in matrix.json, summary.json and each run's results file
+ * ("reduced"), runs of a full and a reduced plan never mix in one bench
+ * directory, and 'compare' refuses to compare a reduced summary with a full
+ * one, so a reduced result cannot pass for a full one. */
+void xp_bench_plan_reduce (XpBenchPlan *p, guint64 max_vms, guint max_seeds);
+/* The "reduced" member of matrix.json, summary.json and results files
+ * (@b is a JsonBuilder *); nothing when both are 0. */
+void xp_bench_reduced_to_json (gpointer b, guint64 max_vms, guint max_seeds);
+/* Read the optional "reduced" member of @o (a JsonObject *): 0 and 0 when
+ * absent; FALSE with an error naming @path when malformed. */
+gboolean xp_bench_reduced_from_json (gpointer o, const char *path, guint64 *max_vms, guint *max_seeds, GError **error);
 void xp_bench_plan_free (XpBenchPlan *p);
 
 /* matrix.json */
@@ -92,6 +110,23 @@ char *xp_bench_json_to_text (JsonNode *root);
 /* Load a JSON file; errors start with "FILE:" (json-glib adds LINE:COLUMN
  * to syntax errors). */
 gboolean xp_bench_json_load (JsonParser *parser, const char *path, GError **error);
+
+/* Typed access to JSON read from a file. json-glib's own getters (even the
+ * _with_default ones) complain on stderr with a GLib critical and return a
+ * placeholder when a member has another type; these return NULL / FALSE
+ * instead, so that the reader can name the field in its error. @o and @a
+ * may be NULL. A number is an integer or a double; an integer must be
+ * written without a fraction or exponent. */
+const char *xp_json_string (JsonObject *o, const char *name);
+JsonObject *xp_json_object (JsonObject *o, const char *name);
+JsonArray *xp_json_array (JsonObject *o, const char *name);
+gboolean xp_json_int (JsonObject *o, const char *name, gint64 *out);
+gboolean xp_json_number (JsonObject *o, const char *name, double *out);
+gboolean xp_json_boolean (JsonObject *o, const char *name, gboolean *out);
+const char *xp_json_element_string (JsonArray *a, guint i);
+JsonArray *xp_json_element_array (JsonArray *a, guint i);
+JsonObject *xp_json_element_object (JsonArray *a, guint i);
+gboolean xp_json_element_int (JsonArray *a, guint i, gint64 *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XpBenchPlan, xp_bench_plan_free)
 

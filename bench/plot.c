@@ -299,10 +299,11 @@ bars (const char *plots_dir, const char *gnuplot, const XpBenchPlan *plan, const
 
 /* ---- reading the runs -------------------------------------------------- */
 
+/* The results object of @run; *@path_out (to free) names its file. */
 static JsonObject *
-load_run (const char *dir, const XpBenchRun *run, JsonParser *parser, GError **error)
+load_run (const char *dir, const XpBenchRun *run, JsonParser *parser, char **path_out, GError **error)
 {
-  g_autofree char *path = xp_bench_run_path (dir, run);
+  char *path = *path_out = xp_bench_run_path (dir, run);
   if (!xp_bench_json_load (parser, path, error))
     return NULL;
   JsonNode *root = json_parser_get_root (parser);
@@ -313,6 +314,10 @@ load_run (const char *dir, const XpBenchRun *run, JsonParser *parser, GError **e
     }
   return json_node_get_object (root);
 }
+
+/* Values in a results file of the wrong type are errors naming the file
+ * and the field; absent ones are left out of the plot. */
+#define BAD_FIELD(...) do { g_set_error (error, XP_ERROR, XP_ERROR_PARSE, __VA_ARGS__); return FALSE; } while (0)
 
 static int
 cmp_double (gconstpointer a, gconstpointer b)
@@ -341,25 +346,32 @@ cdf (const char *dir, const char *plots_dir, const char *gnuplot, const XpBenchP
           if (rc != c)
             continue;
           g_autoptr (JsonParser) parser = json_parser_new ();
-          JsonObject *o = load_run (dir, run, parser, error);
+          g_autofree char *path = NULL;
+          JsonObject *o = load_run (dir, run, parser, &path, error);
           if (!o)
             return FALSE;
-          JsonNode *vn = json_object_get_member (o, "vms");
-          if (!vn || !JSON_NODE_HOLDS_ARRAY (vn))
+          if (!json_object_has_member (o, "vms"))
             continue;
-          JsonArray *vms = json_node_get_array (vn);
+          JsonArray *vms = xp_json_array (o, "vms");
+          if (!vms)
+            BAD_FIELD ("%s: vms: expected an array", path);
           for (guint i = 0; i < json_array_get_length (vms); i++)
             {
-              JsonNode *n = json_array_get_element (vms, i);
-              if (!JSON_NODE_HOLDS_OBJECT (n))
-                continue;
-              JsonObject *vm = json_node_get_object (n);
+              JsonObject *vm = xp_json_element_object (vms, i);
+              if (!vm)
+                BAD_FIELD ("%s: vms[%u]: expected an object", path, i);
+              gint64 latency = -1;
+              const char *state = xp_json_string (vm, "state");
+              double l = NAN;
+              if (json_object_has_member (vm, "start_latency_ns") && !xp_json_int (vm, "start_latency_ns", &latency))
+                BAD_FIELD ("%s: vms[%u].start_latency_ns: expected an integer", path, i);
+              if (json_object_has_member (vm, "state") && !state)
+                BAD_FIELD ("%s: vms[%u].state: expected a string", path, i);
+              if (json_object_has_member (vm, "locality") && !xp_json_number (vm, "locality", &l))
+                BAD_FIELD ("%s: vms[%u].locality: expected a number", path, i);
               /* VMs that ran: a start latency, and pages to measure */
-              if (json_object_get_int_member_with_default (vm, "start_latency_ns", -1) < 0
-                  || g_strcmp0 (json_object_get_string_member_with_default (vm, "state", ""), "failed") == 0
-                  || !json_object_has_member (vm, "locality"))
+              if (latency < 0 || g_strcmp0 (state, "failed") == 0)
                 continue;
-              double l = json_object_get_double_member_with_default (vm, "locality", NAN);
               if (!isnan (l))
                 g_array_append_val (loc, l);
             }
@@ -427,20 +439,39 @@ timeseries (const char *dir, const char *plots_dir, const char *gnuplot, const X
   if (!run)
     return TRUE;
   g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *o = load_run (dir, run, parser, error);
+  g_autofree char *path = NULL;
+  JsonObject *o = load_run (dir, run, parser, &path, error);
   if (!o)
     return FALSE;
-  JsonNode *tn = json_object_get_member (o, "timeseries");
-  if (!tn || !JSON_NODE_HOLDS_OBJECT (tn))
+  if (!json_object_has_member (o, "timeseries"))
     return TRUE;
-  JsonObject *ts = json_node_get_object (tn);
-  JsonNode *timen = json_object_get_member (ts, "time_ns"), *freen = json_object_get_member (ts, "node_free_pages");
-  JsonNode *claimn = json_object_get_member (ts, "outstanding_claims_pages");
-  if (!timen || !JSON_NODE_HOLDS_ARRAY (timen) || !freen || !JSON_NODE_HOLDS_ARRAY (freen))
+  JsonObject *ts = xp_json_object (o, "timeseries");
+  if (!ts)
+    BAD_FIELD ("%s: timeseries: expected an object", path);
+  if (!json_object_has_member (ts, "time_ns") || !json_object_has_member (ts, "node_free_pages"))
     return TRUE;
-  JsonArray *time = json_node_get_array (timen), *nodes = json_node_get_array (freen);
-  JsonArray *claims = claimn && JSON_NODE_HOLDS_ARRAY (claimn) ? json_node_get_array (claimn) : NULL;
+  /* every series: an array of integers, one per sample time */
+  JsonArray *time = xp_json_array (ts, "time_ns"), *nodes = xp_json_array (ts, "node_free_pages");
+  JsonArray *claims = xp_json_array (ts, "outstanding_claims_pages");
+  if (!time || !nodes || (!claims && json_object_has_member (ts, "outstanding_claims_pages")))
+    BAD_FIELD ("%s: timeseries: expected arrays time_ns, node_free_pages (and outstanding_claims_pages)", path);
   guint n = json_array_get_length (time), n_nodes = json_array_get_length (nodes);
+  gint64 x;
+  for (guint i = 0; i < n; i++)
+    if (!xp_json_element_int (time, i, &x))
+      BAD_FIELD ("%s: timeseries.time_ns[%u]: expected an integer", path, i);
+  for (guint k = 0; k < n_nodes; k++)
+    {
+      JsonArray *a = xp_json_element_array (nodes, k);
+      if (!a)
+        BAD_FIELD ("%s: timeseries.node_free_pages[%u]: expected an array", path, k);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        if (!xp_json_element_int (a, i, &x))
+          BAD_FIELD ("%s: timeseries.node_free_pages[%u][%u]: expected an integer", path, k, i);
+    }
+  for (guint i = 0; claims && i < json_array_get_length (claims); i++)
+    if (!xp_json_element_int (claims, i, &x))
+      BAD_FIELD ("%s: timeseries.outstanding_claims_pages[%u]: expected an integer", path, i);
   if (n < 2 || !n_nodes)
     return TRUE;
   g_autoptr (GString) dat = g_string_new ("# time_s");

@@ -58,6 +58,9 @@ xp_bench_report_markdown (const XpBenchPlan *plan, const XpSummary *s, GPtrArray
 {
   GString *md = g_string_new (NULL);
   g_string_append_printf (md, "# Benchmark report: %s\n\n", s->scenario);
+  if (s->max_vms || s->max_seeds)
+    g_string_append_printf (md, "**Reduced run** (`--max-vms %" G_GUINT64_FORMAT " --max-seeds %u`; 0 = no limit): "
+                                "a quick check of the matrix, not a benchmark result.\n\n", s->max_vms, s->max_seeds);
   if (plan->description && *plan->description)
     g_string_append_printf (md, "%s\n\n", plan->description);
   guint n_seeds = plan->configs->len ? plan->runs->len / plan->configs->len : 0;

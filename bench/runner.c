@@ -20,6 +20,7 @@ typedef struct {
 
 typedef struct {
   XpReplayConfig cfg;           /* everything but the seed */
+  guint64 trace_vms;            /* VMs of the whole trace (reduced plans) */
 } ConfigInput;
 
 typedef struct {
@@ -78,7 +79,22 @@ worker (gpointer data, gpointer user_data)
   if (result)
     {
       g_autofree char *path = xp_bench_run_path (sh->dir, run);
-      if (xp_results_write (result, path, &error))
+      gboolean written;
+      if (sh->plan->max_vms)
+        {
+          /* a reduced run says so in its results file */
+          g_autoptr (JsonNode) root = xp_results_to_json (result);
+          JsonObject *ro = json_object_get_object_member (json_node_get_object (root), "run");
+          JsonObject *red = json_object_new ();
+          json_object_set_int_member (red, "max_vms", (gint64) sh->plan->max_vms);
+          json_object_set_int_member (red, "trace_vms", (gint64) sh->configs[run->config].trace_vms);
+          json_object_set_object_member (ro, "reduced", red);
+          g_autofree char *text = xp_bench_json_to_text (root);
+          written = xp_write_file_atomic (path, text, -1, &error);
+        }
+      else
+        written = xp_results_write (result, path, &error);
+      if (written)
         {
           job->ok = TRUE;
           job->events = result->events;
@@ -102,6 +118,52 @@ axis_error (const XpBenchPlan *plan, XpAxis axis, const char *value, GError *cau
                  value, cause->message);
   else
     g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: '%s': %s", xp_axis_key (axis), value, cause->message);
+}
+
+/* The first @max_vms VMs of @t: their starts, their stops, and the toolstack
+ * restarts up to the last of those events (all of them when no VM is cut),
+ * in the original order. */
+static XpTrace *
+trace_head (const XpTrace *t, guint64 max_vms, guint64 *total_vms, GError **error)
+{
+  const XpTraceEvent *ev = (const XpTraceEvent *) t->events->data;
+  guint n = t->events->len;
+  g_autofree gboolean *keep = g_new0 (gboolean, n);
+  g_autoptr (GHashTable) live = g_hash_table_new (g_str_hash, g_str_equal);
+  guint64 starts = 0;
+  XpTime last = 0;
+  for (guint i = 0; i < n; i++)
+    if (ev[i].type == XP_TRACE_START)
+      {
+        if (starts++ < max_vms)
+          {
+            keep[i] = TRUE;
+            g_hash_table_add (live, (gpointer) ev[i].vm);
+            last = ev[i].time;
+          }
+      }
+    else if (ev[i].type == XP_TRACE_STOP && g_hash_table_remove (live, ev[i].vm))
+      {
+        keep[i] = TRUE;
+        last = ev[i].time;
+      }
+  *total_vms = starts;
+  if (starts <= max_vms)
+    last = G_MAXINT64;   /* nothing cut: the restarts after the last VM too */
+  g_autoptr (XpTrace) out = xp_trace_new (t->path);
+  for (guint i = 0; i < n; i++)
+    {
+      /* stops made from a start's lifetime are made again by xp_trace_finish */
+      if (ev[i].type == XP_TRACE_TOOLSTACK_RESTART ? ev[i].time > last : !keep[i] || ev[i].from_lifetime)
+        continue;
+      XpTraceEvent e = ev[i];
+      if (e.vm)
+        e.vm = g_string_chunk_insert_const (out->strings, e.vm);
+      g_array_append_val (out->events, e);
+    }
+  if (!xp_trace_finish (out, error))
+    return NULL;
+  return g_steal_pointer (&out);
 }
 
 /* Rows "run → line" of an earlier timing.tsv, to keep those of skipped runs. */
@@ -146,7 +208,8 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
     {
       const XpBenchRun *r = plan->runs->pdata[i];
       g_autofree char *path = xp_bench_run_path (dir, r);
-      if (g_file_test (path, G_FILE_TEST_EXISTS) && xp_bench_read_run (path, &r->seed, NULL, NULL, NULL))
+      if (g_file_test (path, G_FILE_TEST_EXISTS)
+          && xp_bench_read_run_reduced (path, &r->seed, plan->max_vms, NULL, NULL, NULL))
         st.skipped++;
       else
         todo[i] = config_needed[r->config] = TRUE;
@@ -155,6 +218,7 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
   /* load every input once */
   g_autoptr (GHashTable) topos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) xp_topology_free);
   g_autoptr (GHashTable) traces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) xp_trace_free);
+  g_autoptr (GHashTable) trace_vms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GHashTable) policies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, policy_input_free);
   g_autofree ConfigInput *configs = g_new0 (ConfigInput, plan->configs->len);
   for (guint i = 0; i < n_runs; i++)
@@ -185,6 +249,14 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
       if (!trace)
         {
           trace = xp_trace_load (r->trace, &local);
+          guint64 *total = g_new0 (guint64, 1);
+          g_hash_table_insert (trace_vms, g_strdup (r->trace), total);
+          if (trace && plan->max_vms)
+            {
+              XpTrace *full = trace;
+              trace = trace_head (full, plan->max_vms, total, &local);
+              xp_trace_free (full);
+            }
           if (!trace)
             {
               axis_error (plan, XP_AXIS_TRACE, c->axis[XP_AXIS_TRACE], local, error);
@@ -192,6 +264,7 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
             }
           g_hash_table_insert (traces, g_strdup (r->trace), trace);
         }
+      ci->trace_vms = *(guint64 *) g_hash_table_lookup (trace_vms, r->trace);
       PolicyInput *pi = g_hash_table_lookup (policies, r->policy_spec);
       if (!pi)
         {

@@ -5,7 +5,8 @@
  * and shared read-only by the workers; every run has its own seed and its
  * own simulation state, so the results do not depend on the number of
  * threads. Results files are written atomically; a run whose file exists
- * and is a valid results file of the right seed is skipped (resume).
+ * and is a valid results file of the right seed (and of the same reduction,
+ * see xp_bench_plan_reduce) is skipped (resume).
  * Wall time goes to DIR/timing.tsv only (rows of skipped runs are kept
  * from an earlier timing.tsv).
  */

@@ -92,8 +92,15 @@ scan_lines (LineMap *map, const char *text, GError **error)
   for (guint i = 0; lines[i]; i++)
     {
       guint lineno = i + 1;
+      if (!g_utf8_validate (lines[i], -1, NULL))
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:%u: not UTF-8 text", map->path, lineno);
+          return FALSE;
+        }
       char *l = g_strstrip (lines[i]);
-      if (!*l || *l == '#' || *l == ';')
+      /* only '#' starts a comment, as for GKeyFile (a ';' line is a key
+       * there, so it must be one here too) */
+      if (!*l || *l == '#')
         continue;
       if (*l == '[')
         {
@@ -188,6 +195,9 @@ parse_u64 (const char *text, guint64 *out)
 }
 
 #define XP_MAX_SEEDS 100000
+/* A matrix (configurations × seeds) above this is a typo, not a benchmark:
+ * refused before anything is allocated for it. */
+#define XP_MAX_RUNS 100000
 
 static gboolean
 parse_seeds (XpScenario *s, const LineMap *map, guint line, const char *value, GError **error)
@@ -195,6 +205,9 @@ parse_seeds (XpScenario *s, const LineMap *map, guint line, const char *value, G
   g_autoptr (GPtrArray) items = split_list (map, line, "seeds", value, ";,", error);
   if (!items)
     return FALSE;
+  /* seeds seen so far: a duplicate is found in constant time, not by
+   * scanning the list (which made 100000 seeds take seconds) */
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   for (guint i = 0; i < items->len; i++)
     {
       const char *item = items->pdata[i];
@@ -225,13 +238,14 @@ parse_seeds (XpScenario *s, const LineMap *map, guint line, const char *value, G
         }
       for (guint64 v = lo;; v++)
         {
-          for (guint j = 0; j < s->seeds->len; j++)
-            if (g_array_index (s->seeds, guint64, j) == v)
-              {
-                g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s:%u: seeds: seed %" G_GUINT64_FORMAT " given twice",
-                             map->path, line, v);
-                return FALSE;
-              }
+          gint64 *key = g_new (gint64, 1);
+          *key = (gint64) v;
+          if (!g_hash_table_add (seen, key))
+            {
+              g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s:%u: seeds: seed %" G_GUINT64_FORMAT " given twice",
+                           map->path, line, v);
+              return FALSE;
+            }
           g_array_append_val (s->seeds, v);
           if (v == hi)
             break;
@@ -354,20 +368,30 @@ validate_axis_value (XpScenario *s, XpAxis axis, const char *value, guint line, 
 
 /* A value with GKeyFile's escapes applied and a trailing comment (a '#'
  * after a space or tab) removed; GKeyFile itself only knows whole-line
- * comments. NULL if the key is absent. */
-static char *
-get_value (GKeyFile *kf, const char *group, const char *key)
+ * comments. *@out is NULL if the key is absent; FALSE with an error naming
+ * the line when the value cannot be read (a bad escape sequence). */
+static gboolean
+get_value (GKeyFile *kf, const LineMap *map, const char *group, const char *key, char **out, GError **error)
 {
-  char *v = g_key_file_get_string (kf, group, key, NULL);
+  *out = NULL;
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    return TRUE;
+  g_autoptr (GError) local = NULL;
+  char *v = g_key_file_get_string (kf, group, key, &local);
   if (!v)
-    return NULL;
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:%u: %s: %s", map->path, line_of (map, group, key), key,
+                   local ? local->message : "cannot be read");
+      return FALSE;
+    }
   for (char *c = v; *c; c++)
     if (*c == '#' && c > v && (c[-1] == ' ' || c[-1] == '\t'))
       {
         *c = '\0';
         break;
       }
-  return g_strstrip (v);
+  *out = g_strstrip (v);
+  return TRUE;
 }
 
 static const char *scenario_keys[] = { "name", "description", "seeds", "repeat", "policies", "topologies", "traces",
@@ -437,7 +461,9 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
           g_auto (GStrv) keys = g_key_file_get_keys (kf, grp, NULL, NULL);
           for (guint k = 0; keys && keys[k]; k++)
             {
-              g_autofree char *v = get_value (kf, grp, keys[k]);
+              g_autofree char *v = NULL;
+              if (!get_value (kf, &map, grp, keys[k], &v, error))
+                return NULL;
               g_ptr_array_add (pg->params, g_strdup_printf ("%s=%s", keys[k], v));
             }
           continue;
@@ -464,7 +490,13 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
         }
     }
 
-  g_autofree char *name = get_value (kf, "scenario", "name");
+  g_autofree char *name = NULL, *description = NULL, *seeds = NULL, *repeat = NULL, *xen_params = NULL;
+  if (!get_value (kf, &map, "scenario", "name", &name, error)
+      || !get_value (kf, &map, "scenario", "description", &description, error)
+      || !get_value (kf, &map, "scenario", "seeds", &seeds, error)
+      || !get_value (kf, &map, "scenario", "repeat", &repeat, error)
+      || !get_value (kf, &map, "scenario", "xen_params", &xen_params, error))
+    return NULL;
   if (name)
     g_strstrip (name);
   if (!name || !*name)
@@ -477,13 +509,11 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
     }
   else
     s->name = g_steal_pointer (&name);
-  s->description = get_value (kf, "scenario", "description");
+  s->description = g_steal_pointer (&description);
 
-  g_autofree char *seeds = get_value (kf, "scenario", "seeds");
   if (!parse_seeds (s, &map, line_of (&map, "scenario", "seeds"), seeds ? seeds : "1", error))
     return NULL;
 
-  g_autofree char *repeat = get_value (kf, "scenario", "repeat");
   if (repeat)
     {
       guint64 r;
@@ -497,7 +527,6 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
       s->repeat = (guint) r;
     }
 
-  g_autofree char *xen_params = get_value (kf, "scenario", "xen_params");
   if (xen_params)
     {
       s->xen_params_line = line_of (&map, "scenario", "xen_params");
@@ -521,7 +550,9 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
   /* axes; [policy.NAME] groups are known by now (effective specs) */
   for (guint a = 0; a < XP_N_AXES; a++)
     {
-      g_autofree char *v = get_value (kf, "scenario", axis_keys[a]);
+      g_autofree char *v = NULL;
+      if (!get_value (kf, &map, "scenario", axis_keys[a], &v, error))
+        return NULL;
       guint line = line_of (&map, "scenario", axis_keys[a]);
       if (!v)
         {
@@ -567,6 +598,24 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
           return NULL;
     }
 
+  /* the size of the matrix (saturating: lists can be long) */
+  guint64 runs = s->seeds->len;
+  g_autoptr (GString) product = g_string_new (NULL);
+  for (guint a = 0; a < XP_N_AXES; a++)
+    {
+      guint n = s->axes[a]->len;
+      runs = runs > G_MAXUINT64 / n ? G_MAXUINT64 : runs * n;
+      if (n > 1)
+        g_string_append_printf (product, "%u %s × ", n, axis_keys[a]);
+    }
+  if (runs > XP_MAX_RUNS)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                   "%s:%u: [scenario]: %s%u seeds make %" G_GUINT64_FORMAT " runs, more than %u", path,
+                   line_of (&map, "scenario", NULL), product->str, s->seeds->len, runs, XP_MAX_RUNS);
+      return NULL;
+    }
+
   /* every [policy.NAME] group must apply to some policy */
   for (guint g = 0; g < s->policy_groups->len; g++)
     {
@@ -591,7 +640,9 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
   for (guint k = 0; gkeys && gkeys[k]; k++)
     {
       guint line = line_of (&map, "gate", gkeys[k]);
-      g_autofree char *v = get_value (kf, "gate", gkeys[k]);
+      g_autofree char *v = NULL;
+      if (!get_value (kf, &map, "gate", gkeys[k], &v, error))
+        return NULL;
       double value;
       gboolean rel;
       if (!xp_tolerance_parse (v, &value, &rel))
@@ -705,4 +756,60 @@ xp_gate_to_json (gpointer builder, double speed_margin, const GPtrArray *toleran
     }
   json_builder_end_object (b);
   json_builder_end_object (b);
+}
+
+gboolean
+xp_gate_from_json (gpointer object, const char *path, double *speed_margin, GPtrArray *tolerances, GError **error)
+{
+  JsonObject *o = object;
+  if (!json_object_has_member (o, "gate"))
+    return TRUE;
+  JsonObject *gate = xp_json_object (o, "gate");
+  if (!gate)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: gate: expected an object", path);
+      return FALSE;
+    }
+  if (json_object_has_member (gate, "speed_margin"))
+    {
+      double v;
+      if (!xp_json_number (gate, "speed_margin", &v) || !(v >= 0))
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: gate.speed_margin: expected a non-negative number", path);
+          return FALSE;
+        }
+      *speed_margin = v;
+    }
+  if (!json_object_has_member (gate, "tolerances"))
+    return TRUE;
+  JsonObject *tol = xp_json_object (gate, "tolerances");
+  if (!tol)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: gate.tolerances: expected an object", path);
+      return FALSE;
+    }
+  GList *members = json_object_get_members (tol);
+  gboolean ok = TRUE;
+  for (GList *l = members; l && ok; l = l->next)
+    {
+      JsonObject *t = xp_json_object (tol, l->data);
+      double value;
+      gboolean relative = FALSE;
+      if (!t || !xp_json_number (t, "value", &value) || !(value >= 0)
+          || (json_object_has_member (t, "relative") && !xp_json_boolean (t, "relative", &relative)))
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE,
+                       "%s: gate.tolerances.%s: expected {\"value\": a non-negative number, \"relative\": true or false}",
+                       path, (const char *) l->data);
+          ok = FALSE;
+          break;
+        }
+      XpTolerance *x = g_new0 (XpTolerance, 1);
+      x->metric = g_strdup (l->data);
+      x->value = value;
+      x->relative = relative;
+      g_ptr_array_add (tolerances, x);
+    }
+  g_list_free (members);
+  return ok;
 }

@@ -23,7 +23,9 @@
  * policies, topologies and traces are required; toolstacks defaults to
  * xenopsd, xen to 4.17, node_claims to off, seeds to 1. File paths (traces,
  * topologies ending in .ini/.xml or containing '/') are relative to the
- * scenario file. Every error names FILE:LINE and the key.
+ * scenario file. Only '#' starts a comment (at the start of a line, or after
+ * a space or tab). At most 100000 seeds and 100000 runs (configurations ×
+ * seeds). Every error names FILE:LINE and the key.
  */
 #ifndef XP_BENCH_SCENARIO_H
 #define XP_BENCH_SCENARIO_H
@@ -45,6 +47,11 @@ typedef enum {
 /* Add the member "gate": {speed_margin?, tolerances: {metric: {value,
  * relative}}} to the object being built (@b is a JsonBuilder *). */
 void xp_gate_to_json (gpointer b, double speed_margin, const GPtrArray *tolerances);
+/* Read the member "gate" of the object @o (a JsonObject *; the member is
+ * optional) as xp_gate_to_json writes it: @speed_margin is left alone when
+ * not given, tolerances are appended (XpTolerance *). FALSE with an error
+ * naming @path and the field when a value has the wrong type. */
+gboolean xp_gate_from_json (gpointer o, const char *path, double *speed_margin, GPtrArray *tolerances, GError **error);
 
 /* "policy", "topology", ... (the column names of the summary) */
 const char *xp_axis_name (XpAxis axis);

@@ -30,11 +30,16 @@ sub_parse (int *argc, char ***argv, const char *sub, const char *usage, const ch
 static int
 bench_run (int argc, char **argv)
 {
-  gint jobs = 0;
+  gint jobs = 0, max_seeds = 0;
+  gint64 max_vms = 0;
   g_autofree char *out = NULL;
   gboolean quiet = FALSE, report = FALSE;
   const GOptionEntry entries[] = {
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Runs in parallel (default: number of processors)", "N" },
+    { "max-vms", 0, 0, G_OPTION_ARG_INT64, &max_vms,
+      "A reduced run: cut every trace to its first N VMs (recorded in every results file; never comparable with a full run)", "N" },
+    { "max-seeds", 0, 0, G_OPTION_ARG_INT, &max_seeds,
+      "A reduced run: only the first N seeds of every configuration (recorded in matrix.json and summary.json)", "N" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Bench directory (default: bench-NAME)", "DIR" },
     { "report", 'r', 0, G_OPTION_ARG_NONE, &report, "Write plots and report.md afterwards", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL },
@@ -53,6 +58,11 @@ bench_run (int argc, char **argv)
       xp_cli_error ("bench run: --jobs: expected a positive number");
       return 2;
     }
+  if (max_vms < 0 || max_seeds < 0)
+    {
+      xp_cli_error ("bench run: --%s: expected a positive number", max_vms < 0 ? "max-vms" : "max-seeds");
+      return 2;
+    }
   g_autoptr (GError) error = NULL;
   g_autoptr (XpScenario) s = xp_scenario_load (argv[1], &error);
   g_autoptr (XpBenchPlan) plan = s ? xp_bench_plan_new (s, &error) : NULL;
@@ -63,12 +73,19 @@ bench_run (int argc, char **argv)
     }
   if (!out)
     out = default_dir (s);
+  xp_bench_plan_reduce (plan, (guint64) max_vms, (guint) max_seeds);
   XpBenchRunOptions opts = { (guint) jobs, !quiet && isatty (STDERR_FILENO) };
   XpBenchRunStats st = { 0 };
   gboolean ok = xp_bench_run (plan, out, &opts, &st, &error);
   if (!quiet)
-    printf ("xenplace bench: %s: %u runs (%u configurations × %u seeds): %u executed, %u already done, %u failed\n",
-            s->name, st.total, plan->configs->len, s->seeds->len, st.executed, st.skipped, st.failed);
+    {
+      printf ("xenplace bench: %s: %u runs (%u configurations × %u seeds): %u executed, %u already done, %u failed\n",
+              s->name, st.total, plan->configs->len, max_seeds ? MIN ((guint) max_seeds, s->seeds->len) : s->seeds->len,
+              st.executed, st.skipped, st.failed);
+      if (max_vms || max_seeds)
+        printf ("  REDUCED run (--max-vms %" G_GINT64_FORMAT ", --max-seeds %d): a quick check, not a benchmark result\n",
+                max_vms, max_seeds);
+    }
   if (!ok)
     {
       xp_cli_error ("%s", error->message);
@@ -207,7 +224,7 @@ static void
 bench_usage (FILE *out)
 {
   fprintf (out, "Usage: xenplace bench SUBCOMMAND [OPTIONS...]\n\n"
-                "  run SCENARIO [-j N] [-o DIR]   run a scenario's matrix (resumable)\n"
+                "  run SCENARIO [-j N] [-o DIR]   run a scenario's matrix (resumable; --max-vms, --max-seeds: reduced)\n"
                 "  manifest SCENARIO [-o DIR]     one replay command per run, for GNU parallel or Slurm\n"
                 "  merge DIR                      summary.json/tsv from DIR/runs/*.json\n"
                 "  report DIR                     plots and DIR/report.md\n"

@@ -157,6 +157,17 @@ parse_time (const char *text, guint64 unit_ns, XpTime *out)
   return TRUE;
 }
 
+/* A VM id the native trace reader takes back: not empty, UTF-8, no
+ * control characters (sim/trace.c has the same rule for its "vm" field). */
+static gboolean
+check_name (Importer *im, guint col, const char *field, const char *name, GError **error)
+{
+  gboolean ok = *name && g_utf8_validate (name, -1, NULL);
+  for (const char *p = name; ok && *p; p++)
+    ok = (guchar) *p >= 0x20 && *p != 0x7f;
+  return ok || ferr (im, col, field, "an id in UTF-8 without control characters", name, error);
+}
+
 /* ---- Azure Public Dataset V1 / V2 -------------------------------------- */
 
 enum { AZ_VMID, AZ_SUB, AZ_DEPLOY, AZ_CREATED, AZ_DELETED, AZ_MAXCPU, AZ_AVGCPU, AZ_P95,
@@ -195,8 +206,8 @@ parse_azure (Importer *im, GPtrArray *f, Record *rec, GError **error)
       return ferr (im, col, col <= AZ_NCOLS ? azure_cols[col - 1] : "(extra)", exp,
                    f->len ? t[f->len - 1] : "", error);
     }
-  if (!*t[AZ_VMID])
-    return ferr (im, AZ_VMID + 1, "vmid", "a VM id", t[AZ_VMID], error);
+  if (!check_name (im, AZ_VMID + 1, "vmid", t[AZ_VMID], error))
+    return FALSE;
   rec->name = g_strdup (t[AZ_VMID]);
   rec->name_col = AZ_VMID + 1;
   rec->created_col = AZ_CREATED + 1;
@@ -303,8 +314,8 @@ parse_packing (Importer *im, GPtrArray *f, Record *rec, GError **error)
     return FALSE;
   const char *id = colv (im, f, PK_VMID), *type = colv (im, f, PK_TYPE);
   const char *st = colv (im, f, PK_START), *en = colv (im, f, PK_END);
-  if (!*id)
-    return ferr (im, im->col[PK_VMID] + 1, "vmId", "a VM id", id, error);
+  if (!check_name (im, im->col[PK_VMID] + 1, "vmId", id, error))
+    return FALSE;
   rec->name = g_strdup (id);
   rec->name_col = im->col[PK_VMID] + 1;
   rec->created_col = im->col[PK_START] + 1;
@@ -445,8 +456,8 @@ parse_openb (Importer *im, GPtrArray *f, Record *rec, GError **error)
   const char *name = colv (im, f, AB_NAME), *cpu = colv (im, f, AB_CPU), *mem = colv (im, f, AB_MEM);
   const char *cr = colv (im, f, AB_CREATED), *de = colv (im, f, AB_DELETED);
   const char *phase = colv (im, f, AB_PHASE), *sched = colv (im, f, AB_SCHED);
-  if (!*name)
-    return ferr (im, im->col[AB_NAME] + 1, "name", "a pod name", name, error);
+  if (!check_name (im, im->col[AB_NAME] + 1, "name", name, error))
+    return FALSE;
   rec->name = g_strdup (name);
   rec->name_col = im->col[AB_NAME] + 1;
   rec->created_col = im->col[AB_CREATED] + 1;

@@ -181,6 +181,15 @@ START_TEST (test_scenario_errors)
     { "[scenario]\npolicies = first-fit\ntraces = t.csv\n", "dir/s.ini:1: [scenario]: missing key 'topologies'" },
     { "%s\n[gate]\nspread = lots\n", "dir/s.ini:7: spread: 'lots': expected a non-negative number" },
     { "%s\n[policy.worst-fit]\nx = 1\n", "dir/s.ini:6: [policy.worst-fit]: no policy 'worst-fit' in policies" },
+    /* text that is not UTF-8 (found by fuzzing: a [gate] value crashed the
+     * parser, an axis value read as a missing key) */
+    { "%s\n[gate]\nspread = 1\xff\n", "dir/s.ini:7: not UTF-8 text" },
+    { "%stoolstacks = xl;x\xc3\n", "dir/s.ini:5: not UTF-8 text" },
+    { "%s\n[policy.first-fit]\nfallback = \xfe\n", "dir/s.ini:7: not UTF-8 text" },
+    /* ';' does not start a comment (found by fuzzing: the line was skipped
+     * here but read as a key by GKeyFile, and the error said line 0) */
+    { "%s; mem = 8\n", "dir/s.ini:5: unknown key '; mem' in [scenario]" },
+    { "%s; a comment\n", "dir/s.ini:5: expected 'key = value', '[group]' or a '#' comment" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -190,6 +199,38 @@ START_TEST (test_scenario_errors)
       ck_assert_msg (s == NULL, "case %u parsed: %s", i, text);
       xp_assert_error_contains (error, cases[i].error);
     }
+}
+END_TEST
+
+/* Found writing the scenario fuzz target (slow inputs): 100000 seeds were
+ * checked for duplicates pairwise (seconds), and a matrix of millions of
+ * runs was built before anything looked at its size (minutes, gigabytes). */
+START_TEST (test_scenario_limits)
+{
+  static const char head[] = "[scenario]\npolicies = first-fit\ntopologies = generic-2n\ntraces = t.csv\n";
+  g_autoptr (GError) error = NULL;
+  /* the largest seed list: 0..99998 is 99999 seeds, one configuration */
+  g_autofree char *t1 = g_strdup_printf ("%sseeds = 0-99998\n", head);
+  g_autoptr (XpScenario) s = parse (t1, &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (s->seeds->len, 99999);
+  ck_assert_uint_eq (g_array_index (s->seeds, guint64, 99998), 99998);
+  /* a duplicate after a long range is still found */
+  g_autofree char *t2 = g_strdup_printf ("%sseeds = 0-50000;7\n", head);
+  ck_assert (parse (t2, &error) == NULL);
+  xp_assert_error_contains (error, "dir/s.ini:5: seeds: seed 7 given twice");
+  g_clear_error (&error);
+  /* 2 policies × 3 topologies × 2 toolstacks × 10000 seeds = 120000 runs,
+   * above the limit of 100000; the error names the [scenario] line */
+  ck_assert (parse ("# big\n[scenario]\npolicies = first-fit;best-fit\ntopologies = generic-2n;generic-4n;x.ini\n"
+                    "traces = t.csv\ntoolstacks = xl;xenopsd\nseeds = 1-10000\n", &error) == NULL);
+  xp_assert_error_contains (error, "dir/s.ini:2: [scenario]: 2 policies × 3 topologies × 2 toolstacks × 10000 seeds "
+                                   "make 120000 runs, more than 100000");
+  g_clear_error (&error);
+  /* one fewer seed set: 2 × 3 × 2 × 8333 = 99996 runs is accepted */
+  g_autoptr (XpScenario) s2 = parse ("[scenario]\npolicies = first-fit;best-fit\ntopologies = generic-2n;generic-4n;x.ini\n"
+                                     "traces = t.csv\ntoolstacks = xl;xenopsd\nseeds = 1-8333\n", &error);
+  ck_assert_msg (s2 != NULL, "%s", error ? error->message : "");
 }
 END_TEST
 
@@ -637,6 +678,112 @@ START_TEST (test_run_jobs_and_resume)
 }
 END_TEST
 
+/* Names of the VMs in a results file's "vms" rows, comma-separated. */
+static char *
+vm_names (const char *path)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  ck_assert (json_parser_load_from_file (parser, path, NULL));
+  JsonArray *vms = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "vms");
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (vms); i++)
+    g_string_append_printf (out, "%s%s", i ? "," : "",
+                            json_object_get_string_member (json_array_get_object_element (vms, i), "name"));
+  return g_string_free (out, FALSE);
+}
+
+/* bench run --max-vms / --max-seeds: every configuration, fewer VMs and
+ * seeds, and the reduction written where a reader would look. */
+START_TEST (test_run_reduced)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  /* four VMs: a, b (lifetime 5 s: stops at 6), a again (a new VM reusing
+   * the name after its stop at 2), c; toolstack restarts at 4 and 20 */
+  g_free (xp_test_write (tmp, "t.csv", "time,event,vm,vcpus,memory_mib,lifetime\n"
+                                       "0,start,a,1,512,\n1,start,b,1,512,5\n2,stop,a,,,\n3,start,a,1,512,\n"
+                                       "4,toolstack_restart,,,,\n10,start,c,1,512,\n20,toolstack_restart,,,,\n"));
+  g_autofree char *path = xp_test_write (tmp, "s.ini", "[scenario]\nseeds = 1-3\npolicies = first-fit;best-fit\n"
+                                                       "topologies = generic-2n\ntraces = t.csv\ntoolstacks = xl\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = xp_scenario_load (path, &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  g_autoptr (XpBenchPlan) full = xp_bench_plan_new (s, &error);
+  g_autoptr (XpBenchPlan) p = xp_bench_plan_new (s, &error);
+  /* 2 configurations × seeds 1-3 = 6 runs; the first 2 seeds of each: 4 */
+  ck_assert_uint_eq (p->runs->len, 6);
+  xp_bench_plan_reduce (p, 2, 2);
+  ck_assert_uint_eq (p->configs->len, 2);
+  ck_assert_uint_eq (p->runs->len, 4);
+  ck_assert_uint_eq (((XpBenchRun *) p->runs->pdata[1])->seed, 2);
+  ck_assert_uint_eq (((XpBenchRun *) p->runs->pdata[2])->config, 1);
+
+  g_autofree char *dir = g_build_filename (tmp, "out", NULL);
+  XpBenchRunOptions o = { 2, FALSE };
+  XpBenchRunStats st;
+  ck_assert_msg (xp_bench_run (p, dir, &o, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 4);
+  /* the first two VMs only: a and b (the second a and c are cut) */
+  g_autofree char *r0 = xp_bench_run_path (dir, p->runs->pdata[0]);
+  g_autofree char *names = vm_names (r0);
+  ck_assert_str_eq (names, "a,b");
+  g_autofree char *text = read_text (r0);
+  ck_assert_msg (strstr (text, "\"reduced\" : {\n   \"max_vms\" : 2,\n   \"trace_vms\" : 4\n  }"), "%s", text);
+  g_autofree char *sp = g_build_filename (dir, "summary.json", NULL);
+  g_autofree char *mp = g_build_filename (dir, "matrix.json", NULL);
+  g_autofree char *sum = read_text (sp), *mat = read_text (mp);
+  ck_assert (strstr (sum, "\"reduced\" : {\n  \"max_vms\" : 2,\n  \"max_seeds\" : 2\n }"));
+  ck_assert (strstr (mat, "\"reduced\" : {\n  \"max_vms\" : 2,\n  \"max_seeds\" : 2\n }"));
+  g_autoptr (XpSummary) rs = xp_summary_load (dir, &error);
+  ck_assert (rs && rs->max_vms == 2 && rs->max_seeds == 2);
+
+  /* a reduced run file is no full run: not read as one, re-run by a full plan */
+  ck_assert (!xp_bench_read_run (r0, NULL, NULL, NULL, &error));
+  g_autofree char *expect = g_strdup_printf ("%s: run.reduced: a run reduced to 2 VMs per trace, expected a full one", r0);
+  xp_assert_error_contains (error, expect);
+  g_clear_error (&error);
+  ck_assert_msg (xp_bench_run (full, dir, &o, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 6);
+  ck_assert_uint_eq (st.skipped, 0);
+  g_autofree char *all = vm_names (r0);
+  ck_assert_str_eq (all, "a,b,a,c");
+  g_autoptr (XpSummary) fs = xp_summary_load (dir, &error);
+  ck_assert (fs && fs->max_vms == 0 && fs->max_seeds == 0);
+  g_autofree char *sum2 = read_text (sp);
+  ck_assert (!strstr (sum2, "reduced"));
+  /* and the other way round: a full run file is no reduced run */
+  ck_assert_msg (xp_bench_run (p, dir, &o, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 4);
+
+  /* a limit above the trace's 4 VMs cuts nothing, not even the last restart:
+   * the same metrics as the full run */
+  g_autoptr (XpBenchPlan) p10 = xp_bench_plan_new (s, &error);
+  xp_bench_plan_reduce (p10, 10, 0);
+  g_autofree char *dir10 = g_build_filename (tmp, "out10", NULL);
+  ck_assert_msg (xp_bench_run (p10, dir10, &o, &st, &error), "%s", error ? error->message : "");
+  g_autofree char *dirf = g_build_filename (tmp, "full", NULL);
+  ck_assert_msg (xp_bench_run (full, dirf, &o, &st, &error), "%s", error ? error->message : "");
+  g_autofree char *f0 = xp_bench_run_path (dirf, full->runs->pdata[0]);
+  g_autofree char *f10 = xp_bench_run_path (dir10, p10->runs->pdata[0]);
+  g_autoptr (GPtrArray) n_full = g_ptr_array_new_with_free_func (g_free), n_10 = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) v_full = g_array_new (FALSE, FALSE, sizeof (double)), v_10 = g_array_new (FALSE, FALSE, sizeof (double));
+  ck_assert (xp_bench_read_run_reduced (f0, NULL, 0, n_full, v_full, &error));
+  ck_assert_msg (xp_bench_read_run_reduced (f10, NULL, 10, n_10, v_10, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (n_full->len, n_10->len);
+  for (guint i = 0; i < n_full->len; i++)
+    {
+      ck_assert_str_eq (n_full->pdata[i], n_10->pdata[i]);
+      ck_assert_msg (g_array_index (v_full, double, i) == g_array_index (v_10, double, i), "%s differs",
+                     (char *) n_full->pdata[i]);
+    }
+
+  /* compare refuses a reduced summary against a full one */
+  g_autoptr (XpCompareResult) r = xp_bench_compare (fs, rs, NULL, -1, NULL, NULL, &error);
+  ck_assert (r == NULL);
+  xp_assert_error_contains (error, "the baseline is a full run and the current summary reduced (max_vms 2, max_seeds 2)");
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
 START_TEST (test_run_bad_input)
 {
   g_autofree char *tmp = xp_test_tmpdir ();
@@ -723,6 +870,108 @@ START_TEST (test_manifest_parallel)
 }
 END_TEST
 
+/* ---- reading results back: wrong types ------------------------------------ */
+
+static guint json_criticals;
+
+static void
+count_critical (const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+  json_criticals++;
+  fprintf (stderr, "%s: %s\n", domain, message);
+}
+
+#define SUM_HEAD "{\"schema\": \"xenplace-bench-summary\", \"schema_version\": 1, "
+#define SUM_CONF(label, seeds, n) \
+  "\"configurations\": [{\"id\": \"x\", \"label\": " label ", \"seeds\": [" seeds "], " \
+  "\"metrics\": {\"a\": {\"n\": " n ", \"mean\": 1}}}]}"
+#define MAT_HEAD "{\"schema\": \"xenplace-bench-matrix\", \"schema_version\": 1, \"scenario\": \"s\", " \
+  "\"axes\": {\"policy\": [], \"topology\": [], \"trace\": [], \"toolstack\": [], \"xen\": [], \"node_claims\": []}, "
+
+/* Found with the results fuzz target (crafted inputs after reading the
+ * readers; G_DEBUG=fatal-criticals): a value of another type than written
+ * (an object for a seed, a number for a node's series, ...) made json-glib
+ * print a GLib critical and hand back a placeholder, read as if valid. Each
+ * must be an error naming the file and the field, and no critical. */
+START_TEST (test_results_bad_types)
+{
+  static const struct { char kind; const char *text; const char *error; } cases[] = {
+    /* s: summary.json, m: matrix.json, r: a run's results file */
+    { 's', "{\"schema\": {}}", "schema: expected \"xenplace-bench-summary\"" },
+    { 's', SUM_HEAD "\"metrics\": [{}], \"configurations\": []}", "metrics[0]: expected a string" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\", \"a\"], \"configurations\": []}", "metrics[1]: 'a' appears twice" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], \"gate\": {\"speed_margin\": []}, " SUM_CONF ("\"l\"", "1", "1"),
+      "gate.speed_margin: expected a non-negative number" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], \"gate\": {\"tolerances\": {\"a\": {\"value\": 1, \"relative\": {}}}}, "
+      SUM_CONF ("\"l\"", "1", "1"), "gate.tolerances.a: expected {\"value\": a non-negative number" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], " SUM_CONF ("{}", "1", "1"), "configurations[0].label: expected a string" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], " SUM_CONF ("\"l\"", "1, {}", "1"),
+      "configurations[0].seeds[1]: expected a non-negative integer" },
+    { 's', SUM_HEAD "\"metrics\": [\"a\"], " SUM_CONF ("\"l\"", "1", "[]"),
+      "configurations[0].metrics.a.n: expected a non-negative integer" },
+    { 'm', MAT_HEAD "\"gate\": {\"speed_margin\": {}}, \"configurations\": [], \"runs\": []}",
+      "gate.speed_margin: expected a non-negative number" },
+    { 'm', MAT_HEAD "\"xen_params\": [1], \"configurations\": [], \"runs\": []}", "xen_params[0]: expected a string" },
+    { 'r', "{\"schema\": [\"xenplace-results\"]}", "schema: expected \"xenplace-results\"" },
+    { 'r', "{\"schema\": \"xenplace-results\", \"schema_version\": {}}", "schema_version: expected 1" },
+  };
+  g_log_set_handler ("Json", G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING, count_critical, NULL);
+  g_autofree char *tmp = xp_test_tmpdir ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = xp_test_write (tmp, "x.json", cases[i].text);
+      g_autoptr (GError) error = NULL;
+      gboolean ok;
+      if (cases[i].kind == 's')
+        {
+          g_autoptr (XpSummary) s = xp_summary_load (path, &error);
+          ok = s != NULL;
+        }
+      else if (cases[i].kind == 'm')
+        {
+          g_autoptr (XpBenchPlan) p = xp_bench_plan_load (path, &error);
+          ok = p != NULL;
+        }
+      else
+        ok = xp_bench_read_run (path, NULL, NULL, NULL, &error);
+      ck_assert_msg (!ok, "case %u was read", i);
+      g_autofree char *expect = g_strdup_printf ("%s: %s", path, cases[i].error);
+      ck_assert_msg (g_str_has_prefix (error->message, expect), "case %u: '%s' does not start with '%s'", i,
+                     error->message, expect);
+      ck_assert_uint_eq (json_criticals, 0);
+    }
+  xp_test_rmtree (tmp);
+
+  /* the plots read each run's per-VM rows and time series */
+  static const struct { const char *from, *to, *error; } runs[] = {
+    { "\"locality\": 0.9\n", "\"locality\": \"high\"\n", "vms[2].locality: expected a number" },
+    { "\"time_ns\": [\n   0,", "\"time_ns\": [\n   {},", "timeseries.time_ns[0]: expected an integer" },
+    { "\"node_free_pages\": [\n", "\"node_free_pages\": [\n 5,\n", "timeseries.node_free_pages[0]: expected an array" },
+    { "\"node_free_pages\": [\n   [\n    4194304,", "\"node_free_pages\": [\n   [\n    null,",
+      "timeseries.node_free_pages[0][0]: expected an integer" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      char *t;
+      g_autofree char *dir = hand_dir (&t);
+      g_autofree char *tmp2 = t;
+      g_autofree char *run = g_build_filename (dir, "runs", "first-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s1.json", NULL);
+      g_autofree char *text = read_text (run);
+      char *at = strstr (text, runs[i].from);
+      ck_assert_msg (at != NULL, "case %u: '%s' not in the hand-written run", i, runs[i].from);
+      g_autofree char *changed = g_strdup_printf ("%.*s%s%s", (int) (at - text), text, runs[i].to, at + strlen (runs[i].from));
+      ck_assert (g_file_set_contents (run, changed, -1, NULL));
+      g_autoptr (GError) error = NULL;
+      ck_assert_msg (!xp_bench_report (dir, NULL, &error), "case %u: report written", i);
+      g_autofree char *expect = g_strdup_printf ("%s: %s", run, runs[i].error);
+      ck_assert_msg (g_str_has_prefix (error->message, expect), "case %u: '%s' does not start with '%s'", i,
+                     error->message, expect);
+      ck_assert_uint_eq (json_criticals, 0);
+      xp_test_rmtree (tmp2);
+    }
+}
+END_TEST
+
 /* ---- the bundled scenarios ---------------------------------------------------- */
 
 START_TEST (test_bundled_scenarios)
@@ -769,6 +1018,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_stat);
   tcase_add_test (tc, test_scenario_parse);
   tcase_add_test (tc, test_scenario_errors);
+  tcase_add_test (tc, test_scenario_limits);
   tcase_add_test (tc, test_scenario_unknown_policy);
   tcase_add_test (tc, test_scenario_file_missing);
   tcase_add_test (tc, test_matrix);
@@ -776,12 +1026,14 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_compare);
   tcase_add_test (tc, test_direction);
   tcase_add_test (tc, test_report_hand);
+  tcase_add_test (tc, test_results_bad_types);
   tcase_add_test (tc, test_bundled_scenarios);
   suite_add_tcase (s, tc);
   TCase *runs = tcase_create ("runs");
   tcase_set_timeout (runs, 300);
   tcase_add_test (runs, test_run_jobs_and_resume);
   tcase_add_test (runs, test_run_bad_input);
+  tcase_add_test (runs, test_run_reduced);
   tcase_add_test (runs, test_manifest_parallel);
   suite_add_tcase (s, runs);
   return s;

@@ -236,14 +236,21 @@ static const BadImport bad_imports[] = {
   { XP_IMPORT_AZURE_V1, AZ_OK "a1,s,d,30,90,1,1,1,Unknown,2,4\n", "2:1: field 'vm id': expected an id not already running", "a1" },
   { XP_IMPORT_AZURE_V1, "a1,s,d,0,,1,1,1,Unknown,2,4\na1,s,d,30,90,1,1,1,Unknown,2,4\n", "2:1: field 'vm id': expected an id not already running", "a1" },
   { XP_IMPORT_AZURE_V1, AZ_OK "a2,\"s,d,0,60,1,1,1,Unknown,2,4\n", "2:2: field '?': expected a closing quote", "" },
+  /* ids the trace reader would refuse (found by fuzzing: the importer wrote
+   * them, and its output did not load) */
+  { XP_IMPORT_AZURE_V1, AZ_OK "x\xff" "1,s,d,0,60,1,1,1,Unknown,2,4\n",
+    "2:1: field 'vmid': expected an id in UTF-8 without control characters", "x\\3771" },
+  { XP_IMPORT_AZURE_V2, AZ_OK ",s,d,0,60,1,1,1,Unknown,2,4\n", "2:1: field 'vmid': expected an id in UTF-8", "" },
   /* packing 2020 */
   { XP_IMPORT_AZURE_PACKING_2020, PK_H "1,5,12,1,0.0\n", "2:6: field 'endtime': expected 6 columns", "0.0" },
   { XP_IMPORT_AZURE_PACKING_2020, PK_H "1,5,12,1,yesterday,0.5\n", "2:5: field 'starttime': expected a number of days", "yesterday" },
   { XP_IMPORT_AZURE_PACKING_2020, PK_H "1,5,12,1,0.0,0.5\n2,5,12,1,0.", "3:6: field 'endtime': expected 6 columns", "0." },
   { XP_IMPORT_AZURE_PACKING_2020, "vmId,tenantId,priority,starttime,endtime\n", "1:1: field 'vmTypeId': expected a header row", "" },
+  { XP_IMPORT_AZURE_PACKING_2020, PK_H "a\x01,5,12,1,0.0,0.5\n", "2:1: field 'vmId': expected an id in UTF-8 without control", "a\\001" },
   /* Alibaba openb */
   { XP_IMPORT_ALIBABA_OPENB, AB_H "p0,1000,1024,0,0,,LS,Running,0,10\n", "2:11: field 'scheduled_time': expected 11 columns", "10" },
   { XP_IMPORT_ALIBABA_OPENB, AB_H "p0,1.5,1024,0,0,,LS,Running,0,10,0\n", "2:2: field 'cpu_milli': expected an integer", "1.5" },
+  { XP_IMPORT_ALIBABA_OPENB, AB_H "p\xc3,1000,1024,0,0,,LS,Running,0,10,0\n", "2:1: field 'name': expected an id in UTF-8", "p\\303" },
   { XP_IMPORT_ALIBABA_OPENB, AB_H "p0,1000,lots,0,0,,LS,Running,0,10,0\n", "2:3: field 'memory_mib': expected an integer", "lots" },
   { XP_IMPORT_ALIBABA_OPENB, AB_H "p0,1000,1024,0,0,,LS,Running,0,10,0\np1,1000,10", "3:4: field 'num_gpu': expected 11 columns", "10" },
 };

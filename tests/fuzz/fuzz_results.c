@@ -1,0 +1,170 @@
+/* libFuzzer target: everything that reads results back — a run's results
+ * file (xp_bench_read_run), matrix.json (xp_bench_plan_load), summary.json
+ * (xp_summary_load), timing.tsv (xp_bench_timing_load) — and the report
+ * with its plots (xp_bench_report, which reads the runs' per-VM rows and
+ * time series). Any input must be read or give one error naming the file,
+ * never a crash, a hang or a leak.
+ *
+ * Every reader gets the whole input. The report then gets a copy of the
+ * hand-made bench directory in tests/data/bench/hand with the input in
+ * one place, chosen by the first byte modulo 3: 0 ('{') every run file,
+ * 1 ('\n') matrix.json, 2 (' ') summary.json.
+ * Build and run (from the top of the tree): tests/fuzz/run.sh results [SECONDS] */
+#include "config.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include "bench/compare.h"
+#include "bench/report.h"
+#include "sim/results.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+static char *bench_dir;
+static GHashTable *originals;   /* path in bench_dir → its valid contents */
+
+static void
+put (const char *path, const char *contents, gssize len)
+{
+  if (!g_file_set_contents (path, contents, len, NULL))
+    abort ();
+}
+
+static void
+setup (void)
+{
+  const char *base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir ();
+  bench_dir = g_strdup_printf ("%s/xp-fuzz-results-%d", base, (int) getpid ());
+  g_autofree char *runs = g_build_filename (bench_dir, "runs", NULL);
+  g_mkdir_with_parents (runs, 0755);
+  originals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const char *hand = "tests/data/bench/hand";
+  g_autofree char *m = g_build_filename (hand, "matrix.json", NULL);
+  char *text = NULL;
+  if (!g_file_get_contents (m, &text, NULL, NULL))
+    {
+      fprintf (stderr, "run from the top of the source tree (%s missing)\n", m);
+      abort ();
+    }
+  g_hash_table_insert (originals, g_build_filename (bench_dir, "matrix.json", NULL), text);
+  g_autofree char *hand_runs = g_build_filename (hand, "runs", NULL);
+  GDir *d = g_dir_open (hand_runs, 0, NULL);
+  for (const char *n; d && (n = g_dir_read_name (d));)
+    {
+      g_autofree char *src = g_build_filename (hand_runs, n, NULL);
+      if (g_file_get_contents (src, &text, NULL, NULL))
+        g_hash_table_insert (originals, g_build_filename (runs, n, NULL), text);
+    }
+  if (d)
+    g_dir_close (d);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, originals);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    put (k, v, -1);
+  GError *error = NULL;
+  if (!xp_bench_merge (bench_dir, NULL, &error))
+    {
+      fprintf (stderr, "%s\n", error->message);
+      abort ();
+    }
+  g_autofree char *sp = g_build_filename (bench_dir, "summary.json", NULL);
+  g_file_get_contents (sp, &text, NULL, NULL);
+  g_hash_table_insert (originals, g_steal_pointer (&sp), text);
+}
+
+static void
+expect_named (const GError *error, const char *path)
+{
+  if (!g_str_has_prefix (error->message, path))
+    {
+      fprintf (stderr, "error not naming %s: %s\n", path, error->message);
+      abort ();
+    }
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  if (!bench_dir)
+    setup ();
+  char path[128];
+  g_snprintf (path, sizeof path, "%s.json", bench_dir);
+  put (path, (const char *) data, size);
+
+  GError *error = NULL;
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (double));
+  guint64 seed = 1;
+  if (!xp_bench_read_run (path, &seed, names, values, &error))
+    {
+      expect_named (error, path);
+      g_clear_error (&error);
+    }
+  g_ptr_array_unref (names);
+  g_array_unref (values);
+
+  XpBenchPlan *plan = xp_bench_plan_load (path, &error);
+  if (plan)
+    xp_bench_plan_free (plan);
+  else
+    {
+      expect_named (error, path);
+      g_clear_error (&error);
+    }
+
+  XpSummary *s = xp_summary_load (path, &error);
+  if (s)
+    {
+      /* what was read must go through the gate against itself */
+      XpCompareResult *r = xp_bench_compare (s, s, NULL, -1, NULL, NULL, &error);
+      if (r)
+        {
+          g_free (xp_compare_format (r));
+          xp_compare_result_free (r);
+        }
+      g_clear_error (&error);
+      xp_summary_free (s);
+    }
+  else
+    {
+      expect_named (error, path);
+      g_clear_error (&error);
+    }
+
+  GHashTable *timing = xp_bench_timing_load (path, &error);
+  if (timing)
+    g_hash_table_unref (timing);
+  else if (error)
+    {
+      expect_named (error, path);
+      g_clear_error (&error);
+    }
+  unlink (path);
+
+  /* the report, with the input in one place of a valid bench directory */
+  guint role = size ? data[0] % 3 : 0;
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, originals);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      const char *p = k;
+      gboolean mine = role == 0 ? strstr (p, "/runs/") != NULL
+                    : role == 1 ? g_str_has_suffix (p, "/matrix.json") : g_str_has_suffix (p, "/summary.json");
+      if (mine)
+        put (p, (const char *) data, size);
+    }
+  if (!xp_bench_report (bench_dir, NULL, &error))
+    {
+      expect_named (error, bench_dir);
+      g_clear_error (&error);
+    }
+  g_hash_table_iter_init (&it, originals);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    put (k, v, -1);
+  return 0;
+}

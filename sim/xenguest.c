@@ -64,6 +64,21 @@ populate (XpHv *hv, XpMeminit *m, guint64 n, guint order)
   return hv->ops->populate_physmap (hv, m->domid, n, order, m->xenmemflags);
 }
 
+/* The 4 KiB fallback of a pass (populate through _exact): any shortfall
+ * fails the build. Returns 0 or -errno. */
+static gint64
+fill_4k (XpHv *hv, XpMeminit *m, guint64 count)
+{
+  gint64 done = populate (hv, m, count, XP_ORDER_4K);
+  if (done < 0)
+    return done;
+  if ((guint64) done != count)
+    return -EBUSY;
+  m->pages_4k += count;
+  m->cur += count;
+  return 0;
+}
+
 /* meminit_hvm's clipping of one pass: at most @max pages; an unaligned
  * start stops at the next superpage boundary, an aligned one keeps whole
  * superpages of @sp pages (the tail is left for later passes). */
@@ -121,14 +136,9 @@ hvm_one_chunk (XpHv *hv, XpMeminit *m, guint64 end)
 
   if (count)
     {
-      /* 4 KiB fallback through _exact: any shortfall fails the build */
-      gint64 done = populate (hv, m, count, XP_ORDER_4K);
-      if (done < 0)
-        return done;
-      if ((guint64) done != count)
-        return -EBUSY;
-      m->pages_4k += count;
-      m->cur += count;
+      gint64 rc = fill_4k (hv, m, count);
+      if (rc < 0)
+        return rc;
     }
   return (gint64) (m->cur - start);
 }
@@ -166,13 +176,9 @@ hvm_merged_passes (XpHv *hv, XpMeminit *m, guint64 end, guint64 budget_left)
   /* the pass holding the failed extent: its 2 MiB call, then 4 KiB */
   m->populate_calls += done / 4 + 1;
   guint64 rest = pass - (done % 4) * PAGES_2M;
-  gint64 r = populate (hv, m, rest, XP_ORDER_4K);
-  if (r < 0)
-    return r;
-  if ((guint64) r != rest)
-    return -EBUSY;
-  m->pages_4k += rest;
-  m->cur += rest;
+  gint64 rc = fill_4k (hv, m, rest);
+  if (rc < 0)
+    return rc;
   return (gint64) ((done << 9) + rest);
 }
 
@@ -197,13 +203,9 @@ pv_one_chunk (XpHv *hv, XpMeminit *m, guint64 end, XpPages budget)
         return (gint64) (m->cur - start);
     }
   guint64 count = MIN (end - m->cur, G_GUINT64_CONSTANT (1) << 20);
-  gint64 done = populate (hv, m, count, XP_ORDER_4K);
-  if (done < 0)
-    return done;
-  if ((guint64) done != count)
-    return -EBUSY;
-  m->pages_4k += count;
-  m->cur += count;
+  gint64 rc = fill_4k (hv, m, count);
+  if (rc < 0)
+    return rc;
   return (gint64) (m->cur - start);
 }
 

@@ -431,6 +431,52 @@ list_add (XpHeap *h, guint32 i)
   head_status (h, l, b->node, b->zone, b->order);
 }
 
+/* ---- record setup and free-page counters -------------------------------------- */
+
+/* Record @i becomes the free block [pfn, pfn + 2^order) of @node with
+ * @n_dirty dirty pages, on its list (its hash entry is the caller's). */
+static void
+blk_set_free (XpHeap *h, guint32 i, guint64 pfn, guint order, guint node, guint zone, XpPages n_dirty)
+{
+  Blk *b = &h->blk[i];
+  b->pfn = pfn;
+  b->order = order;
+  b->node = node;
+  b->zone = zone;
+  b->state = BLK_FREE;
+  b->n_dirty = (guint32) n_dirty;
+  b->owner = NULL;
+  list_add (h, i);
+}
+
+/* Record @i becomes @pages handed-out pages from @pfn in blocks of @order,
+ * owned by nobody yet (its hash entry is the caller's). */
+static void
+blk_set_used (XpHeap *h, guint32 i, guint64 pfn, guint order, XpPages pages, guint node)
+{
+  Blk *b = &h->blk[i];
+  b->pfn = pfn;
+  b->order = order;
+  b->pages = (guint32) pages;
+  b->node = node;
+  b->zone = pfn_zone (pfn);
+  b->state = BLK_USED;
+  b->n_dirty = 0;
+  b->owner = NULL;
+  b->kind = OWN_ANON;
+  b->extra = 0;
+}
+
+/* @n free pages of (@node, @zone) handed out. */
+static inline void
+heap_take (XpHeap *h, guint node, guint zone, XpPages n)
+{
+  h->avail[zidx (node, zone)] -= n;
+  h->node_avail[node] -= n;
+  h->node_used[node] += n;
+  h->total_avail -= n;
+}
+
 /* ---- dirty runs -------------------------------------------------------------- */
 
 #define P2K(x) ((gpointer) (guintptr) (x))
@@ -583,15 +629,7 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
         hash_del (h, bpfn);
       order++;
     }
-  Blk *b = &h->blk[rec];
-  b->pfn = pfn;
-  b->order = order;
-  b->node = node;
-  b->zone = zone;
-  b->state = BLK_FREE;
-  b->n_dirty = dirty;
-  b->owner = NULL;
-  list_add (h, rec);
+  blk_set_free (h, rec, pfn, order, node, zone, dirty);
   if (!have_entry)
     hash_put (h, pfn, rec);
 }
@@ -647,26 +685,15 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
           continue;
         }
       guint32 take = order == 0 || dirty_ok ? m : m & h->clean_mask[z];
-      if (!take)
-        {
-          /* every non-empty list of this order and up is all dirty: one
-           * rotation each (a list of one block does not mind) */
-          gsize l0 = lidx (h, node, zone, 0);
-          while (m)
-            {
-              h->rot[l0 + (guint) __builtin_ctz (m)]++;
-              m &= m - 1;
-            }
-          h->scan_mutated = TRUE;
-          continue;
-        }
-      /* the dirty heads passed over before the first one to take */
-      guint32 skip = m & ((take & -take) - 1);
+      /* the dirty heads passed over: those below the first list to take
+       * from, or every list when there is none (a list of one block does
+       * not move) */
+      guint32 skip = take ? m & ((take & -take) - 1) : m;
+      gsize l0 = lidx (h, node, zone, 0);
       while (skip)
         {
-          guint j = (guint) __builtin_ctz (skip);
+          gsize l = l0 + (guint) __builtin_ctz (skip);
           skip &= skip - 1;
-          gsize l = lidx (h, node, zone, j);
           if (h->count[l] > 1)
             {
               h->rot[l]++;
@@ -869,16 +896,8 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
             dirty_remove (h->dirty[node], pfn + half, pfn + 2 * half, half);
         }
       guint32 li = blk_new (h);
+      blk_set_free (h, li, pfn, k, node, zone, low_dirty);
       b = &h->blk[bi];               /* the pool may have moved */
-      Blk *lb = &h->blk[li];
-      lb->pfn = pfn;
-      lb->order = k;
-      lb->node = node;
-      lb->zone = zone;
-      lb->state = BLK_FREE;
-      lb->n_dirty = low_dirty;
-      lb->owner = NULL;
-      list_add (h, li);
       if (k + 1 == b->order)
         hash_replace (h, pfn, li);   /* the original head now names the lower half */
       else
@@ -887,10 +906,7 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
       pfn += half;
     }
 
-  h->avail[zidx (node, zone)] -= req;
-  h->node_avail[node] -= req;
-  h->node_used[node] += req;
-  h->total_avail -= req;
+  heap_take (h, node, zone, req);
 
   if (d && xen->behaviour.claim_consumed_in_alloc && d->outstanding_pages && !(memflags & XP_MEMF_no_refcount))
     consume_claim (xen, d, req);
@@ -911,17 +927,7 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
     }
   h->last_alloc_dirty = dirty;
 
-  b = &h->blk[bi];
-  b->pfn = pfn;
-  b->order = order;
-  b->node = node;
-  b->zone = zone;
-  b->state = BLK_USED;
-  b->n_dirty = 0;
-  b->pages = 1u << order;
-  b->owner = NULL;
-  b->kind = OWN_ANON;
-  b->extra = 0;
+  blk_set_used (h, bi, pfn, order, G_GUINT64_CONSTANT (1) << order, node);
   if (split)
     hash_put (h, pfn, bi);
   return bi;
@@ -1023,6 +1029,20 @@ owner_count (XpXen *xen, const Blk *b, XpPages n, int sign)
     }
 }
 
+/* @n pages of record @b leave its owner: the counters, and for a domain's
+ * memory its extra pages and domain_adjust_tot_pages(). */
+static void
+owner_release_pages (XpXen *xen, const Blk *b, XpPages n)
+{
+  owner_count (xen, b, n, -1);
+  if (b->kind == OWN_MEMORY)
+    {
+      if (b->extra)
+        b->owner->extra_pages -= n;
+      adjust_tot_pages (xen, b->owner, -(gint64) n);
+    }
+}
+
 /* Re-key run record @ri from its current head to @pfn. */
 static void
 run_rekey (XpHeap *h, guint32 ri, guint64 pfn)
@@ -1111,7 +1131,7 @@ owner_detach (XpXen *xen, guint32 bi)
 {
   XpHeap *h = xen->heap;
   Blk *b = &h->blk[bi];
-  owner_count (xen, b, b->pages, -1);
+  owner_release_pages (xen, b, b->pages);
   if (b->kind == OWN_ANON)
     return;
   XpDomain *d = b->owner;
@@ -1258,28 +1278,17 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
 
   gboolean extra = (memflags & XP_MEMF_no_refcount) != 0;
   gboolean consume = xen->behaviour.claim_consumed_in_alloc && !extra;
-  gsize z = zidx (node, zone);
   guint64 units = MIN (want, (pfn - head) >> order);
   guint64 m;
   for (m = 0; m < units; m++)
     {
-      if (!claims_gate_ok (xen, unit, memflags, d) || d->dying)
+      /* assign_pages() refuses without side effects; the call's claim
+       * consumption (4.22) and its own (earlier) never both happen */
+      if (!claims_gate_ok (xen, unit, memflags, d) || assign_pages (xen, d, unit, memflags, extra) < 0)
         break;
-      if (!extra)
-        {
-          XpPages tot = d->tot_pages - d->extra_pages;
-          if (tot > d->max_pages || unit > d->max_pages - tot)
-            break;
-        }
-      h->avail[z] -= unit;
-      h->node_avail[node] -= unit;
-      h->node_used[node] += unit;
-      h->total_avail -= unit;
+      heap_take (h, node, zone, unit);
       if (consume && d->outstanding_pages)
         consume_claim (xen, d, unit);
-      if (extra)
-        d->extra_pages += unit;
-      adjust_tot_pages (xen, d, (gint64) unit);
     }
   if (!m)
     return 0;
@@ -1311,15 +1320,7 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
         continue;
       guint64 pos = head + (len2 & ~(2 * bs - 1));
       guint32 fi = blk_new (h);
-      Blk *fb = &h->blk[fi];
-      fb->pfn = pos;
-      fb->order = t;
-      fb->node = node;
-      fb->zone = zone;
-      fb->state = BLK_FREE;
-      fb->n_dirty = 0;
-      fb->owner = NULL;
-      list_add (h, fi);
+      blk_set_free (h, fi, pos, t, node, zone, 0);
       hash_put (h, pos, fi);
     }
 
@@ -1330,14 +1331,7 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
       guint64 span = G_GUINT64_CONSTANT (1) << (order + RUN_SPAN);
       guint64 lo = MAX ((top - 1) & ~(span - 1), bottom);
       guint32 ui = blk_new (h);
-      Blk *ub = &h->blk[ui];
-      ub->pfn = lo;
-      ub->order = order;
-      ub->pages = (guint32) (top - lo);
-      ub->node = node;
-      ub->zone = pfn_zone (lo);
-      ub->state = BLK_USED;
-      ub->n_dirty = 0;
+      blk_set_used (h, ui, lo, order, top - lo, node);
       hash_put (h, lo, ui);
       owner_attach (xen, ui, d, OWN_MEMORY, extra);
       top = lo;
@@ -1531,24 +1525,13 @@ bulk_carve (XpHeap *h, guint node, guint zone_lo, guint zone_hi, XpPages want, B
                   ri = blk_new (h);
                   hash_put (h, pos, ri);
                 }
-              Blk *rb = &h->blk[ri];
-              rb->pfn = pos;
-              rb->order = t;
-              rb->node = node;
-              rb->zone = zone;
-              rb->state = BLK_FREE;
-              rb->n_dirty = nd;
-              rb->owner = NULL;
-              list_add (h, ri);
+              blk_set_free (h, ri, pos, t, node, zone, nd);
               ri = NIL;
               pos += bs;
             }
         }
       g_array_append_val (bn->runs, run);
-      h->avail[z] -= k;
-      h->node_avail[node] -= k;
-      h->node_used[node] += k;
-      h->total_avail -= k;
+      heap_take (h, node, zone, k);
       bn->dirty += taken_dirty;
       bn->last_dirty = last_dirty;
       want -= k;
@@ -1743,15 +1726,7 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
                     ri = blk_new (h);
                     hash_put (h, pfn, ri);
                   }
-                Blk *pb = &h->blk[ri];
-                pb->pfn = pfn;
-                pb->order = 0;
-                pb->pages = 1;
-                pb->node = node;
-                pb->zone = run->zone;
-                pb->state = BLK_USED;
-                pb->n_dirty = 0;
-                pb->owner = NULL;
+                blk_set_used (h, ri, pfn, 0, 1, node);
                 owner_attach (xen, ri, NULL, OWN_ANON, FALSE);
               }
           }
@@ -1793,14 +1768,7 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
               ri = blk_new (h);
               hash_put (h, lo, ri);
             }
-          Blk *pb = &h->blk[ri];
-          pb->pfn = lo;
-          pb->order = 0;
-          pb->pages = (guint32) run->count;
-          pb->node = st->node;
-          pb->zone = pfn_zone (lo);
-          pb->state = BLK_USED;
-          pb->n_dirty = 0;
+          blk_set_used (h, ri, lo, 0, run->count, st->node);
           owner_attach (xen, ri, d, kind, extra);
         }
     }
@@ -1879,17 +1847,10 @@ free_block (XpXen *xen, guint32 bi, gboolean need_scrub)
 {
   XpHeap *h = xen->heap;
   Blk *b = &h->blk[bi];
-  XpDomain *d = b->owner;
-  guint order = b->order, node = b->node, kind = b->kind, extra = b->extra;
+  guint order = b->order, node = b->node;
   guint64 pfn = b->pfn;
   XpPages n = b->pages;
   owner_detach (xen, bi);
-  if (kind == OWN_MEMORY)
-    {
-      if (extra)
-        d->extra_pages -= n;
-      adjust_tot_pages (xen, d, -(gint64) n);
-    }
   if (n > G_GUINT64_CONSTANT (1) << order)
     free_run (h, pfn, n, node, need_scrub, bi);
   else
@@ -1935,13 +1896,7 @@ free_run_page (XpXen *xen, guint32 ri, guint64 pfn, gboolean need_scrub)
   guint node = b->node, kind = b->kind, order = b->order;
   guint32 unit = 1u << order;
   guint64 lo = b->pfn, end = lo + b->pages;
-  owner_count (xen, b, unit, -1);
-  if (kind == OWN_MEMORY)
-    {
-      if (b->extra)
-        d->extra_pages -= unit;
-      adjust_tot_pages (xen, d, -(gint64) unit);
-    }
+  owner_release_pages (xen, b, unit);
   if (pfn == lo)
     {
       run_rekey (h, ri, lo + unit);

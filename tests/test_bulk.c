@@ -572,6 +572,65 @@ START_TEST (test_run_free)
 }
 END_TEST
 
+/* A dirty carve by hand (4.17, all memory dirty from boot, no scrubbing):
+ * node 0 = pfns [0, 4096) with one block per zone (zone 12 = 2048/o11),
+ * node 1 = 4096/o12. D1 and D2 take order-8 blocks of node 0 in turn;
+ * every list they touch holds one block (nothing moves in pass 1), so the
+ * o11 block goes top down: D1 3840, 3328, 2816, 2304 and D2 3584, 3072,
+ * 2560, 2048. D1's relinquish frees 2304, 2816, 3328, 3840 (last handed
+ * out first, each buddy still D2's): list (0, 12, 8) = [2304 2816 3328
+ * 3840], all dirty.
+ * D3 (affinity {0}) asks for six order-1 extents. Call 1: pass 1 fails
+ * everywhere and moves the head of the only list of more than one block,
+ * (0, 12, 8): [2816 3328 3840 2304]; pass 2 takes 2816 and splits it:
+ * unit [3070, 3072), halves of orders 7..1 alone on their lists. Calls
+ * 2-6 take the o1 half below each time (3068 .. 3060), and each pass 1
+ * moves the o8 list's head again: 5 more moves of a list of three,
+ * [3328 3840 2304] -> [2304 3328 3840]. So the next order-8 request's
+ * pass 1 moves it once more and pass 2 takes 3328 (without the five
+ * moves: 3840). All 12 pages handed out were dirty and are zeroed. */
+START_TEST (test_dirty_carve)
+{
+  XpTopology *t = small_topo (2, (const XpPages[]) { 4096, 4096 });
+  const char *const params[] = { "mmio_hole=0", "boot_dirty=1", "scrub_rate=0", NULL };
+  XpXen *a = xp_test_xen (t, "4.17", NULL, params);
+  XpXen *b = xp_test_xen (t, "4.17", NULL, params);
+  XpXen *x[2] = { a, b };
+  XpDomain *d3[2];
+  guint exact0 = XP_MEMF_node (0) | XP_MEMF_exact_node;
+  for (guint h = 0; h < 2; h++)
+    {
+      XpDomain *d1 = xp_test_domain (x[h], 1, 5000), *d2 = xp_test_domain (x[h], 1, 5000);
+      for (guint i = 0; i < 8; i++)
+        ck_assert_uint_eq (xp_alloc_domheap_pages (x[h], i % 2 ? d2 : d1, 8, exact0),
+                           4096 - 256 * (i + 1));
+      d1->dying = TRUE;
+      xp_domain_relinquish_memory (x[h], d1);
+      d3[h] = xp_test_domain (x[h], 1, 1000);
+      ck_assert_int_eq (xp_domain_set_node_affinity (x[h], d3[h], xp_nodemask_of (0)), 0);
+    }
+  XpPages dirty0 = xp_heap_node_need_scrub (b, 0), zeroed = xp_heap_alloc_scrubbed_pages (b);
+  for (guint i = 0; i < 6; i++)
+    ck_assert_uint_eq (xp_alloc_domheap_pages (a, d3[0], 1, 0), 3070 - 2 * i);
+  ck_assert_uint_eq (xp_alloc_domheap_pages_bulk (b, d3[1], 1, 6, 0), 6);
+  g_autofree char *sa = state_of (a), *sb = state_of (b);
+  ck_assert_str_eq (sa, sb);
+  /* six units top down from one block: one run of 12 pages */
+  ck_assert_uint_eq (d3[1]->memory->len, 1);
+  ck_assert_uint_eq (g_array_index (d3[1]->memory, XpExtent, 0).pfn, 3060);
+  ck_assert_uint_eq (g_array_index (d3[1]->memory, XpExtent, 0).count, 12);
+  ck_assert_uint_eq (g_array_index (d3[1]->memory, XpExtent, 0).order, 1);
+  ck_assert_uint_eq (xp_heap_node_need_scrub (b, 0), dirty0 - 12);
+  ck_assert_uint_eq (xp_heap_alloc_scrubbed_pages (b), zeroed + 12);
+  ck_assert_uint_eq (xp_alloc_domheap_pages (a, d3[0], 8, 0), 3328);
+  ck_assert_uint_eq (xp_alloc_domheap_pages (b, d3[1], 8, 0), 3328);
+  xp_test_check (b);
+  xp_xen_free (a);
+  xp_xen_free (b);
+  xp_test_topo_free (t);
+}
+END_TEST
+
 /* More pages than one bulk step takes (65536): two nodes of 40000 pages,
  * some of them handed out and freed first; 75000 pages with automatic
  * affinity cross the step boundary in the middle of the round robin, and
@@ -626,6 +685,7 @@ xp_test_bulk_suite (void)
   tcase_add_loop_test (tc, test_run_free, 0, 60);
   tcase_add_loop_test (tc, test_orders, 0, 150);
   tcase_add_loop_test (tc, test_lazy_rotation, 0, 60);
+  tcase_add_test (tc, test_dirty_carve);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -129,9 +129,11 @@ struct XpHeap {
    * carve_below()): set by alloc_heap(), cleared when not usable */
   gboolean scan_mutated;               /* a scan moved a dirty head to its list's tail */
   gboolean scan_at_start;              /* the scan succeeded on the walk's first node */
-  gboolean src_direct;
+  gboolean src_direct;                 /* later calls of the request may be carved */
+  gboolean src_dirty;                  /* the block was wholly dirty */
+  gboolean src_pass1_failed;           /* ... found by pass 2 after pass 1 failed everywhere */
   guint64 src_head;
-  guint src_order, src_node, src_zone;
+  guint src_order, src_node, src_zone, src_zone_lo, src_zone_hi;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -860,8 +862,16 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   h->scan_at_start = FALSE;
   guint32 bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags, d);
   gboolean direct = bi != NIL && h->scan_at_start && !h->scan_mutated;
+  gboolean pass1_failed = FALSE;
   if (bi == NIL && !(memflags & XP_MEMF_no_scrub))
-    bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags | XP_MEMF_no_scrub, d);
+    {
+      /* pass 2 moves nothing; what pass 1 moved, every later call of a
+       * carve moves again (see carve_below()) */
+      pass1_failed = TRUE;
+      h->scan_at_start = FALSE;
+      bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags | XP_MEMF_no_scrub, d);
+      direct = bi != NIL && h->scan_at_start;
+    }
   if (bi == NIL)
     return NIL;
 
@@ -870,7 +880,11 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   guint k = b->order;
   guint64 pfn = b->pfn;
   XpPages dirty = b->n_dirty;
-  h->src_direct = direct && dirty == 0;
+  h->src_direct = direct && (dirty == 0 || dirty == G_GUINT64_CONSTANT (1) << k);
+  h->src_dirty = dirty != 0;
+  h->src_pass1_failed = pass1_failed;
+  h->src_zone_lo = zone_lo;
+  h->src_zone_hi = zone_hi;
   h->src_head = pfn;
   h->src_order = k;
   h->src_node = node;
@@ -1254,7 +1268,73 @@ xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
  *   The node-claims what-if and a first call that had to fall back below
  *   the DMA band are left to the calls.
  *
- * carve_below() does that many calls' work per block: O(j) records. */
+ * The same holds for a wholly dirty block taken at the first node of the
+ * walk, either by a pass that accepts dirty blocks from the start
+ * (MEMF_no_scrub) or by pass 2 after pass 1 failed on every node:
+ *
+ * - The block came from the smallest non-empty order >= k of its zone, so
+ *   the lists of orders k .. j-1 there were empty; its lower halves, wholly
+ *   dirty, are then alone on them (a list of one block never moves), and
+ *   the next call's pass 2 takes the order-k half just below the unit, as
+ *   above. The units' dirty pages are zeroed as the calls would.
+ * - Pass 1 of every further call fails again: it failed everywhere, and
+ *   the carve adds only wholly dirty blocks. It also moves the dirty heads
+ *   it passes over exactly as the first call's pass 1 did: the lists it
+ *   reads are the same ones (the remainder's lists hold one block, never
+ *   moved, and the remainder keeps its zone above the request size), so
+ *   m more calls add m to the pending moves of each (repeat_pass1()).
+ *   Those moves are why upstream takes every other block from a list of
+ *   several dirty blocks; only a list of one block is carved.
+ *
+ * carve_below() does that many calls' work per block: O(j) records, plus
+ * O(nodes x zones) for the moves of a failed pass 1. */
+
+/* The dirty heads pass 1 of alloc_heap() moves when it fails on every node
+ * of the walk (see scan_node()), moved @times more times. */
+static void
+repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint order, guint memflags,
+              guint64 times)
+{
+  XpHeap *h = xen->heap;
+  XpNodemask online = xen->online_nodes;
+  XpNodemask mask = online;
+  guint req = XP_MEMF_get_node (memflags);
+  XpPages rpages = G_GUINT64_CONSTANT (1) << order;
+  if (d->node_affinity & mask)
+    mask &= d->node_affinity;
+  guint start = req == XP_NO_NODE ? xp_nodemask_cycle (mask, d->last_alloc_node) : req;
+  NodeWalk w;
+  node_walk_init (&w, mask, online, start, (memflags & XP_MEMF_exact_node) != 0, req != XP_NO_NODE);
+  do
+    {
+      guint node = w.node;
+      if (node >= h->n_nodes)
+        continue;
+      guint lo = MAX (zone_lo, h->zone_lo[node]);
+      guint hi = MIN (zone_hi, h->zone_hi[node]);
+      for (guint zone = lo; zone <= hi; zone++)
+        {
+          gsize z = zidx (node, zone);
+          if (h->avail[z] < rpages)
+            continue;
+          guint32 m = h->order_mask[z] & ~((1u << order) - 1);
+          g_assert (!(m & h->clean_mask[z]));
+          gsize l0 = lidx (h, node, zone, 0);
+          while (m)
+            {
+              gsize l = l0 + (guint) __builtin_ctz (m);
+              m &= m - 1;
+              if (h->count[l] > 1)
+                {
+                  h->rot[l] += times;
+                  if (G_UNLIKELY (h->eager_rotation))
+                    list_sync (h, l);
+                }
+            }
+        }
+    }
+  while (node_walk_next (&w));
+}
 
 /* After xp_alloc_domheap_pages() handed out the unit at @pfn, hand out up
  * to @want more units of the same request below it, as the calls would. */
@@ -1292,6 +1372,13 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
     }
   if (!m)
     return 0;
+  if (h->src_pass1_failed)
+    repeat_pass1 (xen, d, h->src_zone_lo, h->src_zone_hi, order, memflags, m);
+  if (h->src_dirty)
+    {
+      node_dirty_dec (h, node, m * unit);
+      h->alloc_scrubbed += m * unit;
+    }
 
   /* What is free below the units is the binary decomposition of its
    * length, lowest block the largest: the block of order t starts at head +
@@ -1320,7 +1407,7 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
         continue;
       guint64 pos = head + (len2 & ~(2 * bs - 1));
       guint32 fi = blk_new (h);
-      blk_set_free (h, fi, pos, t, node, zone, 0);
+      blk_set_free (h, fi, pos, t, node, zone, h->src_dirty ? bs : 0);
       hash_put (h, pos, fi);
     }
 

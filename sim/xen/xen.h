@@ -125,10 +125,10 @@ typedef enum {
 } XpDomainType;
 
 /* What a domain owns, in the order it was handed out: [pfn, pfn + count),
- * all on one node. An extent of @order > 0 is one block (count = 2^order);
- * an extent of order 0 is a run of count single pages, handed out one by
- * one from the top page down (so pfn is the page handed out last). An
- * extent with count 0 is a hole left by a free: skip it. */
+ * all on one node. An extent is a run of count / 2^@order blocks of
+ * @order (one block, or several handed out one after another from the
+ * top block down, so pfn is the block handed out last). An extent with
+ * count 0 is a hole left by a free: skip it. */
 typedef struct {
   guint64 pfn;
   guint64 count;

@@ -2,8 +2,8 @@
 # bench/scaling.sh — how `xenplace replay` time grows with VMs and with nodes.
 #
 #   bench/scaling.sh [--quick] [--no-cpu-model | --both] [--vms LIST] [--nodes LIST]
-#                    [--fixed-vms N] [--rate-per-node R] [--fill F] [--policy P]
-#                    [--xenplace PATH] [--dir DIR] [-- REPLAY-ARGS...]
+#                    [--fixed-vms N] [--rate-per-node R] [--fill F] [--demand F]
+#                    [--policy P] [--xenplace PATH] [--dir DIR] [-- REPLAY-ARGS...]
 #
 # Two axes, one table:
 #   vms   : VMs = 10000, 100000, 1000000 on an 8-node host of 2 TiB (8 x 256 GiB)
@@ -39,10 +39,18 @@
 # 8 GiB/s, device model), so the default 4 xenopsd builders (3.4 starts/s)
 # could not keep up with 10 VMs/s; the replay gets --ts builders=4xN (32 on
 # 8 nodes), so start latency stays near the build time and the queue does
-# not grow with the trace. Every vCPU is always runnable (the credit model's
-# default demand): the host is oversubscribed (520 vCPUs on 128 pCPUs), the
-# scheduler's costliest steady state. Change the demand with
-# -- --credit demand_ppm=300000, or anything else with arguments after --.
+# not grow with the trace. CPU demand (--demand F, 0 < F <= 1, at most 6
+# decimals; default 1): the busy fraction of every vCPU, written into the
+# cpu_demand column of the trace's start rows (the trace's demand is what a
+# VM runs with from its unpause; the credit model's --credit demand_ppm
+# default is only for domains nobody gave one, so it cannot change these
+# VMs). With the default every vCPU is always runnable: the host is
+# oversubscribed (520 vCPUs on 128 pCPUs), the scheduler's costliest steady
+# state; a lower demand has shorter busy periods and more events per
+# simulated second. Anything else goes to the replay after --.
+#
+# Traces are kept in DIR (--dir) and reused by name; the name holds every
+# input that shapes the trace: poisson-VMS-NODES-rRATE-lLIFETIME-dDEMAND.csv.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +62,7 @@ nodes_list=""
 fixed_vms=""
 rate_per_node=1.25
 fill=0.7
+demand=1
 policy=xenopsd
 dir=""
 mean_vm_gib=6.44         # azure2017 mix: sum(weight x memory) / sum(weight)
@@ -74,6 +83,7 @@ while [ $# -gt 0 ]; do
     --fixed-vms) fixed_vms=$2; shift ;;
     --rate-per-node) rate_per_node=$2; shift ;;
     --fill) fill=$2; shift ;;
+    --demand) demand=$2; shift ;;
     --policy) policy=$2; shift ;;
     --xenplace) xenplace=$2; shift ;;
     --dir) dir=$2; shift ;;
@@ -99,6 +109,12 @@ for n in $nodes_list; do
 done
 awk -v r="$rate_per_node" -v f="$fill" 'BEGIN { exit !(r > 0 && f > 0 && f < 1) }' ||
   { echo "scaling.sh: --rate-per-node must be > 0 and --fill in (0, 1)" >&2; exit 2; }
+# a plain decimal (the trace's cpu_demand column takes at most 6 decimals)
+if ! echo "$demand" | grep -Eq '^[0-9]*(\.[0-9]{1,6})?$' ||
+   ! awk -v d="$demand" 'BEGIN { exit !(d + 0 > 0 && d + 0 <= 1) }'; then
+  echo "scaling.sh: --demand must be a busy fraction in (0, 1] with at most 6 decimals, got '$demand'" >&2
+  exit 2
+fi
 [ -x "$xenplace" ] || { echo "scaling.sh: $xenplace not found (build first, or --xenplace PATH)" >&2; exit 2; }
 
 if [ -z "$dir" ]; then
@@ -112,7 +128,7 @@ timer=""
 
 lifetime=$(awk -v f="$fill" -v r="$rate_per_node" -v g="$mean_vm_gib" 'BEGIN { printf "%.3f", f * 256 / (r * g) }')
 echo "scaling.sh: policy $policy, $rate_per_node VMs/s per node, mean lifetime $lifetime s (fill $fill of memory)," \
-  "azure2017 mix, seed 1; host pack:N numa:1 core:8 pu:2, 256 GiB per node"
+  "CPU demand $demand, azure2017 mix, seed 1; host pack:N numa:1 core:8 pu:2, 256 GiB per node"
 [ -n "$timer" ] || echo "scaling.sh: /usr/bin/time not found (Debian package 'time'): no CPU time or RSS"
 printf '%-6s %8s %5s %-6s %9s %11s %8s %8s %9s %8s %8s\n' axis vms nodes model sim_s events wall_s cpu_s us/event rss_MB started
 
@@ -121,9 +137,18 @@ printf '%-6s %8s %5s %-6s %9s %11s %8s %8s %9s %8s %8s\n' axis vms nodes model s
 replay_once () {
   vms=$1 nodes=$2 model=$3
   shift 3
-  trace="$dir/poisson-$vms-$nodes.csv"
-  [ -s "$trace" ] || "$xenplace" trace gen poisson --rate "$rate" --vms "$vms" --lifetime "exp:$lifetime" \
-    --seed 1 -o "$trace"
+  trace="$dir/poisson-$vms-$nodes-r$rate-l$lifetime-d$demand.csv"
+  if [ ! -s "$trace" ]; then
+    # the demand goes into the start rows' cpu_demand column (7th); written
+    # whole to a temporary name first, so an interrupted run leaves no
+    # half trace to be reused
+    "$xenplace" trace gen poisson --rate "$rate" --vms "$vms" --lifetime "exp:$lifetime" \
+      --seed 1 -o "$trace.gen" &&
+      awk -F, -v OFS=, -v d="$demand" 'NR == 1 && $7 != "cpu_demand" { exit 1 }
+        NR > 1 && $2 == "start" { $7 = d } { print }' "$trace.gen" >"$trace.tmp" &&
+      rm -f "$trace.gen" && mv "$trace.tmp" "$trace" ||
+      { echo "scaling.sh: generating $trace failed" >&2; rm -f "$trace.gen" "$trace.tmp"; return 1; }
+  fi
   topo="synthetic:pack:$nodes numa:1 core:8 pu:2; mem=256GiB; dist=10,21"
   cpu_flag=""
   [ "$model" = memory ] && cpu_flag=--no-cpu-model

@@ -76,17 +76,25 @@ sample (Replay *rp, gboolean force)
   rp->last_sample = now;
 }
 
+/* The domain is built and still paused: give its vCPUs the trace's demand
+ * now, so that the first busy or blocked period each vCPU draws at unpause
+ * already follows it (set after the unpause, a full-demand default would
+ * have started an endless busy period). */
+static void
+vm_unpausing (gpointer data, XpVm *vm)
+{
+  Replay *rp = data;
+  if (!rp->cfg->cpu_model)
+    return;
+  XpDomain *d = xp_xen_domain (rp->xen, vm->domid);
+  if (d && d->n_vcpus)
+    xp_sched_credit_set_demand (rp->xen, d, vm->cpu_demand_ppm);
+}
+
 static void
 vm_started (gpointer data, XpVm *vm)
 {
-  Replay *rp = data;
-  if (rp->cfg->cpu_model && vm->state == XP_VM_RUNNING)
-    {
-      XpDomain *d = xp_xen_domain (rp->xen, vm->domid);
-      if (d)
-        xp_sched_credit_set_demand (rp->xen, d, vm->cpu_demand_ppm);
-    }
-  sample (rp, FALSE);
+  sample (data, FALSE);
 }
 
 static void
@@ -208,7 +216,12 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
       return NULL;
     }
   rp.hv = xp_hv_model_new (rp.xen);
-  XpToolstackHooks hooks = { vm_started, vm_destroying, vm_stopped };
+  XpToolstackHooks hooks = {
+    .vm_unpausing = vm_unpausing,
+    .vm_started = vm_started,
+    .vm_destroying = vm_destroying,
+    .vm_stopped = vm_stopped,
+  };
   rp.ts = xp_toolstack_new (&cfg->toolstack, rp.hv, rp.events, cfg->topo, cfg->policy, policy_state, &hooks, &rp);
   rp.metrics = xp_metrics_new (cfg->topo->n_nodes);
   rp.live = g_hash_table_new (g_str_hash, g_str_equal);

@@ -861,6 +861,8 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
       }
 
     case STEP_UNPAUSE:
+      if (ts->hooks.vm_unpausing)
+        ts->hooks.vm_unpausing (ts->hooks_data, &r->vm);
       rc = hv->ops->unpause (hv, r->vm.domid);
       if (rc < 0)
         {

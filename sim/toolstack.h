@@ -122,13 +122,23 @@ typedef struct {
 
 typedef struct XpToolstack XpToolstack;
 
-/* Callbacks to the replay driver: a VM finished building (running or
- * failed), a running VM's domain is about to be destroyed, a VM was
- * destroyed. Any may be NULL. */
+/* Callbacks to the replay driver. Any may be NULL; initialise the struct
+ * with designated initialisers (members may be added).
+ *  - vm_unpausing: the VM's domain is built (memory populated, vCPUs and
+ *    affinity set, device model started) and still paused; the toolstack
+ *    unpauses it right after the hook returns. The place to give the guest
+ *    what must hold from its first instant of running (its CPU demand).
+ *    The unpause may still fail (then vm_started reports the failure).
+ *  - vm_started: the VM finished building, running (unpause_ns after the
+ *    unpause) or failed.
+ *  - vm_destroying: a running VM's domain is about to be destroyed (it
+ *    still exists).
+ *  - vm_stopped: a VM was destroyed. */
 typedef struct {
   void (*vm_started) (gpointer data, XpVm *vm);
-  void (*vm_destroying) (gpointer data, XpVm *vm);   /* domain still exists */
+  void (*vm_destroying) (gpointer data, XpVm *vm);
   void (*vm_stopped) (gpointer data, XpVm *vm);
+  void (*vm_unpausing) (gpointer data, XpVm *vm);
 } XpToolstackHooks;
 
 XpToolstack *xp_toolstack_new (const XpToolstackParams *params, XpHv *hv, XpEventQueue *events,

@@ -262,6 +262,70 @@ START_TEST (test_execution_locality)
 }
 END_TEST
 
+/* Every start of @t gets @vcpus vCPUs and a CPU demand of @demand_ppm. */
+static void
+set_starts (XpTrace *t, guint vcpus, guint demand_ppm)
+{
+  for (guint i = 0; i < t->events->len; i++)
+    {
+      XpTraceEvent *e = &g_array_index (t->events, XpTraceEvent, i);
+      if (e->type == XP_TRACE_START)
+        {
+          e->vcpus = vcpus;
+          e->cpu_demand_ppm = demand_ppm;
+        }
+    }
+}
+
+/* The trace's CPU demand holds from the guest's first instant of running.
+ * One VM with 1 vCPU and demand 0.25 on generic-2n (idle dom0, 15 more
+ * idle pCPUs): its vCPU never waits, so it alternates exponential busy
+ * periods (mean 10 ms of CPU) and blocked ones (mean 10 × 0.75 / 0.25 =
+ * 30 ms), starting busy with probability 0.25. With memoryless periods
+ * that start is the stationary state, so the expected run time is exactly
+ * 0.25 × T, T the time since the unpause: unpause_ns (5 ms) before the
+ * build ends, plus the 10 s tail = 10.005 s, i.e. 2.501 s. Its variance
+ * is about (T / 40 ms) × Var(0.75 busy − 0.25 blocked) = 250 ×
+ * (0.5625 × 100 + 0.0625 × 900) ms² = 28125 ms², a standard deviation of
+ * 168 ms: allow 500 ms (3 σ). A demand set only once the VM is running
+ * left the first busy period endless: 10.005 s. With demand 0 the vCPU
+ * never runs: run time exactly 0 (a demand set at the end of the build,
+ * unpause_ns after the unpause, would leave the 5 ms it ran before). */
+START_TEST (test_trace_demand_from_first_instant)
+{
+  XpTopology *topo;
+  XpTrace *trace = make_trace (1, 4096, 0, 0);
+  set_starts (trace, 1, 250000);
+  XpPolicyParam p = { "node", "1" };
+  XpRun *r = run ("generic-2n", trace, &fixed_policy, &p, 1, XP_TOOLSTACK_XENOPSD, &topo);
+  const XpVmMetrics *v = vm_metrics (r, 0);
+  ck_assert_int_eq (v->state, XP_VM_RUNNING);
+  ck_assert (v->has_cpu);
+  XpToolstackParams tp;
+  xp_toolstack_params_init (&tp, XP_TOOLSTACK_XENOPSD);
+  XpTime running = v->submit_time + v->start_latency;
+  ck_assert_int_eq (r->end_time - running, 10 * XP_NSEC_PER_SEC);
+  XpTime live = r->end_time - (running - tp.unpause_ns);
+  ck_assert_int_eq (live, 10 * XP_NSEC_PER_SEC + 5 * XP_NSEC_PER_MSEC);
+  ck_assert_int_ge (v->run_ns, live / 4 - 500 * XP_NSEC_PER_MSEC);
+  ck_assert_int_le (v->run_ns, live / 4 + 500 * XP_NSEC_PER_MSEC);
+  ck_assert_int_eq (v->wait_ns, 0);
+  xp_run_free (r);
+  xp_topology_free (topo);
+
+  set_starts (trace, 1, 0);
+  r = run ("generic-2n", trace, &fixed_policy, &p, 1, XP_TOOLSTACK_XENOPSD, &topo);
+  v = vm_metrics (r, 0);
+  ck_assert_int_eq (v->state, XP_VM_RUNNING);
+  ck_assert (v->has_cpu);
+  ck_assert_int_eq (v->run_ns, 0);
+  ck_assert_int_eq (v->wait_ns, 0);
+  xp_run_free (r);
+  xp_topology_free (topo);
+  free_trace (trace);
+}
+END_TEST
+
 /* A VM name used again while its first instance is still building: the
  * stop of the first must not forget the second (each ends stopped and all
  * memory returns). */
@@ -330,6 +394,7 @@ xp_test_replay_suite (void)
   tcase_add_test (tc, test_deterministic);
   tcase_add_test (tc, test_too_big_fails);
   tcase_add_test (tc, test_execution_locality);
+  tcase_add_test (tc, test_trace_demand_from_first_instant);
   tcase_add_test (tc, test_name_reuse);
   tcase_add_test (tc, test_policy_error_stops_run);
   suite_add_tcase (s, tc);

@@ -1005,6 +1005,101 @@ START_TEST (test_starved_vcpu_work_is_delayed_not_lost)
 }
 END_TEST
 
+START_TEST (test_demand_change_ends_endless_burst)
+{
+  /* Two always-busy vCPUs share one pCPU for 1 s: 1 s of run time and,
+   * one of them always queued, 1 s of waiting between them. Demand 0 at
+   * 1 s ends both endless busy periods at once: the running one blocks
+   * at its pCPU's timer now, the queued one leaves the runqueue; neither
+   * runs or waits again and nothing wakes them. */
+  Host *h = host_new (1, 1);
+  XpDomain *d = host_dom (h, 2, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, d);
+  host_run (h, SEC);
+  ck_assert_int_eq (vstats (h, d, 0).run_ns + vstats (h, d, 1).run_ns, SEC);
+  ck_assert_int_eq (vstats (h, d, 0).wait_ns + vstats (h, d, 1).wait_ns, SEC);
+  guint64 wakeups = vstats (h, d, 0).wakeups + vstats (h, d, 1).wakeups;
+  xp_sched_credit_set_demand (&h->xen, d, 0);
+  ck_assert_uint_eq (xp_sched_credit_get_demand (&h->xen, d), 0);
+  host_run (h, 2 * SEC);
+  for (guint i = 0; i < 2; i++)
+    {
+      XpCreditVcpuStats s = vstats (h, d, i);
+      ck_assert (!s.running && !s.runnable);
+    }
+  ck_assert_int_eq (vstats (h, d, 0).run_ns + vstats (h, d, 1).run_ns, SEC);
+  ck_assert_int_eq (vstats (h, d, 0).wait_ns + vstats (h, d, 1).wait_ns, SEC);
+  ck_assert_uint_eq (vstats (h, d, 0).wakeups + vstats (h, d, 1).wakeups, wakeups);
+  ck_assert_int_eq (xp_sched_credit_pcpu_busy (&h->xen, 0), SEC);
+  ck_assert_ptr_null (xp_sched_credit_pcpu_current (&h->xen, 0));
+  host_free (h);
+
+  /* One always-busy vCPU alone on its pCPU for 1 s, then demand 0.25: the
+   * endless busy period is replaced by an exponential one drawn now, and
+   * from there it behaves as test_demand_sets_busy_fraction: about 25 %
+   * of the next 200 s (± 2 %, ~5 standard errors). Left endless, it would
+   * run all 201 s. */
+  h = host_new (1, 1);
+  d = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, d);
+  host_run (h, SEC);
+  ck_assert_int_eq (vstats (h, d, 0).run_ns, SEC);
+  xp_sched_credit_set_demand (&h->xen, d, 250000);
+  host_run (h, 201 * SEC);
+  XpCreditVcpuStats s = vstats (h, d, 0);
+  ck_assert_int_ge (s.run_ns, SEC + 46 * SEC);
+  ck_assert_int_le (s.run_ns, SEC + 54 * SEC);
+  ck_assert_int_eq (s.wait_ns, 0);
+  ck_assert_uint_gt (s.wakeups, 4000);
+  host_free (h);
+
+  /* A vCPU that would never wake (demand 0) with full demand wakes now:
+   * it runs exactly the remaining second. */
+  h = host_new (1, 1);
+  d = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  host_unpause (h, d);
+  host_run (h, SEC);
+  ck_assert_int_eq (vstats (h, d, 0).run_ns, 0);
+  xp_sched_credit_set_demand (&h->xen, d, XP_DEMAND_FULL);
+  host_run (h, 2 * SEC);
+  ck_assert_int_eq (vstats (h, d, 0).run_ns, SEC);
+  host_free (h);
+}
+END_TEST
+
+START_TEST (test_demand_before_unpause_and_same_demand)
+{
+  /* Demand set while the domain is paused governs the first periods drawn
+   * at unpause: demand 0 set on a domain created with full demand never
+   * runs. Setting a running domain's demand to what it already is changes
+   * nothing: the same seed gives the same run with or without the call. */
+  Host *h = host_new (1, 2);
+  XpDomain *d = host_dom (h, 2, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  xp_sched_credit_set_demand (&h->xen, d, 0);
+  host_unpause (h, d);
+  host_run (h, SEC);
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 0), 0);
+  host_free (h);
+
+  XpCreditVcpuStats st[2];
+  for (guint k = 0; k < 2; k++)
+    {
+      h = host_new (1, 1);
+      d = host_dom (h, 1, NULL, NULL, 256, 0, 400000);
+      host_unpause (h, d);
+      host_run (h, SEC);
+      if (k)
+        xp_sched_credit_set_demand (&h->xen, d, 400000);
+      host_run (h, 10 * SEC);
+      st[k] = vstats (h, d, 0);
+      host_free (h);
+    }
+  ck_assert_int_gt (st[0].run_ns, 0);
+  ck_assert_int_eq (st[0].run_ns, st[1].run_ns);
+  ck_assert_uint_eq (st[0].wakeups, st[1].wakeups);
+}
+END_TEST
+
 /* ---- misc ---------------------------------------------------------------------------- */
 
 START_TEST (test_idle_host_costs_nothing)
@@ -1292,6 +1387,8 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_same_seed_same_statistics);
   tcase_add_test (tc, test_chaos_keeps_invariants);
   tcase_add_test (tc, test_demand_sets_busy_fraction);
+  tcase_add_test (tc, test_demand_change_ends_endless_burst);
+  tcase_add_test (tc, test_demand_before_unpause_and_same_demand);
   tcase_add_test (tc, test_starved_vcpu_work_is_delayed_not_lost);
   tcase_add_test (tc, test_idle_host_costs_nothing);
   tcase_add_test (tc, test_pause_and_remove);

@@ -400,6 +400,67 @@ START_TEST (test_stop_while_building)
 }
 END_TEST
 
+/* Hooks that write into the fake hypervisor's log, so that their order
+ * among the hypercalls shows. */
+typedef struct {
+  Fix *x;
+  XpTime unpausing_at;
+} HookLog;
+
+static void
+hook_unpausing (gpointer data, XpVm *vm)
+{
+  HookLog *h = data;
+  /* the domain exists, is built and is not running yet */
+  ck_assert_uint_ne (vm->domid, 0);
+  ck_assert_int_eq (vm->state, XP_VM_BUILDING);
+  h->unpausing_at = xp_event_queue_now (h->x->q);
+  g_string_append_printf (h->x->f.log, "unpausing(%s) ", vm->name);
+}
+
+static void
+hook_started (gpointer data, XpVm *vm)
+{
+  HookLog *h = data;
+  g_string_append_printf (h->x->f.log, "started(%s,%s) ", vm->name, vm->state == XP_VM_RUNNING ? "running" : "failed");
+}
+
+/* vm_unpausing runs once per successful build, right before the unpause
+ * hypercall: unpause_ns (5 ms) before vm_started. A build that fails
+ * before its unpause never calls it. */
+START_TEST (test_unpausing_hook)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XL);
+  decide (&x, xp_nodemask_of (1), XP_AFFINITY_SOFT, TRUE);
+  HookLog h = { .x = &x, .unpausing_at = -1 };
+  XpToolstackHooks hooks = { .vm_unpausing = hook_unpausing, .vm_started = hook_started };
+  x.ts = xp_toolstack_new (&x.p, x.hv, x.q, &x.topo, &test_policy, &x.tp, &hooks, &h);
+  XpVm *vm = xp_toolstack_start (x.ts, "vm1", 2, 4096, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_str_eq (x.f.log->str, "create(2) max_vcpus(2) numainfo node_aff(1) vcpu_aff(soft=2-3) "
+                                  "maxmem(4195328) pool(4608) claim(1046496) claim(0) "
+                                  "unpausing(vm1) unpause started(vm1,running) ");
+  ck_assert_int_eq (vm->running_time - h.unpausing_at, 5 * XP_NSEC_PER_MSEC);
+  fix_free (&x);
+
+  /* xenopsd gives up on a 16 GiB VM with 8 GiB free right after create */
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  x.f.node_free[0] = x.f.node_free[1] = 4 * XP_PAGES_PER_GIB;
+  h = (HookLog) { .x = &x, .unpausing_at = -1 };
+  x.ts = xp_toolstack_new (&x.p, x.hv, x.q, &x.topo, &test_policy, &x.tp, &hooks, &h);
+  vm = xp_toolstack_start (x.ts, "big", 4, 16384, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_int_eq (vm->state, XP_VM_FAILED);
+  ck_assert_ptr_null (strstr (x.f.log->str, "unpausing("));
+  ck_assert_ptr_nonnull (strstr (x.f.log->str, "started(big,failed) "));
+  ck_assert_int_eq (h.unpausing_at, -1);
+  fix_free (&x);
+}
+END_TEST
+
 /* A user hard affinity under xenopsd skips placement and claims, whatever
  * the policy (Domain.build_pre): only the hard mask is set. */
 START_TEST (test_xenopsd_hard_affinity_skips_placement)
@@ -469,6 +530,7 @@ xp_test_toolstack_suite (void)
   tcase_add_test (tc, test_not_enough_memory);
   tcase_add_test (tc, test_xl_claim_enomem);
   tcase_add_test (tc, test_stop_while_building);
+  tcase_add_test (tc, test_unpausing_hook);
   tcase_add_test (tc, test_xenopsd_hard_affinity_skips_placement);
   tcase_add_test (tc, test_params);
   suite_add_tcase (s, tc);

@@ -1690,24 +1690,59 @@ xp_sched_credit_attach (XpXen *xen, const XpCreditParams *params, GRand *rand, G
 
 /* ---- control and statistics ----------------------------------------------- */
 
+/* An endless busy period (full demand) of @svc ends: the work it has left
+ * is a fresh draw under @demand (< full). 0 (demand 0) blocks it now. */
+static void
+end_endless_burst (Credit *prv, CVcpu *svc, guint demand)
+{
+  XpTime burst = xp_workload_draw_burst (prv->wl, demand);
+  if (svc->running)
+    {
+      /* its pCPU's timer now also fires at the end of the work (at once
+       * for none left: the schedule there blocks it) */
+      guint cpu = svc->v->processor;
+      account (prv, cpu, NOW (prv));
+      svc->work_left = burst;
+      arm_timer (prv, cpu);
+    }
+  else if (burst == 0)
+    {
+      svc->has_work = FALSE;
+      svc->work_left = 0;
+      vcpu_sleep (prv, svc);   /* off its runqueue; demand 0: no wake */
+    }
+  else
+    svc->work_left = burst;
+}
+
 void
 xp_sched_credit_set_demand (XpXen *xen, XpDomain *d, guint demand_ppm)
 {
   Credit *prv = PRIV (xen);
   g_return_if_fail (prv && demand_ppm <= XP_DEMAND_FULL);
   CDom *sd = sdom_get (prv, d);
-  guint old = sd->demand_ppm;
-  sd->demand_ppm = demand_ppm;
-  if (old != 0 || demand_ppm == 0)
+  if (sd->demand_ppm == demand_ppm)
     return;
-  /* from "never wakes" to some demand: blocked vCPUs start sleeping now */
+  sd->demand_ppm = demand_ppm;
+  /* Only the periods that were endless under the old demand are redrawn
+   * (exponential periods are memoryless, so a fresh draw is the law of
+   * what is left of one); finite ones run out as drawn. */
   for (guint i = 0; i < d->n_vcpus; i++)
     {
       CVcpu *svc = d->vcpus[i].sched_priv;
-      if (!svc || !svc->wl_started || svc->has_work || svc->wake_ev)
-        continue;
-      XpTime sleep = xp_workload_draw_sleep (prv->wl, demand_ppm);
-      svc->wake_ev = xp_event_schedule (prv->q, NOW (prv) + sleep, ev_wake, prv, svc);
+      if (!svc || !svc->wl_started)
+        continue;   /* its first period is drawn at unpause, with this demand */
+      if (svc->has_work && svc->work_left == XP_TIME_NEVER)
+        {
+          if (demand_ppm < XP_DEMAND_FULL)
+            end_endless_burst (prv, svc, demand_ppm);
+        }
+      else if (!svc->has_work && !svc->wake_ev && demand_ppm != 0)
+        {
+          /* it was never going to wake: it sleeps from now */
+          XpTime sleep = xp_workload_draw_sleep (prv->wl, demand_ppm);
+          svc->wake_ev = xp_event_schedule (prv->q, NOW (prv) + sleep, ev_wake, prv, svc);
+        }
     }
 }
 

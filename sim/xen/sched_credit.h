@@ -71,11 +71,25 @@ gboolean xp_credit_params_check (const XpCreditParams *p, GError **error);
  * paused, started. @rand is the run's generator, borrowed for the workload. */
 gboolean xp_sched_credit_attach (XpXen *xen, const XpCreditParams *params, GRand *rand, GError **error);
 
-/* Busy fraction of each vCPU of @d, in ppm (0 .. 1,000,000). Takes effect
- * for the next drawn period; a vCPU that was never going to wake again
- * (demand 0) gets a sleep drawn from now. Before the first call a domU has
- * workload.default_demand_ppm and dom0 workload.dom0_demand_ppm. Call it
- * once the domain has vCPUs (its state is freed with the last vCPU). */
+/* Busy fraction of each vCPU of @d, in ppm (0 .. 1,000,000). Before the
+ * first call a domU has workload.default_demand_ppm and dom0
+ * workload.dom0_demand_ppm. Call it once the domain has vCPUs (its state
+ * is freed with the last vCPU); to have a guest run with a demand from
+ * its first instant, call it while the domain is still paused before its
+ * first unpause, which draws each vCPU's first period.
+ *
+ * On a domain already running, the new demand governs every period drawn
+ * from now on. The period a vCPU is in runs out as drawn if it is finite
+ * (an exponential busy period of mean mean_burst, or a blocked period);
+ * the endless ones are replaced by a draw from now under the new demand
+ * (the exponential law is memoryless, so that is the law of what is left):
+ *  - an endless busy period (the old demand was full) and a demand below
+ *    full: the vCPU has an exponential amount of work left, or none with
+ *    demand 0 (it blocks now, leaving its pCPU or runqueue, and stays
+ *    blocked);
+ *  - a vCPU that was never going to wake (demand 0) and a demand above 0:
+ *    it sleeps from now (with full demand it wakes now).
+ * A change to the same demand changes nothing (no draw). */
 void xp_sched_credit_set_demand (XpXen *xen, XpDomain *d, guint demand_ppm);
 guint xp_sched_credit_get_demand (XpXen *xen, XpDomain *d);
 

@@ -5,13 +5,6 @@
 
 #define DOMID_FIRST_RESERVED 0x7FF0u
 
-static gint
-cmp_domid (gconstpointer a, gconstpointer b)
-{
-  const XpDomain *x = *(XpDomain *const *) a, *y = *(XpDomain *const *) b;
-  return x->domid < y->domid ? -1 : x->domid > y->domid;
-}
-
 /* domain_create() + the domid allocation of XEN_DOMCTL_createdomain (4.17
  * rover: next free id after the last one allocated, skipping 0). */
 int
@@ -68,8 +61,17 @@ xp_domain_create (XpXen *xen, const XpDomainConfig *cfg, XpDomain **out)
   d->cap = 0;
 
   g_hash_table_insert (xen->domains, GUINT_TO_POINTER (domid), d);
-  g_ptr_array_add (xen->domain_list, d);
-  g_ptr_array_sort (xen->domain_list, cmp_domid);
+  /* keep the list in domid order: insert after the last lower id */
+  guint lo = 0, hi = xen->domain_list->len;
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (((XpDomain *) g_ptr_array_index (xen->domain_list, mid))->domid < domid)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  g_ptr_array_insert (xen->domain_list, (gint) lo, d);
   if (out)
     *out = d;
   return 0;

@@ -1843,7 +1843,13 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
             }
           call += sg->r * sg->m;
         }
-      g_array_sort (starts, cmp_bulk_start);
+      /* each node's starts come in order: with one node (a domain with
+       * node affinity) they are all in order already */
+      gboolean sorted = TRUE;
+      for (guint i = 1; i < starts->len && sorted; i++)
+        sorted = g_array_index (starts, BulkStart, i - 1).call < g_array_index (starts, BulkStart, i).call;
+      if (!sorted)
+        g_array_sort (starts, cmp_bulk_start);
       for (guint i = 0; i < starts->len; i++)
         {
           const BulkStart *st = &g_array_index (starts, BulkStart, i);

@@ -87,6 +87,16 @@ struct XpHeap {
   Blk *blk;
   guint32 n_blk, cap_blk, free_rec;
 
+  /* Block heads on a 2 MiB boundary (every block of order >= 9 and most
+   * runs of them) are found through a direct table indexed by pfn >>
+   * GRAIN: gmap, the record, and gfree, the order of the free block
+   * headed there (GFREE_NONE when none), so the buddy check of a free of
+   * order >= 9 reads one byte of a small array instead of a hash slot and
+   * a record. Every other head goes through the hash. */
+  guint32 *gmap;
+  guint8 *gfree;
+  guint64 gmap_len;
+
   /* open addressing, linear probing, keyed by block head pfn */
   HEnt *hash;
   guint64 hmask;
@@ -206,6 +216,16 @@ blk_release (XpHeap *h, guint32 i)
 /* log2 of the run of neighbouring pfns that share a group of slots */
 #define HGROUP 3
 
+#define GRAIN 9                        /* 2 MiB */
+#define GRAIN_MASK ((G_GUINT64_CONSTANT (1) << GRAIN) - 1)
+#define GFREE_NONE 0xff
+
+static inline gboolean
+in_gmap (const XpHeap *h, guint64 pfn)
+{
+  return !(pfn & GRAIN_MASK) && (pfn >> GRAIN) < h->gmap_len;
+}
+
 static inline guint64
 hslot (const XpHeap *h, guint64 pfn)
 {
@@ -242,6 +262,11 @@ hash_grow (XpHeap *h)
 static void
 hash_put (XpHeap *h, guint64 pfn, guint32 v)
 {
+  if (in_gmap (h, pfn))
+    {
+      h->gmap[pfn >> GRAIN] = v;
+      return;
+    }
   if ((h->hcount + 1) * 2 > h->hmask + 1)
     hash_grow (h);
   guint64 s = hslot (h, pfn);
@@ -256,6 +281,8 @@ hash_put (XpHeap *h, guint64 pfn, guint32 v)
 static inline guint32
 hash_get (const XpHeap *h, guint64 pfn)
 {
+  if (in_gmap (h, pfn))
+    return h->gmap[pfn >> GRAIN];
   guint64 s = hslot (h, pfn);
   while (h->hash[s].key != HASH_EMPTY)
     {
@@ -270,6 +297,12 @@ hash_get (const XpHeap *h, guint64 pfn)
 static inline void
 hash_replace (XpHeap *h, guint64 pfn, guint32 v)
 {
+  if (in_gmap (h, pfn))
+    {
+      g_assert (h->gmap[pfn >> GRAIN] != NIL);
+      h->gmap[pfn >> GRAIN] = v;
+      return;
+    }
   guint64 s = hslot (h, pfn);
   while (h->hash[s].key != pfn)
     {
@@ -283,6 +316,12 @@ hash_replace (XpHeap *h, guint64 pfn, guint32 v)
 static void
 hash_del (XpHeap *h, guint64 pfn)
 {
+  if (in_gmap (h, pfn))
+    {
+      g_assert (h->gmap[pfn >> GRAIN] != NIL);
+      h->gmap[pfn >> GRAIN] = NIL;
+      return;
+    }
   guint64 s = hslot (h, pfn);
   while (h->hash[s].key != pfn)
     {
@@ -399,6 +438,8 @@ list_del (XpHeap *h, guint32 i)
   if (h->head[l] == NIL)
     h->order_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
   head_status (h, l, b->node, b->zone, b->order);
+  if (in_gmap (h, b->pfn))
+    h->gfree[b->pfn >> GRAIN] = GFREE_NONE;
 }
 
 /* page_list_add_scrub(): clean blocks at the head, dirty ones at the tail. */
@@ -431,6 +472,8 @@ list_add (XpHeap *h, guint32 i)
   h->count[l]++;
   h->order_mask[zidx (b->node, b->zone)] |= 1u << b->order;
   head_status (h, l, b->node, b->zone, b->order);
+  if (in_gmap (h, b->pfn))
+    h->gfree[b->pfn >> GRAIN] = (guint8) b->order;
 }
 
 /* ---- record setup and free-page counters -------------------------------------- */
@@ -599,9 +642,21 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
       guint64 bpfn = pfn ^ (G_GUINT64_CONSTANT (1) << order);
       if (bpfn == 0)
         break;
-      guint32 bi = hash_get (h, bpfn);
-      if (bi == NIL)
-        break;
+      guint32 bi;
+      if (in_gmap (h, bpfn))
+        {
+          /* a free head there of this order, on this node (blocks never
+           * cross a node boundary) */
+          if (h->gfree[bpfn >> GRAIN] != order || bpfn < h->node_start[node] || bpfn >= h->node_end[node])
+            break;
+          bi = h->gmap[bpfn >> GRAIN];
+        }
+      else
+        {
+          bi = hash_get (h, bpfn);
+          if (bi == NIL)
+            break;
+        }
       Blk *b = &h->blk[bi];
       if (b->state != BLK_FREE || b->order != order || b->node != node)
         break;
@@ -2424,6 +2479,14 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   h->hash = g_new (HEnt, 1024);
   for (guint i = 0; i < 1024; i++)
     h->hash[i].key = HASH_EMPTY;
+  guint64 top = 0;
+  for (guint i = 0; i < n; i++)
+    top = MAX (top, node_end[i]);
+  h->gmap_len = (top >> GRAIN) + 1;
+  h->gmap = g_new (guint32, h->gmap_len);
+  memset (h->gmap, 0xff, h->gmap_len * sizeof (guint32));
+  h->gfree = g_new (guint8, h->gmap_len);
+  memset (h->gfree, GFREE_NONE, h->gmap_len);
   gsize nl = (gsize) n * NR_ZONES * h->n_orders;
   h->head = g_new (guint32, nl);
   h->tail = g_new (guint32, nl);
@@ -2502,6 +2565,8 @@ xp_heap_free (XpHeap *h)
   g_free (h->dirty);
   g_free (h->blk);
   g_free (h->hash);
+  g_free (h->gmap);
+  g_free (h->gfree);
   g_free (h->head);
   g_free (h->tail);
   g_free (h->count);

@@ -106,6 +106,7 @@ typedef struct {
   /* xc_vcpu_setaffinity: either mask may be NULL (not changed); on success
    * the given masks hold the effective affinity. */
   int (*vcpu_setaffinity) (XpHv *hv, guint32 domid, guint vcpu, XpCpumask *hard, XpCpumask *soft);
+  /* either mask may be NULL (not wanted) */
   int (*vcpu_getaffinity) (XpHv *hv, guint32 domid, guint vcpu, XpCpumask *hard, XpCpumask *soft);
   int (*node_setaffinity) (XpHv *hv, guint32 domid, XpNodemask nodes);
   int (*node_getaffinity) (XpHv *hv, guint32 domid, XpNodemask *nodes);

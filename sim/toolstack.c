@@ -376,8 +376,7 @@ build_view (XpToolstack *ts, XpHostView *view)
       for (guint v = 0; v < info.n_vcpus; v++)
         {
           XpCpumask *hard = &g_array_index (ts->domain_masks, XpCpumask, first + v);
-          XpCpumask soft;
-          if (ts->hv->ops->vcpu_getaffinity (ts->hv, domids[i], v, hard, &soft) < 0)
+          if (ts->hv->ops->vcpu_getaffinity (ts->hv, domids[i], v, hard, NULL) < 0)
             xp_cpumask_fill (hard, ts->topo->n_cpus);
         }
       /* masks array may move while growing: store the index, fix up below */

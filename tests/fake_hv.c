@@ -192,8 +192,10 @@ static int
 f_getaff (XpHv *hv, guint32 domid, guint vcpu, XpCpumask *hard, XpCpumask *soft)
 {
   FakeHv *f = ST (hv);
-  xp_cpumask_fill (hard, f->n_cpus);
-  xp_cpumask_fill (soft, f->n_cpus);
+  if (hard)
+    xp_cpumask_fill (hard, f->n_cpus);
+  if (soft)
+    xp_cpumask_fill (soft, f->n_cpus);
   return 0;
 }
 

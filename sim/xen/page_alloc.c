@@ -2113,8 +2113,30 @@ xp_domain_relinquish_memory (XpXen *xen, XpDomain *d)
   for (guint k = 0; k < 2; k++)
     while (arrs[k]->len)
       {
+        /* Upstream frees the blocks last first. An extent that starts
+         * where the one freed before it ends (same node) continues the
+         * same climb: its pages go back lowest first right after the
+         * ones below them, so the whole chain is one range for
+         * free_run(). The records above the first leave before it. */
         XpExtent e = g_array_index (arrs[k], XpExtent, arrs[k]->len - 1);
-        free_block (xen, hash_get (h, e.pfn), TRUE);
+        guint32 bi = hash_get (h, e.pfn);
+        guint node = h->blk[bi].node;
+        guint64 end = e.pfn + e.count;
+        owner_detach (xen, bi);      /* also drops the holes now at the end */
+        while (arrs[k]->len)
+          {
+            XpExtent f = g_array_index (arrs[k], XpExtent, arrs[k]->len - 1);
+            if (f.pfn != end)
+              break;
+            guint32 fi = hash_get (h, f.pfn);
+            if (h->blk[fi].node != node)
+              break;
+            owner_detach (xen, fi);
+            hash_del (h, f.pfn);
+            blk_release (h, fi);
+            end += f.count;
+          }
+        free_run (h, e.pfn, end - e.pfn, node, TRUE, bi);
       }
 }
 

@@ -426,6 +426,7 @@ list_del (XpHeap *h, guint32 i)
   Blk *b = &h->blk[i];
   gsize l = lidx (h, b->node, b->zone, b->order);
   list_sync (h, l);
+  gboolean was_head = b->prev == NIL;
   if (b->prev != NIL)
     h->blk[b->prev].next = b->next;
   else
@@ -437,7 +438,8 @@ list_del (XpHeap *h, guint32 i)
   h->count[l]--;
   if (h->head[l] == NIL)
     h->order_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
-  head_status (h, l, b->node, b->zone, b->order);
+  if (was_head)
+    head_status (h, l, b->node, b->zone, b->order);
   if (in_gmap (h, b->pfn))
     h->gfree[b->pfn >> GRAIN] = GFREE_NONE;
 }
@@ -471,7 +473,10 @@ list_add (XpHeap *h, guint32 i)
     }
   h->count[l]++;
   h->order_mask[zidx (b->node, b->zone)] |= 1u << b->order;
-  head_status (h, l, b->node, b->zone, b->order);
+  if (b->n_dirty == 0)
+    h->clean_mask[zidx (b->node, b->zone)] |= 1u << b->order;   /* the new head */
+  else if (h->head[l] == i)
+    h->clean_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
   if (in_gmap (h, b->pfn))
     h->gfree[b->pfn >> GRAIN] = (guint8) b->order;
 }

@@ -137,11 +137,14 @@ struct XpHeap {
 
   /* what the last alloc_domheap_pages() took its block from (see
    * carve_below()): set by alloc_heap(), cleared when not usable */
-  gboolean scan_mutated;               /* a scan moved a dirty head to its list's tail */
+  gboolean scan_mutated;               /* the scan of the node it succeeded on moved a dirty head */
   gboolean scan_at_start;              /* the scan succeeded on the walk's first node */
+  guint scan_start;                    /* the walk's first node */
   gboolean src_direct;                 /* later calls of the request may be carved */
   gboolean src_dirty;                  /* the block was wholly dirty */
   gboolean src_pass1_failed;           /* ... found by pass 2 after pass 1 failed everywhere */
+  gboolean src_after_failed;           /* ... found by pass 1 after it failed on other nodes */
+  guint src_start;                     /* the walk's first node */
   guint64 src_head;
   guint src_order, src_node, src_zone, src_zone_lo, src_zone_hi;
 };
@@ -849,10 +852,12 @@ get_free_buddy (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint mem
   NodeWalk w;
   node_walk_init (&w, mask, online, node, exact, req != XP_NO_NODE);
   gboolean first = TRUE;
+  h->scan_start = node;
   do
     {
       if (w.node < h->n_nodes && node_claim_ok (xen, w.node, rpages, d, memflags))
         {
+          h->scan_mutated = FALSE;
           guint32 bi = scan_node (h, w.node, zone_lo, zone_hi, order, dirty_ok);
           if (bi != NIL)
             {
@@ -921,16 +926,16 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   h->scan_mutated = FALSE;
   h->scan_at_start = FALSE;
   guint32 bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags, d);
-  gboolean direct = bi != NIL && h->scan_at_start && !h->scan_mutated;
+  gboolean direct = bi != NIL && !h->scan_mutated;
+  gboolean after_failed = bi != NIL && !h->scan_at_start;
   gboolean pass1_failed = FALSE;
   if (bi == NIL && !(memflags & XP_MEMF_no_scrub))
     {
       /* pass 2 moves nothing; what pass 1 moved, every later call of a
        * carve moves again (see carve_below()) */
       pass1_failed = TRUE;
-      h->scan_at_start = FALSE;
       bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags | XP_MEMF_no_scrub, d);
-      direct = bi != NIL && h->scan_at_start;
+      direct = bi != NIL;
     }
   if (bi == NIL)
     return NIL;
@@ -943,6 +948,8 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   h->src_direct = direct && (dirty == 0 || dirty == G_GUINT64_CONSTANT (1) << k);
   h->src_dirty = dirty != 0;
   h->src_pass1_failed = pass1_failed;
+  h->src_after_failed = after_failed;
+  h->src_start = h->scan_start;
   h->src_zone_lo = zone_lo;
   h->src_zone_hi = zone_hi;
   h->src_head = pfn;
@@ -1349,11 +1356,12 @@ xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
  * carve_below() does that many calls' work per block: O(j) records, plus
  * O(nodes x zones) for the moves of a failed pass 1. */
 
-/* The dirty heads pass 1 of alloc_heap() moves when it fails on every node
- * of the walk (see scan_node()), moved @times more times. */
+/* The dirty heads pass 1 of alloc_heap() moves on the nodes it fails on
+ * (see scan_node()), walking from @start up to @stop (or over the whole
+ * walk with XP_NO_NODE), moved @times more times. */
 static void
 repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint order, guint memflags,
-              guint64 times)
+              guint start, guint stop, guint64 times)
 {
   XpHeap *h = xen->heap;
   XpNodemask online = xen->online_nodes;
@@ -1362,12 +1370,13 @@ repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint
   XpPages rpages = G_GUINT64_CONSTANT (1) << order;
   if (d->node_affinity & mask)
     mask &= d->node_affinity;
-  guint start = req == XP_NO_NODE ? xp_nodemask_cycle (mask, d->last_alloc_node) : req;
   NodeWalk w;
   node_walk_init (&w, mask, online, start, (memflags & XP_MEMF_exact_node) != 0, req != XP_NO_NODE);
   do
     {
       guint node = w.node;
+      if (node == stop)
+        break;
       if (node >= h->n_nodes)
         continue;
       guint lo = MAX (zone_lo, h->zone_lo[node]);
@@ -1413,7 +1422,7 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
     mask &= d->node_affinity;
   guint req = XP_MEMF_get_node (memflags);
   guint start = req != XP_NO_NODE ? req : xp_nodemask_cycle (mask, node);
-  if (start != node)
+  if (start != h->src_start)
     return 0;
 
   gboolean extra = (memflags & XP_MEMF_no_refcount) != 0;
@@ -1432,8 +1441,9 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
     }
   if (!m)
     return 0;
-  if (h->src_pass1_failed)
-    repeat_pass1 (xen, d, h->src_zone_lo, h->src_zone_hi, order, memflags, m);
+  if (h->src_pass1_failed || h->src_after_failed)
+    repeat_pass1 (xen, d, h->src_zone_lo, h->src_zone_hi, order, memflags, start,
+                  h->src_pass1_failed ? XP_NO_NODE : node, m);
   if (h->src_dirty)
     {
       node_dirty_dec (h, node, m * unit);

@@ -137,13 +137,15 @@ struct XpHeap {
 
   /* what the last alloc_domheap_pages() took its block from (see
    * carve_below()): set by alloc_heap(), cleared when not usable */
-  gboolean scan_mutated;               /* the scan of the node it succeeded on moved a dirty head */
+  gboolean scan_mutated;               /* the scan moved a dirty head in the zone it took from */
+  gboolean scan_mutated_above;         /* ... or in a zone above it, on the node it succeeded on */
   gboolean scan_at_start;              /* the scan succeeded on the walk's first node */
   guint scan_start;                    /* the walk's first node */
   gboolean src_direct;                 /* later calls of the request may be carved */
   gboolean src_dirty;                  /* the block was wholly dirty */
   gboolean src_pass1_failed;           /* ... found by pass 2 after pass 1 failed everywhere */
-  gboolean src_after_failed;           /* ... found by pass 1 after it failed on other nodes */
+  gboolean src_after_failed;           /* ... found by pass 1 after it failed on other nodes or
+                                        * on the zones above, moving dirty heads */
   guint src_start;                     /* the walk's first node */
   guint64 src_head;
   guint src_order, src_node, src_zone, src_zone_lo, src_zone_hi;
@@ -728,6 +730,7 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
       guint32 m = h->order_mask[z] & ~((1u << order) - 1);
       if (!m)
         continue;
+      gboolean zone_mutated = FALSE;
       if (G_UNLIKELY (h->eager_rotation))
         {
           /* upstream's loop, for the tests that check the counting */
@@ -739,14 +742,18 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
               list_sync (h, l);
               guint32 bi = h->head[l];
               if (h->blk[bi].n_dirty == 0 || order == 0 || dirty_ok)
-                return bi;
+                {
+                  h->scan_mutated = zone_mutated;
+                  return bi;
+                }
               if (h->tail[l] != bi)
                 {
-                  h->scan_mutated = TRUE;
+                  zone_mutated = TRUE;
                   list_del (h, bi);
                   list_add (h, bi);
                 }
             }
+          h->scan_mutated_above |= zone_mutated;
           continue;
         }
       guint32 take = order == 0 || dirty_ok ? m : m & h->clean_mask[z];
@@ -762,15 +769,17 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
           if (h->count[l] > 1)
             {
               h->rot[l]++;
-              h->scan_mutated = TRUE;
+              zone_mutated = TRUE;
             }
         }
       if (take)
         {
           gsize l = lidx (h, node, zone, (guint) __builtin_ctz (take));
           list_sync (h, l);
+          h->scan_mutated = zone_mutated;
           return h->head[l];
         }
+      h->scan_mutated_above |= zone_mutated;
     }
   return NIL;
 }
@@ -857,7 +866,7 @@ get_free_buddy (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint mem
     {
       if (w.node < h->n_nodes && node_claim_ok (xen, w.node, rpages, d, memflags))
         {
-          h->scan_mutated = FALSE;
+          h->scan_mutated = h->scan_mutated_above = FALSE;
           guint32 bi = scan_node (h, w.node, zone_lo, zone_hi, order, dirty_ok);
           if (bi != NIL)
             {
@@ -927,7 +936,7 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   h->scan_at_start = FALSE;
   guint32 bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags, d);
   gboolean direct = bi != NIL && !h->scan_mutated;
-  gboolean after_failed = bi != NIL && !h->scan_at_start;
+  gboolean after_failed = bi != NIL && (!h->scan_at_start || h->scan_mutated_above);
   gboolean pass1_failed = FALSE;
   if (bi == NIL && !(memflags & XP_MEMF_no_scrub))
     {
@@ -1357,11 +1366,12 @@ xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
  * O(nodes x zones) for the moves of a failed pass 1. */
 
 /* The dirty heads pass 1 of alloc_heap() moves on the nodes it fails on
- * (see scan_node()), walking from @start up to @stop (or over the whole
- * walk with XP_NO_NODE), moved @times more times. */
+ * (see scan_node()), walking from @start up to @stop, where it passes over
+ * the zones above @stop_zone (or over the whole walk with XP_NO_NODE),
+ * moved @times more times. */
 static void
 repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint order, guint memflags,
-              guint start, guint stop, guint64 times)
+              guint start, guint stop, guint stop_zone, guint64 times)
 {
   XpHeap *h = xen->heap;
   XpNodemask online = xen->online_nodes;
@@ -1375,12 +1385,12 @@ repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint
   do
     {
       guint node = w.node;
-      if (node == stop)
-        break;
-      if (node >= h->n_nodes)
+      if (node >= h->n_nodes && node != stop)
         continue;
       guint lo = MAX (zone_lo, h->zone_lo[node]);
       guint hi = MIN (zone_hi, h->zone_hi[node]);
+      if (node == stop)
+        lo = MAX (lo, stop_zone + 1);   /* the zones it passed over before taking */
       for (guint zone = lo; zone <= hi; zone++)
         {
           gsize z = zidx (node, zone);
@@ -1401,6 +1411,8 @@ repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint
                 }
             }
         }
+      if (node == stop)
+        break;
     }
   while (node_walk_next (&w));
 }
@@ -1443,7 +1455,7 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
     return 0;
   if (h->src_pass1_failed || h->src_after_failed)
     repeat_pass1 (xen, d, h->src_zone_lo, h->src_zone_hi, order, memflags, start,
-                  h->src_pass1_failed ? XP_NO_NODE : node, m);
+                  h->src_pass1_failed ? XP_NO_NODE : node, zone, m);
   if (h->src_dirty)
     {
       node_dirty_dec (h, node, m * unit);

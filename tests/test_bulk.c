@@ -588,7 +588,8 @@ END_TEST
  * moves the o8 list's head again: 5 more moves of a list of three,
  * [3328 3840 2304] -> [2304 3328 3840]. So the next order-8 request's
  * pass 1 moves it once more and pass 2 takes 3328 (without the five
- * moves: 3840). All 12 pages handed out were dirty and are zeroed. */
+ * moves: 3840). All 12 pages handed out were dirty and are zeroed. Then
+ * whole blocks in bulk: a clean head, then every other dirty one. */
 START_TEST (test_dirty_carve)
 {
   XpTopology *t = small_topo (2, (const XpPages[]) { 4096, 4096 });
@@ -606,7 +607,7 @@ START_TEST (test_dirty_carve)
                            4096 - 256 * (i + 1));
       d1->dying = TRUE;
       xp_domain_relinquish_memory (x[h], d1);
-      d3[h] = xp_test_domain (x[h], 1, 1000);
+      d3[h] = xp_test_domain (x[h], 1, 5000);
       ck_assert_int_eq (xp_domain_set_node_affinity (x[h], d3[h], xp_nodemask_of (0)), 0);
     }
   XpPages dirty0 = xp_heap_node_need_scrub (b, 0), zeroed = xp_heap_alloc_scrubbed_pages (b);
@@ -624,6 +625,21 @@ START_TEST (test_dirty_carve)
   ck_assert_uint_eq (xp_heap_alloc_scrubbed_pages (b), zeroed + 12);
   ck_assert_uint_eq (xp_alloc_domheap_pages (a, d3[0], 8, 0), 3328);
   ck_assert_uint_eq (xp_alloc_domheap_pages (b, d3[1], 8, 0), 3328);
+  /* Whole blocks from a list of dirty ones: the 3328 call left [3840
+   * 2304]. D2 (not dying) gives 3072 back clean, to the head (its buddy
+   * 3328 is D3's): [3072 3840 2304]. Pass 1 takes 3072; the next call's
+   * pass 1 fails and moves 3840 to the tail, pass 2 takes 2304; the next
+   * finds [3840] alone and takes it. */
+  for (guint h = 0; h < 2; h++)
+    xp_free_domheap_pages (x[h], xp_xen_domain (x[h], d3[h]->domid - 1), 3072, 8);
+  static const guint64 want[] = { 3072, 2304, 3840 };
+  for (guint i = 0; i < 3; i++)
+    ck_assert_uint_eq (xp_alloc_domheap_pages (a, d3[0], 8, 0), want[i]);
+  ck_assert_uint_eq (xp_alloc_domheap_pages_bulk (b, d3[1], 8, 3, 0), 3);
+  for (guint i = 0; i < 3; i++)
+    ck_assert_uint_eq (g_array_index (d3[1]->memory, XpExtent, d3[1]->memory->len - 3 + i).pfn, want[i]);
+  g_autofree char *sa2 = state_of (a), *sb2 = state_of (b);
+  ck_assert_str_eq (sa2, sb2);
   xp_test_check (b);
   xp_xen_free (a);
   xp_xen_free (b);

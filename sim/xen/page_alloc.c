@@ -1368,10 +1368,10 @@ xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
 /* The dirty heads pass 1 of alloc_heap() moves on the nodes it fails on
  * (see scan_node()), walking from @start up to @stop, where it passes over
  * the zones above @stop_zone (or over the whole walk with XP_NO_NODE),
- * moved @times more times. */
+ * moved @times more times; list @skip_list is the caller's. */
 static void
 repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint order, guint memflags,
-              guint start, guint stop, guint stop_zone, guint64 times)
+              guint start, guint stop, guint stop_zone, gsize skip_list, guint64 times)
 {
   XpHeap *h = xen->heap;
   XpNodemask online = xen->online_nodes;
@@ -1403,7 +1403,7 @@ repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint
             {
               gsize l = l0 + (guint) __builtin_ctz (m);
               m &= m - 1;
-              if (h->count[l] > 1)
+              if (h->count[l] > 1 && l != skip_list)
                 {
                   h->rot[l] += times;
                   if (G_UNLIKELY (h->eager_rotation))
@@ -1455,7 +1455,7 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
     return 0;
   if (h->src_pass1_failed || h->src_after_failed)
     repeat_pass1 (xen, d, h->src_zone_lo, h->src_zone_hi, order, memflags, start,
-                  h->src_pass1_failed ? XP_NO_NODE : node, zone, m);
+                  h->src_pass1_failed ? XP_NO_NODE : node, zone, G_MAXSIZE, m);
   if (h->src_dirty)
     {
       node_dirty_dec (h, node, m * unit);
@@ -1509,6 +1509,97 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
   return m;
 }
 
+/* When the call took a whole block of order k from the head of its list
+ * (nothing smaller in its zone could serve), the next calls take the next
+ * heads of that list, as long as the walk, the zones above and the lists
+ * passed over stay as they are (the same conditions as a carve):
+ *
+ * - pass 1 took a clean head: the next call takes the next head if it is
+ *   clean (clean blocks come first), moving the same dirty heads on the
+ *   way (repeat_pass1());
+ * - pass 2 took it after pass 1 failed everywhere: every list is dirty,
+ *   and each call's pass 1 moves the list's head to its tail (when it
+ *   holds more than one block) before pass 2 takes the new head: every
+ *   other block. The moves of the other lists repeat;
+ * - a pass that accepts dirty blocks takes the heads in order.
+ *
+ * A partly dirty block (its dirty runs), a refusal by the claims gate or
+ * assign_pages(), or an empty list is left to the calls. Each block is
+ * handed out with its own record, as a call would. */
+static guint64
+take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
+{
+  XpHeap *h = xen->heap;
+  XpPages unit = G_GUINT64_CONSTANT (1) << order;
+  guint node = h->src_node, zone = h->src_zone;
+  if (!h->src_direct || !d || (memflags & XP_MEMF_no_owner) || xen->behaviour.node_claims != XP_NODE_CLAIMS_NONE
+      || h->src_order != order)
+    return 0;
+  XpNodemask mask = xen->online_nodes;
+  if (d->node_affinity & mask)
+    mask &= d->node_affinity;
+  guint req = XP_MEMF_get_node (memflags);
+  guint start = req != XP_NO_NODE ? req : xp_nodemask_cycle (mask, node);
+  if (start != h->src_start)
+    return 0;
+
+  gsize l = lidx (h, node, zone, order);
+  gboolean dirty_ok = (memflags & XP_MEMF_no_scrub) != 0;
+  gboolean extra = (memflags & XP_MEMF_no_refcount) != 0;
+  gboolean consume = xen->behaviour.claim_consumed_in_alloc && !extra;
+  /* how often a failed pass 1 moves the list's head: once per visit of
+   * the node (a requested node outside the affinity is visited twice) */
+  guint moves = 0;
+  if (h->src_pass1_failed)
+    {
+      NodeWalk w;
+      node_walk_init (&w, mask, xen->online_nodes, start, (memflags & XP_MEMF_exact_node) != 0, req != XP_NO_NODE);
+      do
+        moves += w.node == node;
+      while (node_walk_next (&w));
+    }
+  guint64 m = 0;
+  while (m < want && h->count[l])
+    {
+      list_sync (h, l);
+      guint32 r = h->count[l] > 1 ? moves % h->count[l] : 0;
+      guint32 bi = h->head[l];
+      for (guint32 i = 0; i < r; i++)
+        bi = h->blk[bi].next;
+      Blk *b = &h->blk[bi];
+      if (b->n_dirty && (b->n_dirty != unit || !(h->src_pass1_failed || dirty_ok)))
+        break;
+      if (!claims_gate_ok (xen, unit, memflags, d) || assign_pages (xen, d, unit, memflags, extra) < 0)
+        break;
+      if (h->count[l] > 1 && moves)
+        {
+          h->rot[l] += moves;
+          list_sync (h, l);
+        }
+      g_assert (h->head[l] == bi);
+      guint64 pfn = b->pfn;
+      XpPages dirty = b->n_dirty;
+      list_del (h, bi);
+      heap_take (h, node, zone, unit);
+      if (consume && d->outstanding_pages)
+        consume_claim (xen, d, unit);
+      if (dirty)
+        {
+          node_dirty_dec (h, node, dirty);
+          h->alloc_scrubbed += dirty;
+        }
+      h->last_alloc_dirty = dirty;
+      blk_set_used (h, bi, pfn, order, unit, node);
+      owner_attach (xen, bi, d, OWN_MEMORY, extra);
+      m++;
+    }
+  if (m && (h->src_pass1_failed || h->src_after_failed))
+    repeat_pass1 (xen, d, h->src_zone_lo, h->src_zone_hi, order, memflags, start,
+                  h->src_pass1_failed ? XP_NO_NODE : node, zone, l, m);
+  d->last_alloc_node = node;
+  return m;
+}
+
 guint64
 xp_alloc_domheap_pages_bulk (XpXen *xen, XpDomain *d, guint order, guint64 n, guint memflags)
 {
@@ -1522,7 +1613,12 @@ xp_alloc_domheap_pages_bulk (XpXen *xen, XpDomain *d, guint order, guint64 n, gu
         break;
       done++;
       if (done < n)
-        done += carve_below (xen, d, order, memflags, pfn, n - done);
+        {
+          guint64 more = carve_below (xen, d, order, memflags, pfn, n - done);
+          if (!more)
+            more = take_heads (xen, d, order, memflags, n - done);
+          done += more;
+        }
     }
   return done;
 }

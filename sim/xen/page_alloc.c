@@ -935,7 +935,9 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   h->scan_mutated = FALSE;
   h->scan_at_start = FALSE;
   guint32 bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags, d);
-  gboolean direct = bi != NIL && !h->scan_mutated;
+  /* the dirty heads moved in the zone it took from lie below the block it
+   * took: carve_below() repeats those moves itself */
+  gboolean direct = bi != NIL;
   gboolean after_failed = bi != NIL && (!h->scan_at_start || h->scan_mutated_above);
   gboolean pass1_failed = FALSE;
   if (bi == NIL && !(memflags & XP_MEMF_no_scrub))
@@ -1481,6 +1483,27 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
       list_del (h, bi);
       hash_del (h, pos);
       blk_release (h, bi);
+    }
+  /* A call takes the remainder's lowest block (order t0, the lowest bit of
+   * the length left), passing over the lists of orders k .. t0-1 of the
+   * zone: those of more than one (dirty) block move their head. For the
+   * list of order t that is every call whose length left, in units, is a
+   * multiple of 2^(t-k+1): never while the remainder holds a block of
+   * order t, so these lists hold dirty blocks only when they move. */
+  for (guint t = order; t < j; t++)
+    {
+      XpPages bs = G_GUINT64_CONSTANT (1) << t;
+      gsize l = lidx (h, node, zone, t);
+      if ((t > hb && (len & bs)) || h->count[l] <= 1)
+        continue;
+      guint sh = t - order + 1;
+      guint64 moves = ((len >> order) >> sh) - ((len2 >> order) >> sh);
+      if (moves)
+        {
+          h->rot[l] += moves;
+          if (G_UNLIKELY (h->eager_rotation))
+            list_sync (h, l);
+        }
     }
   for (guint t = MIN (hb + 1, j); t-- > order;)
     {

@@ -107,6 +107,8 @@ struct XpHeap {
   guint32 *count;                      /* [node][zone][order]: blocks on the list */
   guint32 *order_mask;                 /* [node][zone]: bit j set when list j is non-empty */
   guint32 *clean_mask;                 /* [node][zone]: bit j set when list j's head is clean */
+  guint32 *dirty_mask;                 /* [node][zone]: bit j set when list j holds a dirty block */
+  guint32 *n_dirty_blocks;             /* [node][zone][order]: dirty blocks on the list */
   guint64 *rot;                        /* [node][zone][order]: moves of the dirty head to the tail
                                         * not yet done (only while every block is dirty) */
   gboolean eager_rotation;             /* tests: rotate at once, block by block, as upstream */
@@ -441,6 +443,8 @@ list_del (XpHeap *h, guint32 i)
   else
     h->tail[l] = b->prev;
   h->count[l]--;
+  if (b->n_dirty && !--h->n_dirty_blocks[l])
+    h->dirty_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
   if (h->head[l] == NIL)
     h->order_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
   if (was_head)
@@ -478,6 +482,8 @@ list_add (XpHeap *h, guint32 i)
     }
   h->count[l]++;
   h->order_mask[zidx (b->node, b->zone)] |= 1u << b->order;
+  if (b->n_dirty && !h->n_dirty_blocks[l]++)
+    h->dirty_mask[zidx (b->node, b->zone)] |= 1u << b->order;
   if (b->n_dirty == 0)
     h->clean_mask[zidx (b->node, b->zone)] |= 1u << b->order;   /* the new head */
   else if (h->head[l] == i)
@@ -2558,10 +2564,12 @@ scrub_node (XpHeap *h, guint node, XpPages budget)
   XpPages done = 0;
   for (guint zone = h->zone_lo[node]; zone <= h->zone_hi[node] && done < budget; zone++)
     {
-      if (!h->order_mask[zidx (node, zone)])
-        continue;
-      for (guint j = h->n_orders; j-- > 0 && done < budget;)
+      /* the lists with a dirty block (at the tail), highest order first */
+      guint32 dm = h->dirty_mask[zidx (node, zone)];
+      while (dm && done < budget)
         {
+          guint j = 31 - (guint) __builtin_clz (dm);
+          dm &= ~(1u << j);
           gsize l = lidx (h, node, zone, j);
           list_sync (h, l);
           while (done < budget)
@@ -2580,11 +2588,14 @@ scrub_node (XpHeap *h, guint node, XpPages budget)
                 }
               else
                 z = dirty_remove (h->dirty[node], b->pfn, b->pfn + size, budget - done);
-              b->n_dirty -= z;
               done += z;
-              if (b->n_dirty)
-                break;             /* budget exhausted inside this block */
+              if (b->n_dirty > z)
+                {
+                  b->n_dirty -= (guint32) z;
+                  break;           /* budget exhausted inside this block */
+                }
               list_del (h, bi);
+              b->n_dirty = 0;
               list_add (h, bi);    /* clean now: to the head */
             }
         }
@@ -2694,6 +2705,8 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   h->count = g_new0 (guint32, nl);
   h->order_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
   h->clean_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
+  h->dirty_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
+  h->n_dirty_blocks = g_new0 (guint32, nl);
   h->rot = g_new0 (guint64, nl);
   h->avail = g_new0 (XpPages, (gsize) n * NR_ZONES);
   h->node_avail = g_new0 (XpPages, n);
@@ -2771,6 +2784,8 @@ xp_heap_free (XpHeap *h)
   g_free (h->count);
   g_free (h->order_mask);
   g_free (h->clean_mask);
+  g_free (h->dirty_mask);
+  g_free (h->n_dirty_blocks);
   g_free (h->rot);
   g_free (h->avail);
   g_free (h->node_avail);
@@ -2895,6 +2910,11 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
       if (clean != !!(h->clean_mask[zidx (node, zone)] & (1u << order)))
         FAIL ("free list %" G_GSIZE_FORMAT ": clean head bit wrong", l);
       gboolean seen_dirty = FALSE;
+      guint32 nd = 0;
+      for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
+        nd += h->blk[i].n_dirty != 0;
+      if (nd != h->n_dirty_blocks[l] || !nd != !(h->dirty_mask[zidx (node, zone)] & (1u << order)))
+        FAIL ("free list %" G_GSIZE_FORMAT ": %u dirty blocks, counter says %u", l, nd, h->n_dirty_blocks[l]);
       for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
         {
           if (h->blk[i].n_dirty)

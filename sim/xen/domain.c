@@ -3,7 +3,6 @@
 #include "config.h"
 #include "sim/xen/xen.h"
 
-#define DOMID_FIRST_RESERVED 0x7FF0u
 
 /* domain_create() + the domid allocation of XEN_DOMCTL_createdomain (4.17
  * rover: next free id after the last one allocated, skipping 0). */
@@ -19,7 +18,7 @@ xp_domain_create (XpXen *xen, const XpDomainConfig *cfg, XpDomain **out)
         return -EEXIST;
       domid = 0;
     }
-  else if (cfg->requested_domid && cfg->requested_domid < DOMID_FIRST_RESERVED)
+  else if (cfg->requested_domid && cfg->requested_domid < XP_DOMID_FIRST_RESERVED)
     {
       domid = cfg->requested_domid;
       if (xp_xen_domain (xen, domid))
@@ -30,10 +29,10 @@ xp_domain_create (XpXen *xen, const XpDomainConfig *cfg, XpDomain **out)
       guint32 id = xen->domid_rover;
       for (guint32 tries = 0;; tries++)
         {
-          if (tries >= DOMID_FIRST_RESERVED)
+          if (tries >= XP_DOMID_FIRST_RESERVED)
             return -ENOMEM;
           id++;
-          if (id >= DOMID_FIRST_RESERVED)
+          if (id >= XP_DOMID_FIRST_RESERVED)
             id = 1;
           if (!xp_xen_domain (xen, id))
             break;
@@ -60,7 +59,7 @@ xp_domain_create (XpXen *xen, const XpDomainConfig *cfg, XpDomain **out)
   d->weight = 256;
   d->cap = 0;
 
-  g_hash_table_insert (xen->domains, GUINT_TO_POINTER (domid), d);
+  xen->domain_by_id[domid] = d;
   /* keep the list in domid order: insert after the last lower id */
   guint lo = 0, hi = xen->domain_list->len;
   while (lo < hi)
@@ -91,7 +90,7 @@ xp_domain_destroy (XpXen *xen, XpDomain *d)
   for (guint i = 0; i < d->n_vcpus; i++)
     if (xen->sched && xen->sched->remove_vcpu)
       xen->sched->remove_vcpu (xen, &d->vcpus[i]);
-  g_hash_table_remove (xen->domains, GUINT_TO_POINTER (d->domid));
+  xen->domain_by_id[d->domid] = NULL;
   g_ptr_array_remove (xen->domain_list, d);
   g_array_free (d->memory, TRUE);
   g_array_free (d->paging_pool, TRUE);

@@ -172,7 +172,7 @@ xp_xen_params_set (XpXenParams *p, const char *assignment, GError **error)
 XpDomain *
 xp_xen_domain (XpXen *xen, guint32 domid)
 {
-  return g_hash_table_lookup (xen->domains, GUINT_TO_POINTER (domid));
+  return domid < XP_DOMID_FIRST_RESERVED ? xen->domain_by_id[domid] : NULL;
 }
 
 /* arch_get_dma_bitsize(): a quarter of the first node with memory below 4 GiB. */
@@ -279,7 +279,7 @@ xp_xen_new (const XpTopology *topo, const XpXenBehaviour *behaviour,
   xen->events = events;
   xen->online_nodes = topo->n_nodes == 64 ? XP_NODEMASK_ALL : (xp_nodemask_of (topo->n_nodes) - 1);
   xp_cpumask_fill (&xen->online_cpus, topo->n_cpus);
-  xen->domains = g_hash_table_new (g_direct_hash, g_direct_equal);
+  xen->domain_by_id = g_new0 (XpDomain *, XP_DOMID_FIRST_RESERVED);
   xen->domain_list = g_ptr_array_new ();
 
   /* Host memory map: node i is one contiguous pfn range, in node order; the
@@ -358,7 +358,7 @@ xp_xen_free (XpXen *xen)
       g_free (d);
     }
   g_ptr_array_free (xen->domain_list, TRUE);
-  g_hash_table_destroy (xen->domains);
+  g_free (xen->domain_by_id);
   xp_heap_free (xen->heap);
   g_free (xen);
 }

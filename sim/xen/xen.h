@@ -118,6 +118,8 @@ gboolean xp_xen_params_set (XpXenParams *p, const char *assignment, GError **err
 
 /* ---- domains -------------------------------------------------------- */
 
+#define XP_DOMID_FIRST_RESERVED 0x7FF0u   /* DOMID_FIRST_RESERVED: ids below are domains' */
+
 typedef enum {
   XP_DOMAIN_HVM,
   XP_DOMAIN_PVH,
@@ -214,7 +216,7 @@ struct XpXen {
   XpCpumask online_cpus;
   guint dma_bitsize;          /* 0: no DMA zone split */
 
-  GHashTable *domains;        /* domid -> XpDomain* */
+  XpDomain **domain_by_id;    /* [XP_DOMID_FIRST_RESERVED]: domid -> domain or NULL */
   GPtrArray *domain_list;     /* XpDomain*, ascending domid */
   guint32 domid_rover;        /* last allocated domid */
   XpDomain *dom0;

@@ -1,16 +1,24 @@
 /* xenplace — discrete-event queue: a 4-ary min-heap on (time, scheduling
- * order), the keys kept in the heap itself so that sifting reads no event
- * record (each move writes the moved record's heap position, for cancel). */
+ * order), the keys kept in the heap itself so that sifting reads and
+ * writes the heap array only.
+ *
+ * Cancellation is lazy: a cancelled event's record is marked and its heap
+ * entry stays until it reaches the top, where it is dropped unrun (the
+ * heap never holds a cancelled entry at the top, so peeking needs no
+ * work). Cancels are rare next to runs (the credit model cancels a timer
+ * when it re-arms it), and with no back-pointers to keep up to date a
+ * sift moves 24-byte entries only. When cancelled entries outnumber the
+ * live ones the heap is rebuilt without them, so a pattern of cancelling
+ * far-future events cannot make it grow without bound. */
 #include "config.h"
 #include "sim/event.h"
 
 typedef struct {
   XpTime when;
-  guint64 seq;         /* scheduling order; also the event id */
-  XpEventFunc fn;
+  XpEventFunc fn;      /* NULL: cancelled (its heap entry is still there) */
   gpointer a, b;
-  guint heap_pos;      /* index in heap[], or G_MAXUINT when free */
   XpEventId id;        /* (generation << 32) | (slot + 1); stale ids never match */
+  gboolean pending;    /* scheduled and not yet run or cancelled */
 } Event;
 
 typedef struct {
@@ -26,6 +34,7 @@ struct XpEventQueue {
   guint n_free;
   HeapEnt *heap;       /* min-heap on (when, seq) */
   guint heap_len;
+  guint n_cancelled;   /* entries in heap[] whose event was cancelled */
   XpTime now;
   guint64 next_seq;
   guint64 events_run;
@@ -51,7 +60,7 @@ xp_event_queue_free (XpEventQueue *q)
 }
 
 XpTime xp_event_queue_now (const XpEventQueue *q) { return q->now; }
-guint xp_event_queue_length (const XpEventQueue *q) { return q->heap_len; }
+guint xp_event_queue_length (const XpEventQueue *q) { return q->heap_len - q->n_cancelled; }
 guint64 xp_event_queue_events_run (const XpEventQueue *q) { return q->events_run; }
 
 #define ARITY 4
@@ -60,13 +69,6 @@ static inline gboolean
 earlier (const HeapEnt *a, const HeapEnt *b)
 {
   return a->when < b->when || (a->when == b->when && a->seq < b->seq);
-}
-
-static inline void
-heap_place (XpEventQueue *q, guint pos, HeapEnt e)
-{
-  q->heap[pos] = e;
-  q->pool[e.slot].heap_pos = pos;
 }
 
 static void
@@ -78,10 +80,10 @@ sift_up (XpEventQueue *q, guint pos)
       guint parent = (pos - 1) / ARITY;
       if (!earlier (&e, &q->heap[parent]))
         break;
-      heap_place (q, pos, q->heap[parent]);
+      q->heap[pos] = q->heap[parent];
       pos = parent;
     }
-  heap_place (q, pos, e);
+  q->heap[pos] = e;
 }
 
 static void
@@ -99,10 +101,10 @@ sift_down (XpEventQueue *q, guint pos)
           best = c;
       if (!earlier (&q->heap[best], &e))
         break;
-      heap_place (q, pos, q->heap[best]);
+      q->heap[pos] = q->heap[best];
       pos = best;
     }
-  heap_place (q, pos, e);
+  q->heap[pos] = e;
 }
 
 static guint
@@ -125,10 +127,55 @@ slot_alloc (XpEventQueue *q)
 static void
 slot_release (XpEventQueue *q, guint slot)
 {
-  q->pool[slot].heap_pos = G_MAXUINT;
+  q->pool[slot].pending = FALSE;
   q->pool[slot].fn = NULL;
   q->pool[slot].id += G_GUINT64_CONSTANT (1) << 32;  /* next generation */
   q->free_slots[q->n_free++] = slot;
+}
+
+/* Take the top entry off the heap. */
+static void
+heap_pop (XpEventQueue *q)
+{
+  HeapEnt last = q->heap[--q->heap_len];
+  if (q->heap_len)
+    {
+      q->heap[0] = last;
+      sift_down (q, 0);
+    }
+}
+
+/* Drop cancelled entries from the top, so that the top is live. */
+static void
+drop_cancelled_top (XpEventQueue *q)
+{
+  while (q->heap_len && !q->pool[q->heap[0].slot].fn)
+    {
+      guint slot = q->heap[0].slot;
+      heap_pop (q);
+      q->n_cancelled--;
+      slot_release (q, slot);
+    }
+}
+
+/* Rebuild the heap without its cancelled entries (Floyd's bottom-up build). */
+static void
+purge_cancelled (XpEventQueue *q)
+{
+  guint n = 0;
+  for (guint i = 0; i < q->heap_len; i++)
+    {
+      guint slot = q->heap[i].slot;
+      if (q->pool[slot].fn)
+        q->heap[n++] = q->heap[i];
+      else
+        slot_release (q, slot);
+    }
+  q->heap_len = n;
+  q->n_cancelled = 0;
+  for (guint i = n / ARITY + 1; i-- > 0;)
+    if (i < n)
+      sift_down (q, i);
 }
 
 XpEventId
@@ -140,27 +187,13 @@ xp_event_schedule (XpEventQueue *q, XpTime when, XpEventFunc fn, gpointer a, gpo
   guint slot = slot_alloc (q);
   Event *e = &q->pool[slot];
   e->when = when;
-  e->seq = q->next_seq++;
   e->fn = fn;
   e->a = a;
   e->b = b;
-  heap_place (q, q->heap_len++, (HeapEnt) { when, e->seq, slot });
+  e->pending = TRUE;
+  q->heap[q->heap_len++] = (HeapEnt) { when, q->next_seq++, slot };
   sift_up (q, q->heap_len - 1);
   return e->id;
-}
-
-static void
-heap_remove_at (XpEventQueue *q, guint pos)
-{
-  HeapEnt last = q->heap[--q->heap_len];
-  if (pos < q->heap_len)
-    {
-      heap_place (q, pos, last);
-      if (pos > 0 && earlier (&last, &q->heap[(pos - 1) / ARITY]))
-        sift_up (q, pos);
-      else
-        sift_down (q, pos);
-    }
 }
 
 gboolean
@@ -170,10 +203,17 @@ xp_event_cancel (XpEventQueue *q, XpEventId id)
   if (slot1 == 0 || slot1 > q->pool_len)
     return FALSE;
   guint slot = (guint) slot1 - 1;
-  if (q->pool[slot].id != id || q->pool[slot].heap_pos == G_MAXUINT)
+  Event *e = &q->pool[slot];
+  if (e->id != id || !e->pending)
     return FALSE;
-  heap_remove_at (q, q->pool[slot].heap_pos);
-  slot_release (q, slot);
+  /* a new generation at once: the id is dead even while the entry waits */
+  e->pending = FALSE;
+  e->fn = NULL;
+  e->id += G_GUINT64_CONSTANT (1) << 32;
+  q->n_cancelled++;
+  drop_cancelled_top (q);
+  if (q->n_cancelled > 64 && q->n_cancelled * 2 > q->heap_len)
+    purge_cancelled (q);
   return TRUE;
 }
 
@@ -190,8 +230,9 @@ xp_event_run_one (XpEventQueue *q)
     return FALSE;
   guint slot = q->heap[0].slot;
   Event e = q->pool[slot];
-  heap_remove_at (q, 0);
+  heap_pop (q);
   slot_release (q, slot);
+  drop_cancelled_top (q);
   q->now = e.when;
   q->events_run++;
   e.fn (q, e.a, e.b);

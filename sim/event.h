@@ -1,10 +1,11 @@
 /* xenplace — discrete-event queue.
  *
- * A binary min-heap ordered by (time, sequence number): events at equal
+ * A 4-ary min-heap ordered by (time, sequence number): events at equal
  * times run in the order they were scheduled, so a run is reproducible bit
- * for bit. Events are cancellable in O(log n) through the id returned at
- * scheduling time. Event records live in a pooled array; scheduling does not
- * allocate once the pool has grown to the run's high-water mark.
+ * for bit. Events are cancellable through the id returned at scheduling
+ * time (lazily: the entry is dropped when it reaches the top). Event
+ * records live in a pooled array; scheduling does not allocate once the
+ * pool has grown to the run's high-water mark.
  */
 #ifndef XP_EVENT_H
 #define XP_EVENT_H

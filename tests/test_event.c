@@ -99,6 +99,64 @@ START_TEST (test_random_against_model)
 }
 END_TEST
 
+static void
+record_index (XpEventQueue *q, gpointer a, gpointer b)
+{
+  g_array_append_val ((GArray *) a, b);
+}
+
+/* Most events cancelled (the heap is rebuilt without them once they
+ * outnumber the live ones), some scheduled after: the rest run in (time,
+ * scheduling order), each once, and a cancelled id stays dead. */
+START_TEST (test_cancel_most)
+{
+  g_autoptr (XpEventQueue) q = xp_event_queue_new ();
+  GRand *rand = g_rand_new_with_seed (7);
+  GArray *ran = g_array_new (FALSE, FALSE, sizeof (gpointer));
+  enum { N = 5000, EXTRA = 100 };
+  static XpTime when[N + EXTRA];
+  static XpEventId ids[N + EXTRA];
+  static gboolean cancelled[N + EXTRA];
+  for (guint i = 0; i < N; i++)
+    {
+      when[i] = g_rand_int_range (rand, 0, 500);
+      ids[i] = xp_event_schedule (q, when[i], record_index, ran, GUINT_TO_POINTER (i));
+    }
+  guint n_cancel = 0;
+  while (n_cancel < 4000)
+    {
+      guint k = g_rand_int_range (rand, 0, N);
+      if (cancelled[k])
+        {
+          ck_assert (!xp_event_cancel (q, ids[k]));
+          continue;
+        }
+      ck_assert (xp_event_cancel (q, ids[k]));
+      cancelled[k] = TRUE;
+      n_cancel++;
+    }
+  for (guint i = N; i < N + EXTRA; i++)
+    {
+      when[i] = g_rand_int_range (rand, 0, 500);
+      ids[i] = xp_event_schedule (q, when[i], record_index, ran, GUINT_TO_POINTER (i));
+    }
+  ck_assert_uint_eq (xp_event_queue_length (q), N + EXTRA - 4000);
+  xp_event_run_until (q, XP_TIME_NEVER);
+  ck_assert_uint_eq (ran->len, N + EXTRA - 4000);
+  /* the model: live events by time, then by index (= scheduling order) */
+  guint j = 0;
+  for (XpTime t = 0; t < 500; t++)
+    for (guint i = 0; i < N + EXTRA; i++)
+      if (!cancelled[i] && when[i] == t)
+        ck_assert_uint_eq (GPOINTER_TO_UINT (g_array_index (ran, gpointer, j++)), i);
+  for (guint i = 0; i < N; i++)
+    ck_assert (!xp_event_cancel (q, ids[i]));
+  ck_assert_uint_eq (xp_event_queue_length (q), 0);
+  g_array_free (ran, TRUE);
+  g_rand_free (rand);
+}
+END_TEST
+
 Suite *
 xp_test_event_suite (void)
 {
@@ -107,6 +165,7 @@ xp_test_event_suite (void)
   tcase_add_test (tc, test_order_and_tiebreak);
   tcase_add_test (tc, test_cancel);
   tcase_add_test (tc, test_random_against_model);
+  tcase_add_test (tc, test_cancel_most);
   suite_add_tcase (s, tc);
   return s;
 }

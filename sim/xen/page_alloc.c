@@ -1735,13 +1735,6 @@ typedef struct {
   guint node, run;
 } BulkStart;
 
-static gint
-cmp_bulk_start (gconstpointer a, gconstpointer b)
-{
-  guint64 x = ((const BulkStart *) a)->call, y = ((const BulkStart *) b)->call;
-  return x < y ? -1 : x > y;
-}
-
 /* Dirty pages of free block @bi within [s, e). */
 static XpPages
 blk_dirty_in (const XpHeap *h, guint32 bi, guint64 s, guint64 e)
@@ -2030,7 +2023,8 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
       g_autofree XpPages *seen = g_new0 (XpPages, nn);     /* pages of the node before the segment */
       g_autofree guint *next = g_new0 (guint, nn);         /* next run of the node to place */
       g_autofree XpPages *start = g_new0 (XpPages, nn);    /* node page number of that run's first page */
-      g_autoptr (GArray) starts = g_array_new (FALSE, FALSE, sizeof (BulkStart));
+      /* the call number of each run's first page, per node (increasing) */
+      g_autofree GArray **calls = g_new0 (GArray *, nn);
       guint64 call = 0;
       for (guint si = 0; si < segs->len; si++)
         {
@@ -2041,8 +2035,10 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
               GArray *runs = bn[node].runs;
               while (next[node] < runs->len && start[node] < seen[node] + sg->r)
                 {
-                  BulkStart st = { call + (start[node] - seen[node]) * sg->m + i, node, next[node] };
-                  g_array_append_val (starts, st);
+                  if (!calls[node])
+                    calls[node] = g_array_sized_new (FALSE, FALSE, sizeof (guint64), runs->len);
+                  guint64 c = call + (start[node] - seen[node]) * sg->m + i;
+                  g_array_append_val (calls[node], c);
                   start[node] += g_array_index (runs, BulkRun, next[node]).count;
                   next[node]++;
                 }
@@ -2050,16 +2046,46 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
             }
           call += sg->r * sg->m;
         }
-      /* each node's starts come in order: with one node (a domain with
-       * node affinity) they are all in order already */
-      gboolean sorted = TRUE;
-      for (guint i = 1; i < starts->len && sorted; i++)
-        sorted = g_array_index (starts, BulkStart, i - 1).call < g_array_index (starts, BulkStart, i).call;
-      if (!sorted)
-        g_array_sort (starts, cmp_bulk_start);
-      for (guint i = 0; i < starts->len; i++)
+      /* merge the nodes' runs in call order: a binary heap of nodes keyed
+       * by their next run's call (the nodes' sequences interleave) */
+      guint hn = 0;
+      g_autofree guint *hp = g_new (guint, nn);
+      g_autofree guint *cur = g_new0 (guint, nn);
+#define BULK_KEY(x) g_array_index (calls[x], guint64, cur[x])
+      for (guint node = 0; node < nn; node++)
+        if (calls[node] && calls[node]->len)
+          {
+            guint p = hn++;
+            while (p && BULK_KEY (hp[(p - 1) / 2]) > BULK_KEY (node))
+              {
+                hp[p] = hp[(p - 1) / 2];
+                p = (p - 1) / 2;
+              }
+            hp[p] = node;
+          }
+      while (hn)
         {
-          const BulkStart *st = &g_array_index (starts, BulkStart, i);
+          guint node = hp[0];
+          BulkStart one = { BULK_KEY (node), node, cur[node] };
+          const BulkStart *st = &one;
+          if (++cur[node] == calls[node]->len)
+            node = hp[--hn];
+          /* sift the top (the same node with its next key, or the last) down */
+          guint p = 0;
+          for (;;)
+            {
+              guint c = 2 * p + 1;
+              if (c >= hn)
+                break;
+              if (c + 1 < hn && BULK_KEY (hp[c + 1]) < BULK_KEY (hp[c]))
+                c++;
+              if (BULK_KEY (hp[c]) >= BULK_KEY (node))
+                break;
+              hp[p] = hp[c];
+              p = c;
+            }
+          if (hn)
+            hp[p] = node;
           const BulkRun *run = &g_array_index (bn[st->node].runs, BulkRun, st->run);
           guint64 lo = run->top - run->count + 1;
           guint32 ri = run->reuse;
@@ -2071,6 +2097,10 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
           blk_set_used (h, ri, lo, 0, run->count, st->node);
           owner_attach (xen, ri, d, kind, extra);
         }
+#undef BULK_KEY
+      for (guint node = 0; node < nn; node++)
+        if (calls[node])
+          g_array_free (calls[node], TRUE);
     }
   for (guint node = 0; node < nn; node++)
     if (bn[node].runs)

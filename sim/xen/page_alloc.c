@@ -2312,6 +2312,12 @@ prefetch_ahead (const XpHeap *h, GArray *arr)
           guint32 ri = hash_get (h, e->pfn);
           if (ri != NIL)
             __builtin_prefetch (&h->blk[ri]);
+          /* and where free_heap() looks for its first block's buddy */
+          guint64 bpfn = e->pfn ^ (G_GUINT64_CONSTANT (1) << e->order);
+          if (in_gmap (h, bpfn))
+            __builtin_prefetch (&h->gfree[bpfn >> GRAIN]);
+          else
+            __builtin_prefetch (&h->hash[hslot (h, bpfn)]);
         }
     }
 }

@@ -69,17 +69,24 @@ typedef struct {
   guint32 val;                         /* record index */
 } HEnt;
 
+/* 32 bytes: two records per cache line. */
 typedef struct {
   guint64 pfn;
-  XpDomain *owner;                     /* used blocks */
-  guint32 n_dirty;                     /* dirty pages inside the block (free blocks only; <= 2^20) */
-  guint32 pages;                       /* used records: 2^order, or the length of a run of single pages */
   guint32 prev, next;                  /* free-list links, or next record on the record free list */
-  guint32 owner_idx;                   /* index in owner's memory / paging_pool array */
+  union {
+    guint32 n_dirty;                   /* free blocks: dirty pages inside (<= 2^20) */
+    guint32 owner_idx;                 /* used blocks: index in the owner's memory / paging_pool array */
+  };
+  guint32 pages;                       /* used records: 2^order, or the length of a run */
+  guint16 owner_id;                    /* used blocks: the owner's domid, OWNER_NONE without one */
   guint8 order, node, zone, state, kind, extra;
 } Blk;
 
+#define OWNER_NONE G_MAXUINT16
+G_STATIC_ASSERT (sizeof (Blk) == 32);
+
 struct XpHeap {
+  XpXen *xen;                          /* for the owners of blocks (by domid) */
   guint n_nodes;
   guint max_order;
   guint n_orders;                      /* max_order + 1 */
@@ -192,6 +199,12 @@ xp_heap_pfn_to_node (const XpXen *xen, guint64 pfn)
 }
 
 /* ---- block records ------------------------------------------------------ */
+
+static inline XpDomain *
+blk_owner (const XpHeap *h, const Blk *b)
+{
+  return b->owner_id == OWNER_NONE ? NULL : h->xen->domain_by_id[b->owner_id];
+}
 
 static guint32
 blk_new (XpHeap *h)
@@ -506,7 +519,7 @@ blk_set_free (XpHeap *h, guint32 i, guint64 pfn, guint order, guint node, guint 
   b->zone = zone;
   b->state = BLK_FREE;
   b->n_dirty = (guint32) n_dirty;
-  b->owner = NULL;
+  b->owner_id = OWNER_NONE;
   list_add (h, i);
 }
 
@@ -523,7 +536,7 @@ blk_set_used (XpHeap *h, guint32 i, guint64 pfn, guint order, XpPages pages, gui
   b->zone = pfn_zone (pfn);
   b->state = BLK_USED;
   b->n_dirty = 0;
-  b->owner = NULL;
+  b->owner_id = OWNER_NONE;
   b->kind = OWN_ANON;
   b->extra = 0;
 }
@@ -1115,7 +1128,7 @@ static void
 owner_count (XpXen *xen, const Blk *b, XpPages n, int sign)
 {
   XpHeap *h = xen->heap;
-  XpDomain *d = b->owner;
+  XpDomain *d = blk_owner (h, b);
   if (b->kind == OWN_ANON)
     h->node_anon[b->node] += sign * n;
   else if (b->kind == OWN_MEMORY)
@@ -1135,9 +1148,10 @@ owner_release_pages (XpXen *xen, const Blk *b, XpPages n)
   owner_count (xen, b, n, -1);
   if (b->kind == OWN_MEMORY)
     {
+      XpDomain *d = blk_owner (xen->heap, b);
       if (b->extra)
-        b->owner->extra_pages -= n;
-      adjust_tot_pages (xen, b->owner, -(gint64) n);
+        d->extra_pages -= n;
+      adjust_tot_pages (xen, d, -(gint64) n);
     }
 }
 
@@ -1154,7 +1168,7 @@ static void
 extent_sync (XpHeap *h, guint32 ri)
 {
   const Blk *b = &h->blk[ri];
-  XpExtent *e = &g_array_index (owner_array (b->owner, b->kind), XpExtent, b->owner_idx);
+  XpExtent *e = &g_array_index (owner_array (blk_owner (h, b), b->kind), XpExtent, b->owner_idx);
   e->pfn = b->pfn;
   e->count = b->pages;
 }
@@ -1169,7 +1183,7 @@ owner_attach (XpXen *xen, guint32 bi, XpDomain *d, guint kind, gboolean extra)
 {
   XpHeap *h = xen->heap;
   Blk *b = &h->blk[bi];
-  b->owner = d;
+  b->owner_id = d ? (guint16) d->domid : OWNER_NONE;
   b->kind = kind;
   b->extra = extra;
   XpPages n = b->pages;
@@ -1197,7 +1211,7 @@ owner_attach (XpXen *xen, guint32 bi, XpDomain *d, guint kind, gboolean extra)
         }
     }
   GArray *arr = owner_array (d, kind);
-  XpExtent e = { b->pfn, n, b->order };
+  XpExtent e = { b->pfn, (guint32) n, b->order };
   b->owner_idx = arr->len;
   g_array_append_val (arr, e);
   *open = bi;
@@ -1232,7 +1246,7 @@ owner_detach (XpXen *xen, guint32 bi)
   owner_release_pages (xen, b, b->pages);
   if (b->kind == OWN_ANON)
     return;
-  XpDomain *d = b->owner;
+  XpDomain *d = blk_owner (h, b);
   guint32 *open = open_run_slot (xen, d, b->kind, b->node);
   if (*open == bi)
     *open = NIL;
@@ -2201,7 +2215,7 @@ find_run (XpHeap *h, XpDomain *d, guint64 pfn, guint order)
       if (ri != NIL)
         {
           const Blk *b = &h->blk[ri];
-          if (b->state == BLK_USED && b->owner == d && b->order == order && head + b->pages > pfn)
+          if (b->state == BLK_USED && blk_owner (h, b) == d && b->order == order && head + b->pages > pfn)
             return ri;
           return NIL;
         }
@@ -2222,7 +2236,7 @@ free_run_page (XpXen *xen, guint32 ri, guint64 pfn, gboolean need_scrub)
 {
   XpHeap *h = xen->heap;
   Blk *b = &h->blk[ri];
-  XpDomain *d = b->owner;
+  XpDomain *d = blk_owner (h, b);
   guint node = b->node, kind = b->kind, order = b->order;
   guint32 unit = 1u << order;
   guint64 lo = b->pfn, end = lo + b->pages;
@@ -2273,7 +2287,7 @@ xp_free_domheap_pages (XpXen *xen, XpDomain *d, guint64 pfn, guint order)
   g_return_if_fail (bi != NIL);
   Blk *b = &h->blk[bi];
   g_return_if_fail (b->state == BLK_USED && b->order == order);
-  g_return_if_fail (b->owner == d);
+  g_return_if_fail (blk_owner (h, b) == d);
   xp_heap_scrub_advance (xen);
   gboolean need_scrub = b->kind != OWN_MEMORY || d->dying;
   if (b->pages > G_GUINT64_CONSTANT (1) << order)
@@ -2561,8 +2575,8 @@ xp_heap_dump_state (XpXen *xen, GString *out)
     {
       const Blk *b = &h->blk[g_array_index (used, guint32, i)];
       g_string_append_printf (out, "used %" G_GINT64_MODIFIER "x o%u c%u n%u z%u", b->pfn, b->order, b->pages, b->node, b->zone);
-      if (b->owner)
-        g_string_append_printf (out, " d%u k%u x%u #%u", b->owner->domid, b->kind, b->extra, b->owner_idx);
+      if (b->owner_id != OWNER_NONE)
+        g_string_append_printf (out, " d%u k%u x%u #%u", blk_owner (h, b)->domid, b->kind, b->extra, b->owner_idx);
       g_string_append_c (out, '\n');
     }
   for (guint i = 0; i < xen->domain_list->len; i++)
@@ -2578,13 +2592,13 @@ xp_heap_dump_state (XpXen *xen, GString *out)
       for (guint e = 0; e < d->memory->len; e++)
         {
           XpExtent x = g_array_index (d->memory, XpExtent, e);
-          g_string_append_printf (out, " %" G_GINT64_MODIFIER "x+%" G_GUINT64_FORMAT, x.pfn, x.count);
+          g_string_append_printf (out, " %" G_GINT64_MODIFIER "x+%u", x.pfn, x.count);
         }
       g_string_append (out, "\n pool:");
       for (guint e = 0; e < d->paging_pool->len; e++)
         {
           XpExtent x = g_array_index (d->paging_pool, XpExtent, e);
-          g_string_append_printf (out, " %" G_GINT64_MODIFIER "x+%" G_GUINT64_FORMAT, x.pfn, x.count);
+          g_string_append_printf (out, " %" G_GINT64_MODIFIER "x+%u", x.pfn, x.count);
         }
       g_string_append_c (out, '\n');
     }
@@ -2715,6 +2729,7 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
 {
   const XpTopology *t = xen->topo;
   XpHeap *h = g_new0 (XpHeap, 1);
+  h->xen = xen;
   guint n = t->n_nodes;
   h->n_nodes = n;
   h->max_order = xen->params.max_order;
@@ -2869,13 +2884,13 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
           if (b->pages < sz || b->pages % sz)
             FAIL ("used record %" G_GUINT64_FORMAT " order %u holds %u pages", b->pfn, b->order, b->pages);
           sz = b->pages;
-          if (b->owner && b->kind != OWN_ANON)
+          if (b->owner_id != OWNER_NONE && b->kind != OWN_ANON)
             {
-              GArray *arr = owner_array (b->owner, b->kind);
+              GArray *arr = owner_array (blk_owner (h, b), b->kind);
               const XpExtent *e = b->owner_idx < arr->len ? &g_array_index (arr, XpExtent, b->owner_idx) : NULL;
               if (!e || e->pfn != b->pfn || e->count != sz || e->order != b->order)
                 FAIL ("used record %" G_GUINT64_FORMAT " +%" G_GUINT64_FORMAT " does not match its extent #%u of d%u",
-                      b->pfn, sz, b->owner_idx, b->owner->domid);
+                      b->pfn, sz, b->owner_idx, blk_owner (h, b)->domid);
             }
         }
       if (b->pfn & ((G_GUINT64_CONSTANT (1) << b->order) - 1))
@@ -2989,7 +3004,7 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
               else
                 {
                   guint32 ri = hash_get (h, e.pfn);
-                  if (ri == NIL || h->blk[ri].state != BLK_USED || h->blk[ri].owner != d || h->blk[ri].owner_idx != x)
+                  if (ri == NIL || h->blk[ri].state != BLK_USED || blk_owner (h, &h->blk[ri]) != d || h->blk[ri].owner_idx != x)
                     FAIL ("d%u: extent #%u at %" G_GUINT64_FORMAT " has no record", d->domid, x, e.pfn);
                 }
             }

@@ -133,8 +133,8 @@ typedef enum {
  * count 0 is a hole left by a free: skip it. */
 typedef struct {
   guint64 pfn;
-  guint64 count;
-  guint order;
+  guint32 count;              /* pages (a run holds at most 64 blocks, order <= 20) */
+  guint32 order;
 } XpExtent;
 
 struct XpVcpu {

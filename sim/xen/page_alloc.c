@@ -23,9 +23,11 @@
  * Runs of calls go through xp_alloc_domheap_pages_bulk0() (order 0) and
  * xp_alloc_domheap_pages_bulk() (order > 0), which end in exactly the state
  * the single calls would leave but work a buddy block at a time (the
- * arguments are above each). The pass-1 scan's moves of dirty heads to the
- * tail are counted and done lazily (see "free lists"). The pfn hash places
- * the eight pfns of an aligned group in one group of slots.
+ * arguments are above each: carve_below(), take_heads()). The pass-1
+ * scan's moves of dirty heads to the tail are counted and done lazily (see
+ * "free lists"). Heads on a 2 MiB boundary are found through a direct
+ * table, the others through a hash that places the eight pfns of an
+ * aligned group in one group of slots.
  *
  * Simplifications, and what they cost:
  * - no Xen heap / boot allocator distinction, no offlining, no LLC colouring,

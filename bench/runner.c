@@ -159,6 +159,8 @@ trace_head (const XpTrace *t, guint64 max_vms, guint64 *total_vms, GError **erro
       XpTraceEvent e = ev[i];
       if (e.vm)
         e.vm = g_string_chunk_insert_const (out->strings, e.vm);
+      if (e.hard_affinity)
+        e.hard_affinity = xp_trace_intern_mask (out, e.hard_affinity);
       g_array_append_val (out->events, e);
     }
   if (!xp_trace_finish (out, error))

@@ -136,7 +136,7 @@ trace_event (XpEventQueue *q, gpointer a, gpointer b)
     case XP_TRACE_START:
       {
         XpVm *vm = xp_toolstack_start (rp->ts, e->vm, e->vcpus, e->memory_mib,
-                                       e->has_hard_affinity ? &e->hard_affinity : NULL, e->cpu_demand_ppm);
+                                       e->hard_affinity, e->cpu_demand_ppm);
         g_hash_table_insert (rp->live, (gpointer) e->vm, vm);
         break;
       }
@@ -163,11 +163,11 @@ validate (const XpReplayConfig *cfg, GError **error)
       const XpTraceEvent *e = &g_array_index (cfg->trace->events, XpTraceEvent, i);
       if (e->type != XP_TRACE_START)
         continue;
-      if (e->has_hard_affinity)
+      if (e->hard_affinity)
         {
           XpCpumask all, outside;
           xp_cpumask_fill (&all, t->n_cpus);
-          outside = e->hard_affinity;
+          outside = *e->hard_affinity;
           for (guint w = 0; w < XP_CPUMASK_WORDS; w++)
             outside.bits[w] &= ~all.bits[w];
           if (!xp_cpumask_empty (&outside))

@@ -520,7 +520,7 @@ ask_policy (XpToolstack *ts, VmRun *r, XpHostView *view, XpPlacement *out)
     .footprint_kib = ts->p.kind == XP_TOOLSTACK_XL
                        ? xp_libxl_need_memkb (r->vm.vcpus, r->vm.memory_mib)
                        : xp_xenopsd_required_host_free_kib (r->vm.vcpus, r->vm.memory_mib, ts->p.shadow_multiplier),
-    .hard_affinity = r->vm.has_hard_affinity ? &r->vm.hard_affinity : NULL,
+    .hard_affinity = r->vm.hard_affinity,
   };
   xp_placement_init (out);
   g_autoptr (GError) error = NULL;
@@ -581,7 +581,7 @@ xenopsd_place (XpToolstack *ts, VmRun *r, guint *populate_node)
 
   /* A user hard affinity (VCPUs_params:mask) skips NUMA placement and
    * claims altogether, whatever the policy (Domain.build_pre). */
-  if (r->vm.has_hard_affinity)
+  if (r->vm.hard_affinity)
     return TRUE;
 
   if (ts->p.generation == XP_XENOPSD_OLD)
@@ -659,10 +659,10 @@ xl_place (XpToolstack *ts, VmRun *r)
       set_affinity (ts, r, d.nodes, d.affinity == XP_AFFINITY_NONE ? XP_AFFINITY_SOFT : d.affinity);
     }
   /* the user's cpus= is applied per vCPU after placement */
-  if (r->vm.has_hard_affinity)
+  if (r->vm.hard_affinity)
     for (guint v = 0; v < r->vm.vcpus; v++)
       {
-        XpCpumask m = r->vm.hard_affinity;
+        XpCpumask m = *r->vm.hard_affinity;
         ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, &m, NULL);
       }
   return TRUE;
@@ -733,10 +733,10 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
             fail_build (ts, r, "shadow allocation of %" G_GUINT64_FORMAT " pages: %s", pool, g_strerror (-rc));
             return;
           }
-        if (r->vm.has_hard_affinity)
+        if (r->vm.hard_affinity)
           for (guint v = 0; v < r->vm.vcpus; v++)
             {
-              XpCpumask m = r->vm.hard_affinity;
+              XpCpumask m = *r->vm.hard_affinity;
               hv->ops->vcpu_setaffinity (hv, r->vm.domid, v, &m, NULL);
             }
         schedule_step (ts, r, STEP_PLACE, ts->p.build_pre_ns);
@@ -917,6 +917,7 @@ xp_toolstack_free (XpToolstack *ts)
     {
       VmRun *r = ts->vms->pdata[i];
       g_free (r->vm.node_pages);
+      g_free (r->vm.hard_affinity);
       g_free (r->vm.run_on_node);
       g_free (r->vm.failure);
       g_free (r);
@@ -949,10 +950,7 @@ xp_toolstack_start (XpToolstack *ts, const char *name, guint vcpus, guint64 memo
   r->vm.memory_mib = memory_mib;
   r->vm.cpu_demand_ppm = cpu_demand_ppm;
   if (hard_affinity)
-    {
-      r->vm.has_hard_affinity = TRUE;
-      r->vm.hard_affinity = *hard_affinity;
-    }
+    r->vm.hard_affinity = g_memdup2 (hard_affinity, sizeof *hard_affinity);
   r->vm.state = XP_VM_QUEUED;
   r->vm.submit_time = now (ts);
   r->vm.claim_made = XP_CLAIM_NONE;

@@ -92,8 +92,7 @@ typedef struct {
   const char *name;
   guint vcpus;
   guint64 memory_mib;
-  gboolean has_hard_affinity;
-  XpCpumask hard_affinity;
+  XpCpumask *hard_affinity;    /* the user's cpus= (NULL: none); owned by the record */
   guint cpu_demand_ppm;
   XpVmState state;
   guint32 domid;               /* 0 until created */

@@ -397,12 +397,13 @@ row_to_event (const Row *r, const char *path, XpTrace *trace, XpTraceEvent *ev, 
   if (present (r, F_AFFINITY))
     {
       const char *why = NULL;
-      if (!xp_cpumask_parse (r->text[F_AFFINITY], &ev->hard_affinity, &why))
+      XpCpumask mask;
+      if (!xp_cpumask_parse (r->text[F_AFFINITY], &mask, &why))
         {
           g_autofree char *exp = g_strdup_printf ("an xl CPU list like 0-7,16 (%s)", why);
           FAIL (F_AFFINITY, exp);
         }
-      ev->has_hard_affinity = TRUE;
+      ev->hard_affinity = xp_trace_intern_mask (trace, &mask);
     }
   if (present (r, F_DEMAND))
     {
@@ -561,7 +562,19 @@ xp_trace_free (XpTrace *trace)
   g_free (trace->path);
   g_array_free (trace->events, TRUE);
   g_string_chunk_free (trace->strings);
+  if (trace->masks)
+    g_ptr_array_free (trace->masks, TRUE);
   g_free (trace);
+}
+
+const XpCpumask *
+xp_trace_intern_mask (XpTrace *trace, const XpCpumask *mask)
+{
+  if (!trace->masks)
+    trace->masks = g_ptr_array_new_with_free_func (g_free);
+  XpCpumask *copy = g_memdup2 (mask, sizeof *mask);
+  g_ptr_array_add (trace->masks, copy);
+  return copy;
 }
 
 gboolean
@@ -1017,9 +1030,9 @@ xp_trace_append_csv_row (GString *out, const XpTraceEvent *ev)
   g_string_append (out, ",start,");
   xp_csv_append_field (out, ev->vm);
   g_string_append_printf (out, ",%u,%" G_GUINT64_FORMAT ",", ev->vcpus, ev->memory_mib);
-  if (ev->has_hard_affinity)
+  if (ev->hard_affinity)
     {
-      g_autofree char *m = xp_cpumask_format (&ev->hard_affinity);
+      g_autofree char *m = xp_cpumask_format (ev->hard_affinity);
       xp_csv_append_field (out, m);
     }
   g_string_append_c (out, ',');
@@ -1084,9 +1097,9 @@ xp_trace_append_jsonl_row (GString *out, const XpTraceEvent *ev)
   if (ev->type == XP_TRACE_START)
     {
       g_string_append_printf (out, ",\"vcpus\":%u,\"memory_mib\":%" G_GUINT64_FORMAT, ev->vcpus, ev->memory_mib);
-      if (ev->has_hard_affinity)
+      if (ev->hard_affinity)
         {
-          g_autofree char *m = xp_cpumask_format (&ev->hard_affinity);
+          g_autofree char *m = xp_cpumask_format (ev->hard_affinity);
           g_string_append_printf (out, ",\"hard_affinity\":\"%s\"", m);
         }
       if (ev->cpu_demand_ppm != 1000000)

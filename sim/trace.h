@@ -34,8 +34,7 @@ typedef struct {
   const char *vm;             /* interned in the trace's string chunk; NULL for toolstack_restart */
   guint vcpus;
   guint64 memory_mib;
-  gboolean has_hard_affinity;
-  XpCpumask hard_affinity;
+  const XpCpumask *hard_affinity;  /* NULL: none; owned by the trace (xp_trace_intern_mask) */
   guint cpu_demand_ppm;       /* busy fraction in parts per million; 1000000 = always busy */
   XpTime lifetime;            /* 0 = none; informational: the stop is already in the events */
   guint line;                 /* source line, for messages */
@@ -46,7 +45,11 @@ typedef struct {
   char *path;
   GArray *events;             /* XpTraceEvent, stably sorted by time; lifetimes expanded into stops */
   GStringChunk *strings;
+  GPtrArray *masks;           /* the events' CPU masks (NULL until one is interned) */
 } XpTrace;
+
+/* A copy of @mask owned by @trace, for an event's hard_affinity. */
+const XpCpumask *xp_trace_intern_mask (XpTrace *trace, const XpCpumask *mask);
 
 /* By extension: .csv or .jsonl/.ndjson. Validates that stops name a live VM
  * and that starts do not reuse a live name. */

@@ -99,7 +99,7 @@ struct XpHeap {
   /* Block heads on a 2 MiB boundary (every block of order >= 9 and most
    * runs of them) are found through a direct table indexed by pfn >>
    * GRAIN: gmap, the record, and gfree, the order of the free block
-   * headed there (GFREE_NONE when none), so the buddy check of a free of
+   * headed there plus one (0 when none), so the buddy check of a free of
    * order >= 9 reads one byte of a small array instead of a hash slot and
    * a record. Every other head goes through the hash. */
   guint32 *gmap;
@@ -240,7 +240,9 @@ blk_release (XpHeap *h, guint32 i)
 
 #define GRAIN 9                        /* 2 MiB */
 #define GRAIN_MASK ((G_GUINT64_CONSTANT (1) << GRAIN) - 1)
-#define GFREE_NONE 0xff
+/* Both tables hold 0 for "nothing here" (record + 1, order + 1), so they
+ * start as untouched zero pages: only the parts of a host where blocks
+ * were split to 2 MiB cost memory. */
 
 static inline gboolean
 in_gmap (const XpHeap *h, guint64 pfn)
@@ -286,7 +288,7 @@ hash_put (XpHeap *h, guint64 pfn, guint32 v)
 {
   if (in_gmap (h, pfn))
     {
-      h->gmap[pfn >> GRAIN] = v;
+      h->gmap[pfn >> GRAIN] = v + 1;
       return;
     }
   if ((h->hcount + 1) * 2 > h->hmask + 1)
@@ -304,7 +306,7 @@ static inline guint32
 hash_get (const XpHeap *h, guint64 pfn)
 {
   if (in_gmap (h, pfn))
-    return h->gmap[pfn >> GRAIN];
+    return h->gmap[pfn >> GRAIN] - 1;      /* NIL when 0 */
   guint64 s = hslot (h, pfn);
   while (h->hash[s].key != HASH_EMPTY)
     {
@@ -321,8 +323,8 @@ hash_replace (XpHeap *h, guint64 pfn, guint32 v)
 {
   if (in_gmap (h, pfn))
     {
-      g_assert (h->gmap[pfn >> GRAIN] != NIL);
-      h->gmap[pfn >> GRAIN] = v;
+      g_assert (h->gmap[pfn >> GRAIN] != 0);
+      h->gmap[pfn >> GRAIN] = v + 1;
       return;
     }
   guint64 s = hslot (h, pfn);
@@ -340,8 +342,8 @@ hash_del (XpHeap *h, guint64 pfn)
 {
   if (in_gmap (h, pfn))
     {
-      g_assert (h->gmap[pfn >> GRAIN] != NIL);
-      h->gmap[pfn >> GRAIN] = NIL;
+      g_assert (h->gmap[pfn >> GRAIN] != 0);
+      h->gmap[pfn >> GRAIN] = 0;
       return;
     }
   guint64 s = hslot (h, pfn);
@@ -465,7 +467,7 @@ list_del (XpHeap *h, guint32 i)
   if (was_head)
     head_status (h, l, b->node, b->zone, b->order);
   if (in_gmap (h, b->pfn))
-    h->gfree[b->pfn >> GRAIN] = GFREE_NONE;
+    h->gfree[b->pfn >> GRAIN] = 0;
 }
 
 /* page_list_add_scrub(): clean blocks at the head, dirty ones at the tail. */
@@ -504,7 +506,7 @@ list_add (XpHeap *h, guint32 i)
   else if (h->head[l] == i)
     h->clean_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
   if (in_gmap (h, b->pfn))
-    h->gfree[b->pfn >> GRAIN] = (guint8) b->order;
+    h->gfree[b->pfn >> GRAIN] = (guint8) (b->order + 1);
 }
 
 /* ---- record setup and free-page counters -------------------------------------- */
@@ -678,9 +680,9 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
         {
           /* a free head there of this order, on this node (blocks never
            * cross a node boundary) */
-          if (h->gfree[bpfn >> GRAIN] != order || bpfn < h->node_start[node] || bpfn >= h->node_end[node])
+          if (h->gfree[bpfn >> GRAIN] != order + 1 || bpfn < h->node_start[node] || bpfn >= h->node_end[node])
             break;
-          bi = h->gmap[bpfn >> GRAIN];
+          bi = h->gmap[bpfn >> GRAIN] - 1;
         }
       else
         {
@@ -2746,10 +2748,8 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   for (guint i = 0; i < n; i++)
     top = MAX (top, node_end[i]);
   h->gmap_len = (top >> GRAIN) + 1;
-  h->gmap = g_new (guint32, h->gmap_len);
-  memset (h->gmap, 0xff, h->gmap_len * sizeof (guint32));
-  h->gfree = g_new (guint8, h->gmap_len);
-  memset (h->gfree, GFREE_NONE, h->gmap_len);
+  h->gmap = g_new0 (guint32, h->gmap_len);
+  h->gfree = g_new0 (guint8, h->gmap_len);
   gsize nl = (gsize) n * NR_ZONES * h->n_orders;
   h->head = g_new (guint32, nl);
   h->tail = g_new (guint32, nl);

@@ -55,6 +55,18 @@ state_of (XpXen *xen)
   return g_string_free (s, FALSE);
 }
 
+/* Host A (calls) and host B (bulk) must be in the same state; then both go. */
+static void
+same_then_free (XpXen *a, XpXen *b, XpTopology *t)
+{
+  g_autofree char *sa = state_of (a), *sb = state_of (b);
+  ck_assert_str_eq (sa, sb);
+  xp_test_check (b);
+  xp_xen_free (a);
+  xp_xen_free (b);
+  xp_test_topo_free (t);
+}
+
 /* Two nodes of 4096 pages, no MMIO hole, max_order 18. Node 0 = pfns
  * [0, 4096) (pfn 0 never enters the heap): blocks 1/o0, 2/o1, ..., 2048/o11;
  * node 1 = [4096, 8192): one block 4096/o12. dma_bitsize = fls(4096/4 - 1)
@@ -638,12 +650,7 @@ START_TEST (test_dirty_carve)
   ck_assert_uint_eq (xp_alloc_domheap_pages_bulk (b, d3[1], 8, 3, 0), 3);
   for (guint i = 0; i < 3; i++)
     ck_assert_uint_eq (g_array_index (d3[1]->memory, XpExtent, d3[1]->memory->len - 3 + i).pfn, want[i]);
-  g_autofree char *sa2 = state_of (a), *sb2 = state_of (b);
-  ck_assert_str_eq (sa2, sb2);
-  xp_test_check (b);
-  xp_xen_free (a);
-  xp_xen_free (b);
-  xp_test_topo_free (t);
+  same_then_free (a, b, t);
 }
 END_TEST
 
@@ -679,12 +686,7 @@ START_TEST (test_chunks)
   ck_assert_uint_gt (left, 0);
   ck_assert_uint_eq (seq0 (a, da, left + 5, XP_MEMF_no_refcount), left);
   ck_assert_uint_eq (xp_alloc_domheap_pages_bulk0 (b, db, left + 5, XP_MEMF_no_refcount), left);
-  g_autofree char *sa2 = state_of (a), *sb2 = state_of (b);
-  ck_assert_str_eq (sa2, sb2);
-  xp_test_check (b);
-  xp_xen_free (a);
-  xp_xen_free (b);
-  xp_test_topo_free (t);
+  same_then_free (a, b, t);
 }
 END_TEST
 

@@ -1443,6 +1443,24 @@ repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint
   while (node_walk_next (&w));
 }
 
+/* Whether the next calls of the request would walk the nodes as the last
+ * one did, from the same first node (@start_out), with no per-node claim
+ * check in the way: what carve_below() and take_heads() both need. */
+static gboolean
+calls_repeat (XpXen *xen, const XpDomain *d, guint memflags, XpNodemask *mask_out, guint *start_out)
+{
+  XpHeap *h = xen->heap;
+  if (!h->src_direct || !d || (memflags & XP_MEMF_no_owner) || xen->behaviour.node_claims != XP_NODE_CLAIMS_NONE)
+    return FALSE;
+  XpNodemask mask = xen->online_nodes;
+  if (d->node_affinity & mask)
+    mask &= d->node_affinity;
+  guint req = XP_MEMF_get_node (memflags);
+  *mask_out = mask;
+  *start_out = req != XP_NO_NODE ? req : xp_nodemask_cycle (mask, h->src_node);
+  return *start_out == h->src_start;
+}
+
 /* After xp_alloc_domheap_pages() handed out the unit at @pfn, hand out up
  * to @want more units of the same request below it, as the calls would. */
 static guint64
@@ -1452,15 +1470,10 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
   XpPages unit = G_GUINT64_CONSTANT (1) << order;
   guint j = h->src_order, node = h->src_node, zone = h->src_zone;
   guint64 head = h->src_head;
-  if (!h->src_direct || !d || (memflags & XP_MEMF_no_owner) || xen->behaviour.node_claims != XP_NODE_CLAIMS_NONE
-      || j <= order || pfn != head + (G_GUINT64_CONSTANT (1) << j) - unit)
-    return 0;
-  XpNodemask mask = xen->online_nodes;
-  if (d->node_affinity & mask)
-    mask &= d->node_affinity;
-  guint req = XP_MEMF_get_node (memflags);
-  guint start = req != XP_NO_NODE ? req : xp_nodemask_cycle (mask, node);
-  if (start != h->src_start)
+  XpNodemask mask;
+  guint start;
+  if (j <= order || pfn != head + (G_GUINT64_CONSTANT (1) << j) - unit
+      || !calls_repeat (xen, d, memflags, &mask, &start))
     return 0;
 
   gboolean extra = (memflags & XP_MEMF_no_refcount) != 0;
@@ -1579,16 +1592,11 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
   XpHeap *h = xen->heap;
   XpPages unit = G_GUINT64_CONSTANT (1) << order;
   guint node = h->src_node, zone = h->src_zone;
-  if (!h->src_direct || !d || (memflags & XP_MEMF_no_owner) || xen->behaviour.node_claims != XP_NODE_CLAIMS_NONE
-      || h->src_order != order)
+  XpNodemask mask;
+  guint start;
+  if (h->src_order != order || !calls_repeat (xen, d, memflags, &mask, &start))
     return 0;
-  XpNodemask mask = xen->online_nodes;
-  if (d->node_affinity & mask)
-    mask &= d->node_affinity;
   guint req = XP_MEMF_get_node (memflags);
-  guint start = req != XP_NO_NODE ? req : xp_nodemask_cycle (mask, node);
-  if (start != h->src_start)
-    return 0;
 
   gsize l = lidx (h, node, zone, order);
   gboolean dirty_ok = (memflags & XP_MEMF_no_scrub) != 0;

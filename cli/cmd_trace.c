@@ -79,7 +79,7 @@ cmd_gen (int argc, char **argv)
   gboolean storm = strcmp (argv[1], "storm") == 0;
   int vms = storm ? 200 : 0, seed = 1;
   g_autofree char *window = NULL, *spacing = NULL, *mix_spec = NULL, *lifetime = NULL, *out = NULL;
-  g_autofree char *duration = NULL, *prefix = NULL;
+  g_autofree char *duration = NULL, *prefix = NULL, *demand = NULL;
   double rate = 0;
   gboolean exact = FALSE;
   GOptionEntry storm_entries[] = {
@@ -93,6 +93,7 @@ cmd_gen (int argc, char **argv)
       "none (default), fixed:S, uniform:A-B, exp:MEAN or lognormal:MEDIAN:SIGMA", "SPEC" },
     { "seed", 's', 0, G_OPTION_ARG_INT, &seed, "random seed (default 1)", "N" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "VM name prefix (default vm)", "P" },
+    { "demand", 0, 0, G_OPTION_ARG_STRING, &demand, "every VM's CPU demand, a busy fraction in (0, 1] (default 1)", "F" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output file, CSV or .jsonl (default CSV on standard output)", "FILE" },
     { NULL },
   };
@@ -106,6 +107,7 @@ cmd_gen (int argc, char **argv)
       "exp:MEAN (default exp:600), lognormal:MEDIAN:SIGMA, uniform:A-B, fixed:S or none", "SPEC" },
     { "seed", 's', 0, G_OPTION_ARG_INT, &seed, "random seed (default 1)", "N" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "VM name prefix (default vm)", "P" },
+    { "demand", 0, 0, G_OPTION_ARG_STRING, &demand, "every VM's CPU demand, a busy fraction in (0, 1] (default 1)", "F" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "output file, CSV or .jsonl (default CSV on standard output)", "FILE" },
     { NULL },
   };
@@ -135,11 +137,17 @@ cmd_gen (int argc, char **argv)
       xp_cli_error ("--vms and --seed must not be negative");
       return 2;
     }
+  guint64 demand_ppm = 0;
+  if (demand && (!xp_parse_fixed (demand, 6, &demand_ppm) || demand_ppm == 0 || demand_ppm > 1000000))
+    {
+      xp_cli_error ("--demand: '%s' is not a busy fraction in (0, 1] with at most 6 decimals", demand);
+      return 2;
+    }
   g_autoptr (XpTrace) trace = NULL;
   if (storm)
     {
       XpStormParams p = { .n_vms = (guint) vms, .mix = mix, .exact_mix = exact, .lifetime = lt,
-                          .seed = (guint32) seed, .prefix = prefix };
+                          .seed = (guint32) seed, .prefix = prefix, .demand_ppm = (guint) demand_ppm };
       if (!opt_seconds ("--window", window ? window : "5", &p.window)
           || (spacing && !opt_seconds ("--spacing", spacing, &p.spacing)))
         return 2;
@@ -148,7 +156,7 @@ cmd_gen (int argc, char **argv)
   else
     {
       XpPoissonParams p = { .rate = rate, .n_vms = (guint) vms, .mix = mix, .lifetime = lt,
-                            .seed = (guint32) seed, .prefix = prefix };
+                            .seed = (guint32) seed, .prefix = prefix, .demand_ppm = (guint) demand_ppm };
       if (duration && !opt_seconds ("--duration", duration, &p.duration))
         return 2;
       trace = xp_trace_gen_poisson (&p, &error);

@@ -303,7 +303,7 @@ vm_name (const char *prefix, guint i, guint n)
 }
 
 static void
-add_start (XpTrace *t, XpTime time, const char *name, guint vcpus, guint64 mem, XpTime lifetime)
+add_start (XpTrace *t, XpTime time, const char *name, guint vcpus, guint64 mem, XpTime lifetime, guint demand_ppm)
 {
   XpTraceEvent ev = { 0 };
   ev.time = time;
@@ -311,7 +311,7 @@ add_start (XpTrace *t, XpTime time, const char *name, guint vcpus, guint64 mem, 
   ev.vm = g_string_chunk_insert_const (t->strings, name);
   ev.vcpus = vcpus;
   ev.memory_mib = mem;
-  ev.cpu_demand_ppm = 1000000;
+  ev.cpu_demand_ppm = demand_ppm ? demand_ppm : 1000000;
   ev.lifetime = lifetime;
   ev.line = t->events->len + 2;   /* as the row would be written */
   g_array_append_val (t->events, ev);
@@ -416,7 +416,7 @@ xp_trace_gen_storm (const XpStormParams *p, GError **error)
   for (guint i = 0; i < p->n_vms; i++)
     {
       g_autofree char *name = vm_name (p->prefix, i + 1, p->n_vms);
-      add_start (t, times[i], name, vcpus[i], mem[i], xp_lifetime_draw (&p->lifetime, rand));
+      add_start (t, times[i], name, vcpus[i], mem[i], xp_lifetime_draw (&p->lifetime, rand), p->demand_ppm);
     }
   if (!xp_trace_finish (t, error))
     return NULL;
@@ -449,7 +449,7 @@ xp_trace_gen_poisson (const XpPoissonParams *p, GError **error)
       xp_size_mix_draw (p->mix, rand, &v, &m);
       XpTime lt = xp_lifetime_draw (&p->lifetime, rand);
       g_autofree char *name = vm_name (p->prefix, i + 1, n_width);
-      add_start (t, at, name, v, m, lt);
+      add_start (t, at, name, v, m, lt, p->demand_ppm);
       if (t->events->len >= 10000000)
         {
           g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "poisson: more than 10 million VMs; lower the rate or duration");

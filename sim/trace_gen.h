@@ -70,6 +70,7 @@ typedef struct {
   XpLifetimeDist lifetime;
   guint32 seed;
   const char *prefix;       /* VM name prefix, default "vm" */
+  guint demand_ppm;         /* every VM's CPU demand (1..1000000); 0: the default, always busy */
 } XpStormParams;
 
 typedef struct {
@@ -80,6 +81,7 @@ typedef struct {
   XpLifetimeDist lifetime;
   guint32 seed;
   const char *prefix;
+  guint demand_ppm;         /* as XpStormParams */
 } XpPoissonParams;
 
 XpTrace *xp_trace_gen_storm (const XpStormParams *params, GError **error);

@@ -98,6 +98,34 @@ START_TEST (test_bad_inputs)
 }
 END_TEST
 
+/* trace gen --demand: the busy fraction lands in every start row's
+ * cpu_demand; anything outside (0, 1] is refused in one line. */
+START_TEST (test_gen_demand)
+{
+  const char *good[] = { "trace", "gen", "storm", "--vms", "3", "--demand", "0.25", NULL };
+  g_autofree char *so = NULL, *se = NULL;
+  ck_assert_int_eq (run_xenplace (good, &so, &se), 0);
+  g_auto (GStrv) lines = g_strsplit (so, "\n", -1);
+  guint starts = 0;
+  for (guint i = 1; lines[i] && *lines[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], ",", -1);
+      ck_assert_str_eq (f[1], "start");
+      ck_assert_str_eq (f[6], "0.25");
+      starts++;
+    }
+  ck_assert_uint_eq (starts, 3);
+  static const char *const bad[] = { "0", "1.5", "-0.1", "0.1234567", "x" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *args[] = { "trace", "gen", "poisson", "--rate", "1", "--vms", "3", "--demand", bad[i], NULL };
+      g_autofree char *o = NULL, *e = NULL;
+      ck_assert_int_eq (run_xenplace (args, &o, &e), 2);
+      ck_assert_msg (strstr (e, "--demand") && count_lines (e) == 1, "'%s': %s", bad[i], e);
+    }
+}
+END_TEST
+
 START_TEST (test_good_run_is_reproducible)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -133,6 +161,7 @@ xp_test_cli_suite (void)
   TCase *tc = tcase_create ("replay");
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_bad_inputs);
+  tcase_add_test (tc, test_gen_demand);
   tcase_add_test (tc, test_good_run_is_reproducible);
   suite_add_tcase (s, tc);
   return s;

@@ -273,9 +273,15 @@ START_TEST (test_bundled)
   XpStormParams cp = { .n_vms = 300, .window = S (150), .mix = cmix, .exact_mix = TRUE, .seed = 1 };
   ck_assert (xp_lifetime_parse ("uniform:20-40", &cp.lifetime, NULL));
   g_autoptr (XpTrace) churn = xp_trace_gen_storm (&cp, NULL);
+  XpPoissonParams c1 = { .rate = 5, .n_vms = 1000, .mix = amix, .seed = 1 };
+  ck_assert (xp_lifetime_parse ("exp:22.3", &c1.lifetime, NULL));
+  g_autoptr (XpTrace) churn1k = xp_trace_gen_poisson (&c1, NULL);
+  c1.demand_ppm = 200000;
+  g_autoptr (XpTrace) churn1k_busy20 = xp_trace_gen_poisson (&c1, NULL);
   struct { const char *file; XpTrace *t; } cases[] = {
     { "bench/traces/storm-200.csv", storm }, { "bench/traces/poisson-1k.csv", poisson },
-    { "bench/traces/storm-churn-300.csv", churn },
+    { "bench/traces/storm-churn-300.csv", churn }, { "bench/traces/churn-1k.csv", churn1k },
+    { "bench/traces/churn-1k-busy20.csv", churn1k_busy20 },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -292,6 +298,16 @@ START_TEST (test_bundled)
   xp_trace_stats_compute (storm, &st);
   ck_assert_uint_eq (st.total_memory_mib * 1000 / (512 * 1024), 683);
   ck_assert (st.last < S (5) && st.n_stops == 0);
+  /* churn-1k-busy20: the same VMs as churn-1k, each starting 20 % busy */
+  ck_assert_uint_eq (churn1k_busy20->events->len, churn1k->events->len);
+  for (guint i = 0; i < churn1k->events->len; i++)
+    {
+      const XpTraceEvent *a = &g_array_index (churn1k->events, XpTraceEvent, i);
+      const XpTraceEvent *b = &g_array_index (churn1k_busy20->events, XpTraceEvent, i);
+      ck_assert (a->time == b->time && a->memory_mib == b->memory_mib && !strcmp (a->vm, b->vm));
+      if (a->type == XP_TRACE_START)
+        ck_assert (a->cpu_demand_ppm == 1000000 && b->cpu_demand_ppm == 200000);
+    }
 }
 END_TEST
 

@@ -148,8 +148,8 @@ struct XpHeap {
 
   /* what the last alloc_domheap_pages() took its block from (see
    * carve_below()): set by alloc_heap(), cleared when not usable */
-  gboolean scan_mutated;               /* the scan moved a dirty head in the zone it took from */
-  gboolean scan_mutated_above;         /* ... or in a zone above it, on the node it succeeded on */
+  gboolean scan_mutated_above;         /* the scan moved a dirty head in a zone above the one it
+                                        * took from, on the node it succeeded on */
   gboolean scan_at_start;              /* the scan succeeded on the walk's first node */
   guint scan_start;                    /* the walk's first node */
   gboolean src_direct;                 /* later calls of the request may be carved */
@@ -765,10 +765,7 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
               list_sync (h, l);
               guint32 bi = h->head[l];
               if (h->blk[bi].n_dirty == 0 || order == 0 || dirty_ok)
-                {
-                  h->scan_mutated = zone_mutated;
-                  return bi;
-                }
+                return bi;
               if (h->tail[l] != bi)
                 {
                   zone_mutated = TRUE;
@@ -799,7 +796,6 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
         {
           gsize l = lidx (h, node, zone, (guint) __builtin_ctz (take));
           list_sync (h, l);
-          h->scan_mutated = zone_mutated;
           return h->head[l];
         }
       h->scan_mutated_above |= zone_mutated;
@@ -889,7 +885,7 @@ get_free_buddy (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint mem
     {
       if (w.node < h->n_nodes && node_claim_ok (xen, w.node, rpages, d, memflags))
         {
-          h->scan_mutated = h->scan_mutated_above = FALSE;
+          h->scan_mutated_above = FALSE;
           guint32 bi = scan_node (h, w.node, zone_lo, zone_hi, order, dirty_ok);
           if (bi != NIL)
             {
@@ -955,7 +951,6 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
   if (!claims_gate_ok (xen, req, memflags, d))
     return NIL;
 
-  h->scan_mutated = FALSE;
   h->scan_at_start = FALSE;
   guint32 bi = get_free_buddy (xen, zone_lo, zone_hi, order, memflags, d);
   /* the dirty heads moved in the zone it took from lie below the block it
@@ -1624,6 +1619,10 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
       Blk *b = &h->blk[bi];
       if (b->n_dirty && (b->n_dirty != unit || !(h->src_pass1_failed || dirty_ok)))
         break;
+      /* as in carve_below(): assign_pages() refuses without side effects,
+       * and of the call's claim consumption (4.22, in alloc_heap(), before
+       * assign_pages()) and assign_pages()' own (earlier versions) only one
+       * happens, so their order here does not matter */
       if (!claims_gate_ok (xen, unit, memflags, d) || assign_pages (xen, d, unit, memflags, extra) < 0)
         break;
       if (h->count[l] > 1 && moves)
@@ -2909,6 +2908,9 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
         FAIL ("block %" G_GUINT64_FORMAT " not on node %u", b->pfn, b->node);
       if (hash_get (h, b->pfn) != i)
         FAIL ("block %" G_GUINT64_FORMAT " missing from the pfn hash", b->pfn);
+      if (in_gmap (h, b->pfn) && h->gfree[b->pfn >> GRAIN] != (b->state == BLK_FREE ? b->order + 1 : 0))
+        FAIL ("block %" G_GUINT64_FORMAT ": free-order byte %u, block is %s of order %u", b->pfn,
+              h->gfree[b->pfn >> GRAIN], b->state == BLK_FREE ? "free" : "used", b->order);
       if (b->state == BLK_FREE)
         {
           free_walk[b->node] += sz;

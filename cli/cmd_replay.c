@@ -61,7 +61,7 @@ xp_cmd_replay (int argc, char **argv)
     { "ts", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ts_params, "Toolstack parameter, repeatable (builders=4, generation=old, claim_mode=0, populate_rate=8GiB, ...)", "NAME=VALUE" },
     { "xen", 0, 0, G_OPTION_ARG_STRING, &xen_version, "Xen behaviour version, 4.17 (default, Debian 12) .. 4.22", "VERSION" },
     { "xen-param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &xen_params, "Xen model parameter, repeatable (scrub_rate=4GiB, dom0_mem=4GiB, ...)", "NAME=VALUE" },
-    { "no-cpu-model", 0, 0, G_OPTION_ARG_NONE, &no_cpu, "Model memory only: no credit scheduler, no execution metrics (faster)", NULL },
+    { "no-cpu-model", 0, 0, G_OPTION_ARG_NONE, &no_cpu, "Model memory only: no credit scheduler, no execution metrics; every pCPU counts as idle, so freed memory is scrubbed in the background", NULL },
     { "credit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &credit_params, "Credit scheduler / workload parameter, repeatable (tslice_ms=30, ratelimit_us=1000, mean_burst_us=10000, ...)", "NAME=VALUE" },
     { "tail", 0, 0, G_OPTION_ARG_STRING, &tail, "Simulate this many seconds after the last trace event and build (default 10 with the CPU model)", "SECONDS" },
     { "node-claims", 0, 0, G_OPTION_ARG_NONE, &node_claims, "What-if: Xen with XenServer's per-node claims (not upstream)", NULL },

@@ -189,6 +189,29 @@ host_free (Host *h)
   g_rand_free (h->r);
 }
 
+/* Two hosts of the same random shape (from @seed; without the node-claims
+ * what-if unless @node_claims) for the same history: A gets calls, B the
+ * bulk paths. Returns the generator that drives the test. */
+static GRand *
+twins_new (guint32 seed, gboolean node_claims, Host *a, Host *b)
+{
+  GRand *r = g_rand_new_with_seed (seed);
+  Shape s;
+  shape_init (&s, r);
+  s.node_claims = s.node_claims && node_claims;
+  host_init (a, &s, seed);
+  host_init (b, &s, seed);
+  return r;
+}
+
+static void
+twins_free (Host *a, Host *b, GRand *r)
+{
+  host_free (a);
+  host_free (b);
+  g_rand_free (r);
+}
+
 /* Random history: domains come and go (their memory returns dirty), mixed
  * orders are populated and freed, pools resized, claims made and dropped,
  * anonymous blocks taken, time passes with nodes busy or idle. */
@@ -349,12 +372,8 @@ assert_same (Host *a, Host *b, guint32 seed, guint round)
 START_TEST (test_random_equivalence)
 {
   guint32 seed = 1000 + (guint32) _i;
-  GRand *r = g_rand_new_with_seed (seed);
-  Shape s;
-  shape_init (&s, r);
   Host a, b;
-  host_init (&a, &s, seed);
-  host_init (&b, &s, seed);
+  GRand *r = twins_new (seed, TRUE, &a, &b);
   guint steps = g_rand_int_range (r, 50, 400);
   history (&a, steps);
   history (&b, steps);
@@ -374,9 +393,7 @@ START_TEST (test_random_equivalence)
       history (&b, steps);
     }
   assert_same (&a, &b, seed, 7);
-  host_free (&a);
-  host_free (&b);
-  g_rand_free (r);
+  twins_free (&a, &b, r);
 }
 END_TEST
 
@@ -385,13 +402,8 @@ END_TEST
 START_TEST (test_callers)
 {
   guint32 seed = 5000 + (guint32) _i;
-  GRand *r = g_rand_new_with_seed (seed);
-  Shape s;
-  shape_init (&s, r);
-  s.node_claims = FALSE;
   Host a, b;
-  host_init (&a, &s, seed);
-  host_init (&b, &s, seed);
+  GRand *r = twins_new (seed, FALSE, &a, &b);
   guint steps = g_rand_int_range (r, 50, 300);
   history (&a, steps);
   history (&b, steps);
@@ -423,9 +435,7 @@ START_TEST (test_callers)
         }
       assert_same (&a, &b, seed, round);
     }
-  host_free (&a);
-  host_free (&b);
-  g_rand_free (r);
+  twins_free (&a, &b, r);
 }
 END_TEST
 
@@ -437,12 +447,8 @@ END_TEST
 START_TEST (test_orders)
 {
   guint32 seed = 9000 + (guint32) _i;
-  GRand *r = g_rand_new_with_seed (seed);
-  Shape s;
-  shape_init (&s, r);
   Host a, b;
-  host_init (&a, &s, seed);
-  host_init (&b, &s, seed);
+  GRand *r = twins_new (seed, TRUE, &a, &b);
   guint steps = g_rand_int_range (r, 20, 300);
   history (&a, steps);
   history (&b, steps);
@@ -498,9 +504,7 @@ START_TEST (test_orders)
     }
   if (g_getenv ("XP_TEST_VERBOSE"))
     g_printerr ("seed %u: %" G_GUINT64_FORMAT " extents\n", seed, total);
-  host_free (&a);
-  host_free (&b);
-  g_rand_free (r);
+  twins_free (&a, &b, r);
 }
 END_TEST
 
@@ -511,12 +515,8 @@ END_TEST
 START_TEST (test_lazy_rotation)
 {
   guint32 seed = 11000 + (guint32) _i;
-  GRand *r = g_rand_new_with_seed (seed);
-  Shape s;
-  shape_init (&s, r);
   Host a, b;
-  host_init (&a, &s, seed);
-  host_init (&b, &s, seed);
+  GRand *r = twins_new (seed, TRUE, &a, &b);
   xp_heap_set_eager_rotation (a.xen, TRUE);
   for (guint round = 0; round < 6; round++)
     {
@@ -525,9 +525,7 @@ START_TEST (test_lazy_rotation)
       history (&b, steps);
       assert_same (&a, &b, seed, round);
     }
-  host_free (&a);
-  host_free (&b);
-  g_rand_free (r);
+  twins_free (&a, &b, r);
 }
 END_TEST
 
@@ -540,12 +538,8 @@ END_TEST
 START_TEST (test_run_free)
 {
   guint32 seed = 7000 + (guint32) _i;
-  GRand *r = g_rand_new_with_seed (seed);
-  Shape s;
-  shape_init (&s, r);
   Host a, b;
-  host_init (&a, &s, seed);
-  host_init (&b, &s, seed);
+  GRand *r = twins_new (seed, TRUE, &a, &b);
   guint steps = g_rand_int_range (r, 100, 400);
   history (&a, steps);
   history (&b, steps);
@@ -578,9 +572,7 @@ START_TEST (test_run_free)
     }
   if (g_getenv ("XP_TEST_VERBOSE"))
     g_printerr ("seed %u: %u runs freed\n", seed, runs);
-  host_free (&a);
-  host_free (&b);
-  g_rand_free (r);
+  twins_free (&a, &b, r);
 }
 END_TEST
 

@@ -647,6 +647,14 @@ node_dirty_dec (XpHeap *h, guint node, XpPages n)
   h->total_need_scrub -= n;
 }
 
+/* @n dirty pages of @node handed out: zeroed by the allocation. */
+static inline void
+dirty_handed_out (XpHeap *h, guint node, XpPages n)
+{
+  node_dirty_dec (h, node, n);
+  h->alloc_scrubbed += n;
+}
+
 /* free_heap_pages(): put [pfn, pfn + 2^order) of @node back, merging with
  * whole free buddies of the same order on the same node. */
 static void
@@ -1032,8 +1040,7 @@ alloc_heap (XpXen *xen, guint zone_lo, guint zone_hi, guint order, guint memflag
           XpPages removed = dirty_remove (h->dirty[node], pfn, pfn + req, dirty);
           g_assert (removed == dirty);
         }
-      node_dirty_dec (h, node, dirty);
-      h->alloc_scrubbed += dirty;
+      dirty_handed_out (h, node, dirty);
     }
   h->last_alloc_dirty = dirty;
 
@@ -1386,23 +1393,25 @@ xp_alloc_domheap_pages (XpXen *xen, XpDomain *d, guint order, guint memflags)
  * carve_below() does that many calls' work per block: O(j) records, plus
  * O(nodes x zones) for the moves of a failed pass 1. */
 
-/* The dirty heads pass 1 of alloc_heap() moves on the nodes it fails on
- * (see scan_node()), walking from @start up to @stop, where it passes over
- * the zones above @stop_zone (or over the whole walk with XP_NO_NODE),
- * moved @times more times; list @skip_list is the caller's. */
+/* The dirty heads the last call's pass 1 moved before it took its block
+ * (see scan_node()), moved @times more times, as that many more calls of
+ * the request walking @mask from @start would: on every node of the walk
+ * when pass 1 failed, else on the nodes before the one that served the
+ * call and on that node's zones above the one it took from. List
+ * @skip_list is the caller's (G_MAXSIZE: none). */
 static void
-repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint order, guint memflags,
-              guint start, guint stop, guint stop_zone, gsize skip_list, guint64 times)
+repeat_pass1 (XpXen *xen, XpNodemask mask, guint start, guint order, guint memflags, gsize skip_list,
+              guint64 times)
 {
   XpHeap *h = xen->heap;
-  XpNodemask online = xen->online_nodes;
-  XpNodemask mask = online;
+  if (!h->src_pass1_failed && !h->src_after_failed)
+    return;
+  guint stop = h->src_pass1_failed ? XP_NO_NODE : h->src_node, stop_zone = h->src_zone;
+  guint zone_lo = h->src_zone_lo, zone_hi = h->src_zone_hi;
   guint req = XP_MEMF_get_node (memflags);
   XpPages rpages = G_GUINT64_CONSTANT (1) << order;
-  if (d->node_affinity & mask)
-    mask &= d->node_affinity;
   NodeWalk w;
-  node_walk_init (&w, mask, online, start, (memflags & XP_MEMF_exact_node) != 0, req != XP_NO_NODE);
+  node_walk_init (&w, mask, xen->online_nodes, start, (memflags & XP_MEMF_exact_node) != 0, req != XP_NO_NODE);
   do
     {
       guint node = w.node;
@@ -1436,6 +1445,24 @@ repeat_pass1 (XpXen *xen, const XpDomain *d, guint zone_lo, guint zone_hi, guint
         break;
     }
   while (node_walk_next (&w));
+}
+
+/* The counters one more call of the request changes when it hands out
+ * @unit pages of (@node, @zone) to @d: FALSE, with nothing changed, where
+ * the call would be refused. assign_pages() refuses without side effects,
+ * and of the call's claim consumption (4.22, in alloc_heap(), before
+ * assign_pages()) and assign_pages()' own (earlier versions) only one
+ * happens, so doing them in this order is the call's outcome. */
+static gboolean
+charge_unit (XpXen *xen, XpDomain *d, guint memflags, guint node, guint zone, XpPages unit)
+{
+  gboolean extra = (memflags & XP_MEMF_no_refcount) != 0;
+  if (!claims_gate_ok (xen, unit, memflags, d) || assign_pages (xen, d, unit, memflags, extra) < 0)
+    return FALSE;
+  heap_take (xen->heap, node, zone, unit);
+  if (xen->behaviour.claim_consumed_in_alloc && !extra && d->outstanding_pages)
+    consume_claim (xen, d, unit);
+  return TRUE;
 }
 
 /* Whether the next calls of the request would walk the nodes as the last
@@ -1472,29 +1499,16 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
     return 0;
 
   gboolean extra = (memflags & XP_MEMF_no_refcount) != 0;
-  gboolean consume = xen->behaviour.claim_consumed_in_alloc && !extra;
   guint64 units = MIN (want, (pfn - head) >> order);
   guint64 m;
   for (m = 0; m < units; m++)
-    {
-      /* assign_pages() refuses without side effects; the call's claim
-       * consumption (4.22) and its own (earlier) never both happen */
-      if (!claims_gate_ok (xen, unit, memflags, d) || assign_pages (xen, d, unit, memflags, extra) < 0)
-        break;
-      heap_take (h, node, zone, unit);
-      if (consume && d->outstanding_pages)
-        consume_claim (xen, d, unit);
-    }
+    if (!charge_unit (xen, d, memflags, node, zone, unit))
+      break;
   if (!m)
     return 0;
-  if (h->src_pass1_failed || h->src_after_failed)
-    repeat_pass1 (xen, d, h->src_zone_lo, h->src_zone_hi, order, memflags, start,
-                  h->src_pass1_failed ? XP_NO_NODE : node, zone, G_MAXSIZE, m);
+  repeat_pass1 (xen, mask, start, order, memflags, G_MAXSIZE, m);
   if (h->src_dirty)
-    {
-      node_dirty_dec (h, node, m * unit);
-      h->alloc_scrubbed += m * unit;
-    }
+    dirty_handed_out (h, node, m * unit);
 
   /* What is free below the units is the binary decomposition of its
    * length, lowest block the largest: the block of order t starts at head +
@@ -1596,7 +1610,6 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
   gsize l = lidx (h, node, zone, order);
   gboolean dirty_ok = (memflags & XP_MEMF_no_scrub) != 0;
   gboolean extra = (memflags & XP_MEMF_no_refcount) != 0;
-  gboolean consume = xen->behaviour.claim_consumed_in_alloc && !extra;
   /* how often a failed pass 1 moves the list's head: once per visit of
    * the node (a requested node outside the affinity is visited twice) */
   guint moves = 0;
@@ -1619,11 +1632,7 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
       Blk *b = &h->blk[bi];
       if (b->n_dirty && (b->n_dirty != unit || !(h->src_pass1_failed || dirty_ok)))
         break;
-      /* as in carve_below(): assign_pages() refuses without side effects,
-       * and of the call's claim consumption (4.22, in alloc_heap(), before
-       * assign_pages()) and assign_pages()' own (earlier versions) only one
-       * happens, so their order here does not matter */
-      if (!claims_gate_ok (xen, unit, memflags, d) || assign_pages (xen, d, unit, memflags, extra) < 0)
+      if (!charge_unit (xen, d, memflags, node, zone, unit))
         break;
       if (h->count[l] > 1 && moves)
         {
@@ -1634,22 +1643,14 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
       guint64 pfn = b->pfn;
       XpPages dirty = b->n_dirty;
       list_del (h, bi);
-      heap_take (h, node, zone, unit);
-      if (consume && d->outstanding_pages)
-        consume_claim (xen, d, unit);
-      if (dirty)
-        {
-          node_dirty_dec (h, node, dirty);
-          h->alloc_scrubbed += dirty;
-        }
+      dirty_handed_out (h, node, dirty);
       h->last_alloc_dirty = dirty;
       blk_set_used (h, bi, pfn, order, unit, node);
       owner_attach (xen, bi, d, OWN_MEMORY, extra);
       m++;
     }
-  if (m && (h->src_pass1_failed || h->src_after_failed))
-    repeat_pass1 (xen, d, h->src_zone_lo, h->src_zone_hi, order, memflags, start,
-                  h->src_pass1_failed ? XP_NO_NODE : node, zone, l, m);
+  if (m)
+    repeat_pass1 (xen, mask, start, order, memflags, l, m);
   d->last_alloc_node = node;
   return m;
 }
@@ -1999,7 +2000,6 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
     }
 
   g_autofree BulkNode *bn = g_new0 (BulkNode, nn);
-  XpPages dirty = 0;
   for (guint node = 0; node < nn; node++)
     {
       if (!cnt[node] && !cnt[nn + node])
@@ -2008,12 +2008,10 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
       for (guint r = 0; r < nr; r++)
         if (cnt[r * nn + node])
           bulk_carve (h, node, rlo[r], zone_hi, cnt[r * nn + node], &bn[node]);
-      node_dirty_dec (h, node, bn[node].dirty);
-      dirty += bn[node].dirty;
+      dirty_handed_out (h, node, bn[node].dirty);
       if (owned || d)
         bulk_runs_span (bn[node].runs);
     }
-  h->alloc_scrubbed += dirty;
 
   /* Hand the pages out. Without an owner every page keeps its own record
    * (their order does not matter). An owner gets each carved run as one

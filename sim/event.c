@@ -17,8 +17,8 @@ typedef struct {
   XpTime when;
   XpEventFunc fn;      /* NULL: cancelled (its heap entry is still there) */
   gpointer a, b;
-  XpEventId id;        /* (generation << 32) | (slot + 1); stale ids never match */
-  gboolean pending;    /* scheduled and not yet run or cancelled */
+  XpEventId id;        /* (generation << 32) | (slot + 1); a new generation once the
+                        * event ran or was cancelled, so only a pending event's id matches */
 } Event;
 
 typedef struct {
@@ -127,7 +127,6 @@ slot_alloc (XpEventQueue *q)
 static void
 slot_release (XpEventQueue *q, guint slot)
 {
-  q->pool[slot].pending = FALSE;
   q->pool[slot].fn = NULL;
   q->pool[slot].id += G_GUINT64_CONSTANT (1) << 32;  /* next generation */
   q->free_slots[q->n_free++] = slot;
@@ -190,7 +189,6 @@ xp_event_schedule (XpEventQueue *q, XpTime when, XpEventFunc fn, gpointer a, gpo
   e->fn = fn;
   e->a = a;
   e->b = b;
-  e->pending = TRUE;
   q->heap[q->heap_len++] = (HeapEnt) { when, q->next_seq++, slot };
   sift_up (q, q->heap_len - 1);
   return e->id;
@@ -204,10 +202,10 @@ xp_event_cancel (XpEventQueue *q, XpEventId id)
     return FALSE;
   guint slot = (guint) slot1 - 1;
   Event *e = &q->pool[slot];
-  if (e->id != id || !e->pending)
+  if (e->id != id)
     return FALSE;
-  /* a new generation at once: the id is dead even while the entry waits */
-  e->pending = FALSE;
+  /* the id dies at once (slot_release() gives the slot its next
+   * generation when the entry leaves the heap) */
   e->fn = NULL;
   e->id += G_GUINT64_CONSTANT (1) << 32;
   q->n_cancelled++;

@@ -496,6 +496,19 @@ finish_build (XpToolstack *ts, VmRun *r)
 
 /* ---- placement ---------------------------------------------------------------------- */
 
+/* The user's hard affinity (cpus=, VCPUs_params:mask), if any, on every vCPU. */
+static void
+apply_user_affinity (XpToolstack *ts, VmRun *r)
+{
+  if (!r->vm.hard_affinity)
+    return;
+  for (guint v = 0; v < r->vm.vcpus; v++)
+    {
+      XpCpumask m = *r->vm.hard_affinity;
+      ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, &m, NULL);
+    }
+}
+
 static gboolean
 any_single_node_fit (XpToolstack *ts, const XpHostView *view, XpPages pages)
 {
@@ -659,12 +672,7 @@ xl_place (XpToolstack *ts, VmRun *r)
       set_affinity (ts, r, d.nodes, d.affinity == XP_AFFINITY_NONE ? XP_AFFINITY_SOFT : d.affinity);
     }
   /* the user's cpus= is applied per vCPU after placement */
-  if (r->vm.hard_affinity)
-    for (guint v = 0; v < r->vm.vcpus; v++)
-      {
-        XpCpumask m = *r->vm.hard_affinity;
-        ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, &m, NULL);
-      }
+  apply_user_affinity (ts, r);
   return TRUE;
 }
 
@@ -733,12 +741,7 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
             fail_build (ts, r, "shadow allocation of %" G_GUINT64_FORMAT " pages: %s", pool, g_strerror (-rc));
             return;
           }
-        if (r->vm.hard_affinity)
-          for (guint v = 0; v < r->vm.vcpus; v++)
-            {
-              XpCpumask m = *r->vm.hard_affinity;
-              hv->ops->vcpu_setaffinity (hv, r->vm.domid, v, &m, NULL);
-            }
+        apply_user_affinity (ts, r);
         schedule_step (ts, r, STEP_PLACE, ts->p.build_pre_ns);
         return;
       }

@@ -130,6 +130,12 @@ typedef const XpPolicy *(*XpPolicyEntryFunc) (void);
 /* Built-in policies in listing order, NULL-terminated. */
 const XpPolicy *const *xp_policy_builtins (void);
 const XpPolicy *xp_policy_lookup (const char *name);
+/* Whether @policy reads XpHostView.n_domains / domains. TRUE for plugins
+ * and for the built-ins that use them (libxl counts vCPUs per node); the
+ * others decide from memory alone, and the toolstack then leaves the
+ * domains out of their views (n_domains 0) instead of reading every
+ * vCPU's affinity, as xenopsd does. */
+gboolean xp_policy_reads_domains (const XpPolicy *policy);
 /* Load a plugin; the module stays loaded for the process lifetime. */
 const XpPolicy *xp_policy_load_plugin (const char *path, GError **error);
 /* Parse "name:key=value,key=value" into a policy and a parameter array

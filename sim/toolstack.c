@@ -36,6 +36,7 @@ struct XpToolstack {
   const XpTopology *topo;
   const XpPolicy *policy;
   gpointer policy_state;
+  gboolean view_domains;     /* the policy reads the view's domains */
   XpToolstackHooks hooks;
   gpointer hooks_data;
 
@@ -323,7 +324,11 @@ set_affinity (XpToolstack *ts, VmRun *r, XpNodemask nodes, XpAffinityKind kind)
 }
 
 /* Build the host view a real toolstack reads at this moment: physinfo,
- * numainfo, and every domain's vCPU hard affinity and node affinity. */
+ * numainfo, and, for a policy that reads them (xp_policy_reads_domains():
+ * libxl's placement, plugins), every domain's vCPU hard affinity and node
+ * affinity. xenopsd's planner never reads them, and skipping one call per
+ * vCPU of every domain on every placement is a good part of a long
+ * replay's time. */
 static void
 build_view (XpToolstack *ts, XpHostView *view)
 {
@@ -347,6 +352,8 @@ build_view (XpToolstack *ts, XpHostView *view)
     }
   view->node_free = ts->node_free;
   view->node_claimed = ts->node_claimed;
+  if (!ts->view_domains)
+    return;
 
   guint nd = ts->domids_cap;
   if (ts->hv->ops->domain_list (ts->hv, &nd, ts->domids) < 0)
@@ -893,6 +900,7 @@ xp_toolstack_new (const XpToolstackParams *params, XpHv *hv, XpEventQueue *event
   ts->topo = topo;
   ts->policy = policy;
   ts->policy_state = policy_state;
+  ts->view_domains = xp_policy_reads_domains (policy);
   if (hooks)
     ts->hooks = *hooks;
   ts->hooks_data = hooks_data;

@@ -9,7 +9,7 @@
   X (types) X (event) X (topology) X (trace) X (trace_gen) X (trace_import) \
   X (page_alloc) X (bulk) X (scrub) X (claims) X (populate) X (domain) X (node_affinity) \
   X (sysctl) X (conformance) X (xenguest) X (toolstack) X (policy_fit) \
-  X (policy_xenopsd) X (policy_libxl) X (policy_plugin) X (sched_credit) \
+  X (policy_xenopsd) X (policy_libxl) X (policy_plugin) X (policy_view) X (sched_credit) \
   X (workload) X (metrics) X (results) X (replay) X (cli) X (bench) X (live) \
   X (shadow)
 

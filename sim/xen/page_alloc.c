@@ -69,6 +69,7 @@ typedef enum {
 typedef struct {
   guint64 key;                         /* block head pfn, HASH_EMPTY when free */
   guint32 val;                         /* record index */
+  guint8 free_hint;                    /* see hash_find_free() */
 } HEnt;
 
 /* 32 bytes: two records per cache line. */
@@ -265,6 +266,52 @@ hslot (const XpHeap *h, guint64 pfn)
 
 static void hash_put (XpHeap *h, guint64 pfn, guint32 v);
 
+/* A hash entry's free_hint is the order + 1 of the free block its record
+ * is, or 0; it is set whenever an entry is written and whenever a record
+ * goes on a free list (list_add()), but not cleared when the block is
+ * handed out. So it may claim a free block where there is none any more,
+ * but never misses one: a buddy check that finds the wrong hint stops
+ * without reading the record, which would mostly be a cache miss (the
+ * usual end of a free's climb is a buddy that is in use). */
+static inline guint8
+free_hint (const XpHeap *h, guint32 v)
+{
+  return h->blk[v].state == BLK_FREE ? (guint8) (h->blk[v].order + 1) : 0;
+}
+
+/* Record @i went on a free list: its entry, if it has one yet, says so. */
+static inline void
+hash_hint_free (XpHeap *h, guint64 pfn, guint32 i)
+{
+  guint64 s = hslot (h, pfn);
+  while (h->hash[s].key != HASH_EMPTY)
+    {
+      if (h->hash[s].key == pfn)
+        {
+          if (h->hash[s].val == i)
+            h->hash[s].free_hint = free_hint (h, i);
+          return;
+        }
+      s = (s + 1) & h->hmask;
+    }
+}
+
+/* The record of the free block of @order at @pfn (not a 2 MiB head), or
+ * NIL when the entry's hint rules it out. The caller still checks the
+ * record: the hint may be stale. */
+static inline guint32
+hash_find_free (const XpHeap *h, guint64 pfn, guint order)
+{
+  guint64 s = hslot (h, pfn);
+  while (h->hash[s].key != HASH_EMPTY)
+    {
+      if (h->hash[s].key == pfn)
+        return h->hash[s].free_hint == order + 1 ? h->hash[s].val : NIL;
+      s = (s + 1) & h->hmask;
+    }
+  return NIL;
+}
+
 static void
 hash_grow (XpHeap *h)
 {
@@ -300,6 +347,7 @@ hash_put (XpHeap *h, guint64 pfn, guint32 v)
     h->hcount++;
   h->hash[s].key = pfn;
   h->hash[s].val = v;
+  h->hash[s].free_hint = free_hint (h, v);
 }
 
 static inline guint32
@@ -334,6 +382,7 @@ hash_replace (XpHeap *h, guint64 pfn, guint32 v)
       s = (s + 1) & h->hmask;
     }
   h->hash[s].val = v;
+  h->hash[s].free_hint = free_hint (h, v);
 }
 
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
@@ -507,6 +556,8 @@ list_add (XpHeap *h, guint32 i)
     h->clean_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
   if (in_gmap (h, b->pfn))
     h->gfree[b->pfn >> GRAIN] = (guint8) (b->order + 1);
+  else
+    hash_hint_free (h, b->pfn, i);
 }
 
 /* ---- record setup and free-page counters -------------------------------------- */
@@ -694,7 +745,7 @@ free_heap (XpHeap *h, guint64 pfn, guint order, guint node, gboolean need_scrub,
         }
       else
         {
-          bi = hash_get (h, bpfn);
+          bi = hash_find_free (h, bpfn, order);
           if (bi == NIL)
             break;
         }
@@ -2906,6 +2957,8 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
         FAIL ("block %" G_GUINT64_FORMAT " not on node %u", b->pfn, b->node);
       if (hash_get (h, b->pfn) != i)
         FAIL ("block %" G_GUINT64_FORMAT " missing from the pfn hash", b->pfn);
+      if (b->state == BLK_FREE && !in_gmap (h, b->pfn) && hash_find_free (h, b->pfn, b->order) != i)
+        FAIL ("free block %" G_GUINT64_FORMAT " order %u: its hash entry's hint does not say so", b->pfn, b->order);
       if (in_gmap (h, b->pfn) && h->gfree[b->pfn >> GRAIN] != (b->state == BLK_FREE ? b->order + 1 : 0))
         FAIL ("block %" G_GUINT64_FORMAT ": free-order byte %u, block is %s of order %u", b->pfn,
               h->gfree[b->pfn >> GRAIN], b->state == BLK_FREE ? "free" : "used", b->order);

@@ -223,6 +223,7 @@ blk_new (XpHeap *h)
       h->cap_blk = h->cap_blk ? h->cap_blk * 2 : 1024;
       h->blk = g_renew (Blk, h->blk, h->cap_blk);
     }
+  h->blk[h->n_blk].state = BLK_UNUSED;   /* hash_put() reads it (free_hint()) */
   return h->n_blk++;
 }
 
@@ -2537,6 +2538,16 @@ xp_heap_node_avail_order (const XpXen *xen, guint node, guint order)
   for (guint zone = 0; zone < NR_ZONES; zone++)
     for (guint j = order; j <= h->max_order; j++)
       sum += (XpPages) h->count[lidx (h, node, zone, j)] << j;
+  return sum;
+}
+
+guint64
+xp_heap_free_blocks (const XpXen *xen)
+{
+  const XpHeap *h = xen->heap;
+  guint64 sum = 0;
+  for (gsize l = 0; l < (gsize) h->n_nodes * NR_ZONES * h->n_orders; l++)
+    sum += h->count[l];
   return sum;
 }
 

@@ -42,13 +42,36 @@ parse_plugin_params (const XpPolicy *policy, const char *spec, GPtrArray *params
   return TRUE;
 }
 
+typedef struct {
+  guint64 events;
+  gdouble wall;
+} ProgressLast;
+
+/* One line per report on stderr; the cost per event is over the interval
+ * since the line before, so a long replay shows whether it slows down as
+ * the heap fragments (free blocks). */
+static void
+print_progress (const XpReplayProgress *p, gpointer data)
+{
+  ProgressLast *last = data;
+  guint64 ev = p->events - last->events;
+  gdouble us = ev ? (p->wall_seconds - last->wall) * 1e6 / (gdouble) ev : 0;
+  gdouble t = (gdouble) p->now / XP_NSEC_PER_SEC, span = (gdouble) p->trace_span / XP_NSEC_PER_SEC;
+  g_printerr ("replay %s: simulated %.1f s of %.1f (%.0f %%), trace %u/%u, %u VMs live, %" G_GUINT64_FORMAT
+              " events, %.1f s wall, %.2f us/event since the last line, %" G_GUINT64_FORMAT " free heap blocks\n",
+              p->final ? "done" : "progress", t, span, span > 0 ? MIN (100.0, 100.0 * t / span) : 100.0,
+              p->trace_done, p->trace_total, p->vms_live, p->events, p->wall_seconds, us, p->heap_free_blocks);
+  last->events = p->events;
+  last->wall = p->wall_seconds;
+}
+
 int
 xp_cmd_replay (int argc, char **argv)
 {
   g_autofree char *topology = NULL, *trace_path = NULL, *policy_spec = NULL, *plugin = NULL;
   g_autofree char *toolstack = NULL, *xen_version = NULL, *out = NULL;
   g_auto (GStrv) ts_params = NULL, xen_params = NULL, credit_params = NULL;
-  g_autofree char *tail = NULL;
+  g_autofree char *tail = NULL, *progress = NULL;
   gboolean no_cpu = FALSE;
   gint64 seed = 1;
   gboolean quiet = FALSE, check = FALSE, node_claims = FALSE;
@@ -69,6 +92,7 @@ xp_cmd_replay (int argc, char **argv)
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write results JSON here (atomically)", "FILE" },
     { "check-invariants", 0, 0, G_OPTION_ARG_NONE, &check, "Check memory conservation after every event", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL },
+    { "progress", 0, 0, G_OPTION_ARG_STRING, &progress, "Every SECONDS of wall time, and at the end, print how far the run is on stderr (simulated time, events, cost per event, heap fragmentation)", "SECONDS" },
     { NULL }
   };
   if (!xp_cli_parse (&argc, &argv, "", "Replay a VM trace on a host topology under a placement policy.", entries))
@@ -113,6 +137,19 @@ xp_cmd_replay (int argc, char **argv)
     {
       xp_cli_error ("replay: --tail: expected a number of seconds, got '%s'", tail);
       return 2;
+    }
+  ProgressLast progress_last = { 0 };
+  if (progress)
+    {
+      XpTime every;
+      if (!xp_parse_seconds (progress, &every) || every <= 0)
+        {
+          xp_cli_error ("replay: --progress: expected a positive number of seconds, got '%s'", progress);
+          return 2;
+        }
+      cfg.progress = print_progress;
+      cfg.progress_data = &progress_last;
+      cfg.progress_interval_us = MAX (every / 1000, 1);
     }
   if (toolstack && !xp_toolstack_kind_parse (toolstack, &cfg.toolstack.kind))
     {

@@ -154,6 +154,24 @@ trace_event (XpEventQueue *q, gpointer a, gpointer b)
   schedule_next_trace_event (rp);
 }
 
+static void
+report_progress (Replay *rp, gint64 wall0, gboolean final)
+{
+  const GArray *ev = rp->cfg->trace->events;
+  XpReplayProgress p = {
+    .now = xp_event_queue_now (rp->events),
+    .trace_span = ev->len ? g_array_index (ev, XpTraceEvent, ev->len - 1).time : 0,
+    .trace_done = rp->next_trace_event,
+    .trace_total = ev->len,
+    .vms_live = g_hash_table_size (rp->live),
+    .events = xp_event_queue_events_run (rp->events),
+    .wall_seconds = (gdouble) (g_get_monotonic_time () - wall0) / G_USEC_PER_SEC,
+    .heap_free_blocks = xp_heap_free_blocks (rp->xen),
+    .final = final,
+  };
+  rp->cfg->progress (&p, rp->cfg->progress_data);
+}
+
 static gboolean
 validate (const XpReplayConfig *cfg, GError **error)
 {
@@ -239,8 +257,22 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
   schedule_next_trace_event (&rp);
   g_autoptr (GString) why = g_string_new (NULL);
   guint64 checked_actions = G_MAXUINT64;
+  gint64 progress_every = cfg->progress_interval_us > 0 ? cfg->progress_interval_us : 10 * G_USEC_PER_SEC;
+  gint64 progress_next = wall0 + progress_every;
+  guint progress_countdown = 1;
   while (xp_event_run_one (rp.events))
     {
+      /* the clock is read every 4096 events, which is well under a
+       * millisecond of the slowest replays */
+      if (cfg->progress && !--progress_countdown)
+        {
+          progress_countdown = 4096;
+          if (g_get_monotonic_time () >= progress_next)
+            {
+              report_progress (&rp, wall0, FALSE);
+              progress_next = g_get_monotonic_time () + progress_every;
+            }
+        }
       /* memory only changes through the toolstack: check after its actions */
       guint64 actions = xp_toolstack_actions (rp.ts);
       if (check && actions != checked_actions && (checked_actions = actions, !xp_heap_check_invariants (rp.xen, why)))
@@ -268,6 +300,8 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
         }
     }
   sample (&rp, TRUE);
+  if (cfg->progress && !rp.error)
+    report_progress (&rp, wall0, TRUE);
   /* CPU statistics of the VMs still running at the end */
   GPtrArray *vms = xp_toolstack_vms (rp.ts);
   for (guint i = 0; i < vms->len; i++)

@@ -19,6 +19,20 @@
 
 G_BEGIN_DECLS
 
+/* How far a run is (XpReplayConfig.progress). */
+typedef struct {
+  XpTime now;                     /* simulated time reached */
+  XpTime trace_span;              /* time of the trace's last event */
+  guint trace_done, trace_total;  /* trace events fed to the model so far / in all */
+  guint vms_live;                 /* started or starting, not yet stopped */
+  guint64 events;                 /* events run so far */
+  gdouble wall_seconds;           /* since the run began */
+  guint64 heap_free_blocks;       /* xp_heap_free_blocks(): fragmentation */
+  gboolean final;                 /* the report after the last event */
+} XpReplayProgress;
+
+typedef void (*XpReplayProgressFunc) (const XpReplayProgress *progress, gpointer data);
+
 typedef struct {
   const XpTopology *topo;
   const char *topology_spec;      /* as given, for the results file */
@@ -42,6 +56,12 @@ typedef struct {
   XpTime tail;
   gboolean check_invariants;      /* after every event (always on with --enable-debug-invariants) */
   XpTime sample_interval;         /* time series resolution; 0 = automatic */
+  /* Called every progress_interval_us of wall time (0: 10 s) while the
+   * run goes on, and once after its last event; NULL for none. Reading
+   * the state changes nothing: the results are the same with or without. */
+  XpReplayProgressFunc progress;
+  gpointer progress_data;
+  gint64 progress_interval_us;
 } XpReplayConfig;
 
 /* Fill defaults: Xen 4.17 behaviour and parameters, xenopsd toolstack. */

@@ -165,7 +165,12 @@ END_TEST
  * single block [4,5) GiB = pfns [1048576, 1310720). A 2 MiB request splits
  * it and gets its top 512 pages: 1310720 - 512 = 1310208; the next 2 MiB
  * request takes the lower-half buddy left at order 9: 1310208 - 512 =
- * 1309696. Freeing both merges back to the whole 1 GiB block. */
+ * 1309696. Freeing both merges back to the whole 1 GiB block.
+ * Free blocks (xp_heap_free_blocks()): [0,1) GiB without pfn 0 is one
+ * block of each order 0..17 (18), plus the three 1 GiB blocks: 21. The
+ * first split leaves the lower halves of orders 17..9 (9 blocks) for the
+ * one it took: 29; the second takes the order-9 half: 28; freeing a finds
+ * its buddy b in use: 29; freeing b merges all the way up: 21. */
 START_TEST (test_split_top_and_merge)
 {
   const guint mem[] = { 4 };
@@ -174,17 +179,22 @@ START_TEST (test_split_top_and_merge)
   ck_assert_uint_eq (xen->dma_bitsize, 0);   /* single node: no DMA split */
   XpPages gib_before = xp_heap_node_avail_order (xen, 0, XP_ORDER_1G);
   ck_assert_uint_eq (gib_before, 3 * GIB_PAGES);  /* [1,2), [2,3), [4,5) */
+  ck_assert_uint_eq (xp_heap_free_blocks (xen), 21);
   guint64 a = xp_alloc_domheap_pages (xen, NULL, XP_ORDER_2M, 0);
   ck_assert_uint_eq (a, 1310208);
+  ck_assert_uint_eq (xp_heap_free_blocks (xen), 29);
   guint64 b = xp_alloc_domheap_pages (xen, NULL, XP_ORDER_2M, 0);
   ck_assert_uint_eq (b, 1309696);
+  ck_assert_uint_eq (xp_heap_free_blocks (xen), 28);
   ck_assert_uint_eq (xp_heap_node_avail_order (xen, 0, XP_ORDER_1G), 2 * GIB_PAGES);
   xp_test_check (xen);
   xp_free_domheap_pages (xen, NULL, a, XP_ORDER_2M);
   xp_test_check (xen);
   ck_assert_uint_eq (xp_heap_node_avail_order (xen, 0, XP_ORDER_1G), 2 * GIB_PAGES);
+  ck_assert_uint_eq (xp_heap_free_blocks (xen), 29);
   xp_free_domheap_pages (xen, NULL, b, XP_ORDER_2M);
   ck_assert_uint_eq (xp_heap_node_avail_order (xen, 0, XP_ORDER_1G), gib_before);
+  ck_assert_uint_eq (xp_heap_free_blocks (xen), 21);
   ck_assert_uint_eq (xp_heap_node_avail (xen, 0), 4 * GIB_PAGES - 1);
   xp_test_check (xen);
   xp_xen_free (xen);

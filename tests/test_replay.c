@@ -209,6 +209,76 @@ START_TEST (test_deterministic)
 }
 END_TEST
 
+typedef struct {
+  GArray *reports;             /* XpReplayProgress */
+} ProgressLog;
+
+static void
+log_progress (const XpReplayProgress *p, gpointer data)
+{
+  g_array_append_val (((ProgressLog *) data)->reports, *p);
+}
+
+/* Progress reports come in order, the last one (and only it) says the run
+ * is done with the whole trace fed, every VM stopped and the event count
+ * of the run; asking for them changes nothing in the results. The
+ * interval is 1 us, so there is a report every 4096 events. */
+START_TEST (test_progress)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpTopology) topo = xp_topology_load ("generic-4n", &error);
+  XpTrace *trace = make_trace (30, 3000, 10 * XP_NSEC_PER_MSEC, 2 * XP_NSEC_PER_SEC);
+  XpReplayConfig cfg;
+  xp_replay_config_init (&cfg);
+  cfg.topo = topo;
+  cfg.trace = trace;
+  cfg.policy = &fixed_policy;
+  g_autoptr (XpRun) plain = xp_replay_run (&cfg, &error);
+  ck_assert_msg (plain, "%s", error ? error->message : "");
+  ProgressLog log = { g_array_new (FALSE, FALSE, sizeof (XpReplayProgress)) };
+  cfg.progress = log_progress;
+  cfg.progress_data = &log;
+  cfg.progress_interval_us = 1;
+  g_autoptr (XpRun) watched = xp_replay_run (&cfg, &error);
+  ck_assert_msg (watched, "%s", error ? error->message : "");
+
+  guint n = log.reports->len;
+  ck_assert_uint_ge (n, 1 + plain->events / 4096 / 2);
+  gboolean saw_live = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      const XpReplayProgress *p = &g_array_index (log.reports, XpReplayProgress, i);
+      ck_assert (p->final == (i == n - 1));
+      ck_assert_uint_eq (p->trace_total, 60);
+      ck_assert_uint_eq (p->trace_span, 29 * 10 * XP_NSEC_PER_MSEC + 2 * XP_NSEC_PER_SEC);
+      ck_assert_uint_le (p->vms_live, 30);
+      ck_assert_uint_gt (p->heap_free_blocks, 0);
+      saw_live |= p->vms_live > 0;
+      if (i)
+        {
+          const XpReplayProgress *q = p - 1;
+          ck_assert_int_ge (p->now, q->now);
+          ck_assert_uint_gt (p->events, q->events);
+          ck_assert_uint_ge (p->trace_done, q->trace_done);
+          ck_assert (p->wall_seconds >= q->wall_seconds);
+        }
+    }
+  ck_assert (saw_live);
+  const XpReplayProgress *last = &g_array_index (log.reports, XpReplayProgress, n - 1);
+  ck_assert_uint_eq (last->trace_done, 60);
+  ck_assert_uint_eq (last->vms_live, 0);
+  ck_assert_uint_eq (last->events, watched->events);
+  ck_assert_int_eq (last->now, watched->end_time);
+
+  g_autoptr (JsonNode) a = xp_results_to_json (plain);
+  g_autoptr (JsonNode) b = xp_results_to_json (watched);
+  g_autofree char *sa = json_to_string (a, FALSE), *sb = json_to_string (b, FALSE);
+  ck_assert_str_eq (sa, sb);
+  g_array_free (log.reports, TRUE);
+  free_trace (trace);
+}
+END_TEST
+
 /* A start that cannot fit fails cleanly and changes nothing for the others. */
 START_TEST (test_too_big_fails)
 {
@@ -397,6 +467,7 @@ xp_test_replay_suite (void)
   tcase_add_test (tc, test_trace_demand_from_first_instant);
   tcase_add_test (tc, test_name_reuse);
   tcase_add_test (tc, test_policy_error_stops_run);
+  tcase_add_test (tc, test_progress);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -271,6 +271,8 @@ XpPages xp_heap_outstanding_claims (const XpXen *xen);
 XpPages xp_heap_node_outstanding_claims (const XpXen *xen, guint node);
 /* Free pages of @node in blocks of order >= @order. */
 XpPages xp_heap_node_avail_order (const XpXen *xen, guint node, guint order);
+/* Free blocks on all free lists: how fragmented the free memory is. */
+guint64 xp_heap_free_blocks (const XpXen *xen);
 /* Pages of @node handed to the heap (RAM minus pfn 0; incl. Xen's and dom0's). */
 XpPages xp_heap_node_pages (const XpXen *xen, guint node);
 /* Spanned pfn range of @node: [*start, *end) (holes included). */

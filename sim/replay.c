@@ -48,7 +48,7 @@ collect_cpu (Replay *rp, XpVm *vm)
   XpCreditVcpuStats st;
   if (!vm->run_on_node)
     vm->run_on_node = g_new0 (XpTime, rp->cfg->topo->n_nodes);
-  xp_sched_credit_finish (rp->xen);
+  xp_sched_credit_finish_domain (rp->xen, d);
   if (!xp_sched_credit_domain_stats (rp->xen, d, &st, vm->run_on_node))
     return;
   vm->has_cpu_stats = TRUE;
@@ -303,6 +303,8 @@ xp_replay_run (const XpReplayConfig *cfg, GError **error)
   if (cfg->progress && !rp.error)
     report_progress (&rp, wall0, TRUE);
   /* CPU statistics of the VMs still running at the end */
+  if (cfg->cpu_model)
+    xp_sched_credit_finish (rp.xen);
   GPtrArray *vms = xp_toolstack_vms (rp.ts);
   for (guint i = 0; i < vms->len; i++)
     {

@@ -199,6 +199,43 @@ sample_node1 (XpEventQueue *q, gpointer a, gpointer b)
     xp_event_schedule (q, xp_event_queue_now (q) + 7 * MS, sample_node1, s, NULL);
 }
 
+/* xp_sched_credit_finish_domain() accounts only the pCPUs the domain's
+ * vCPUs run on. 2 nodes x 2 pCPUs; a (soft affinity node 0) and b (node
+ * 1), one always-busy vCPU each, run alone from 0. At 505 ms, between the
+ * 10 ms ticks and the 30 ms slice ends (the last accounting of both pCPUs
+ * was at 500 ms at the latest), finishing a brings a's pCPU and a's run
+ * time to exactly 505 ms and leaves b's pCPU behind; finishing b then
+ * catches it up, and a full finish changes nothing more. */
+START_TEST (test_finish_domain)
+{
+  Host *h = host_new (2, 2);
+  XpDomain *a = host_dom (h, 1, NULL, "0-1", 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, "2-3", 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  xp_event_run_until (h->q, 505 * MS);
+  guint ca = vstats (h, a, 0).processor, cb = vstats (h, b, 0).processor;
+  ck_assert_uint_lt (ca, 2);
+  ck_assert_uint_ge (cb, 2);
+  ck_assert_int_lt (xp_sched_credit_pcpu_busy (&h->xen, ca), 505 * MS);
+  xp_sched_credit_finish_domain (&h->xen, a);
+  ck_assert_int_eq (xp_sched_credit_pcpu_busy (&h->xen, ca), 505 * MS);
+  ck_assert_int_eq (vstats (h, a, 0).run_ns, 505 * MS);
+  ck_assert_int_eq (run_node (h, a, 0, 0), 505 * MS);
+  ck_assert_int_lt (xp_sched_credit_pcpu_busy (&h->xen, cb), 505 * MS);
+  ck_assert_int_lt (vstats (h, b, 0).run_ns, 505 * MS);
+  xp_sched_credit_finish_domain (&h->xen, a);     /* idempotent */
+  ck_assert_int_eq (vstats (h, a, 0).run_ns, 505 * MS);
+  xp_sched_credit_finish_domain (&h->xen, b);
+  ck_assert_int_eq (xp_sched_credit_pcpu_busy (&h->xen, cb), 505 * MS);
+  ck_assert_int_eq (run_node (h, b, 0, 1), 505 * MS);
+  xp_sched_credit_finish (&h->xen);
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 0), 505 * MS);
+  ck_assert_int_eq (xp_sched_credit_node_busy (&h->xen, 1), 505 * MS);
+  host_free (h);
+}
+END_TEST
+
 START_TEST (test_soft_affinity_stays_home_while_idle)
 {
   /* 2 nodes × 2 pCPUs; two always-busy vCPUs with soft affinity to node 0
@@ -1371,6 +1408,7 @@ xp_test_sched_credit_suite (void)
   TCase *tc = tcase_create ("core");
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_soft_affinity_stays_home_while_idle);
+  tcase_add_test (tc, test_finish_domain);
   tcase_add_test (tc, test_soft_affinity_spills_when_saturated);
   tcase_add_test (tc, test_tick_repick_brings_vcpu_home);
   tcase_add_test (tc, test_load_balance_ratelimit_by_version);

@@ -1834,6 +1834,22 @@ xp_sched_credit_finish (XpXen *xen)
   /* a running vCPU whose work ran out exactly now blocks at its timer event */
 }
 
+void
+xp_sched_credit_finish_domain (XpXen *xen, XpDomain *d)
+{
+  Credit *prv = PRIV (xen);
+  g_return_if_fail (prv);
+  if (!d->sched_priv)
+    return;
+  XpTime now = NOW (prv);
+  for (guint i = 0; i < d->n_vcpus; i++)
+    {
+      CVcpu *svc = d->vcpus[i].sched_priv;
+      if (svc && svc->running && prv->pcpu[svc->v->processor].curr == svc)
+        account (prv, svc->v->processor, now);
+    }
+}
+
 static void
 fill_stats (Credit *prv, CVcpu *svc, XpCreditVcpuStats *o)
 {

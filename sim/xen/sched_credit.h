@@ -107,6 +107,10 @@ void xp_sched_credit_vcpu_add_work (XpXen *xen, XpVcpu *v, XpTime work_ns);
 
 /* Account running time of every pCPU up to now (idempotent). */
 void xp_sched_credit_finish (XpXen *xen);
+/* The same for the pCPUs running a vCPU of @d only: enough for @d's
+ * statistics, and as cheap as @d is small (accounting is additive, so the
+ * other pCPUs lose nothing by being accounted later). */
+void xp_sched_credit_finish_domain (XpXen *xen, XpDomain *d);
 
 typedef struct {
   XpTime run_ns;                 /* total run time */

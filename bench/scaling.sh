@@ -11,8 +11,10 @@
 # --quick: VMs 500, 1000, 2000 and nodes 2, 4, 8 at 1000 VMs (a minute or two
 # with today's replay). Each row: VMs, nodes, model, simulated seconds, events
 # (from the replay's own summary line), wall and CPU seconds of the whole
-# process (trace reading included), µs of wall per event, peak RSS in MB, and
-# VMs started. The credit scheduler model is on unless --no-cpu-model;
+# process (trace reading included), µs of wall per event, the same over the
+# second half of the run's events only (us/ev_late, from `replay --progress`;
+# where it equals the whole run's figure, time is linear in events at that
+# size), peak RSS in MB, and VMs started. The credit scheduler model is on unless --no-cpu-model;
 # --both runs every size with and without it.
 #
 # The host: 'pack:N numa:1 core:8 pu:2; mem=256GiB; dist=10,21' — N sockets of
@@ -130,7 +132,7 @@ lifetime=$(awk -v f="$fill" -v r="$rate_per_node" -v g="$mean_vm_gib" 'BEGIN { p
 echo "scaling.sh: policy $policy, $rate_per_node VMs/s per node, mean lifetime $lifetime s (fill $fill of memory)," \
   "CPU demand $demand, azure2017 mix, seed 1; host pack:N numa:1 core:8 pu:2, 256 GiB per node"
 [ -n "$timer" ] || echo "scaling.sh: /usr/bin/time not found (Debian package 'time'): no CPU time or RSS"
-printf '%-6s %8s %5s %-6s %9s %11s %8s %8s %9s %8s %8s\n' axis vms nodes model sim_s events wall_s cpu_s us/event rss_MB started
+printf '%-6s %8s %5s %-6s %9s %11s %8s %8s %9s %10s %8s %8s\n' axis vms nodes model sim_s events wall_s cpu_s us/event us/ev_late rss_MB started
 
 # replay_once VMS NODES MODEL [REPLAY-ARGS]: generate the trace (kept in DIR
 # and reused) and time the replay into $out / $tfile
@@ -155,10 +157,10 @@ replay_once () {
   start=$(date +%s.%N)
   if [ -n "$timer" ]; then
     $timer -f '%e %U %S %M' -o "$tfile" "$xenplace" replay -t "$topo" -f "$trace" -p "$policy" \
-      --ts "builders=$((4 * nodes))" $cpu_flag "$@" >"$out" 2>&1 || { cat "$out" >&2; return 1; }
+      --ts "builders=$((4 * nodes))" --progress 2 $cpu_flag "$@" >"$out" 2>&1 || { cat "$out" >&2; return 1; }
   else
-    "$xenplace" replay -t "$topo" -f "$trace" -p "$policy" --ts "builders=$((4 * nodes))" $cpu_flag "$@" \
-      >"$out" 2>&1 || { cat "$out" >&2; return 1; }
+    "$xenplace" replay -t "$topo" -f "$trace" -p "$policy" --ts "builders=$((4 * nodes))" --progress 2 $cpu_flag \
+      "$@" >"$out" 2>&1 || { cat "$out" >&2; return 1; }
     echo "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }') NA NA NA" >"$tfile"
   fi
 }
@@ -179,14 +181,35 @@ run () {
   esac
   events=$(sed -n 's/.*; \([0-9]*\) events in .*/\1/p' "$out")
   started=$(sed -n 's/.*started \([0-9]*\),.*/\1/p' "$out")
+  # wall µs per event over the second half of the run's events, from the
+  # --progress lines (every 2 s of wall time; NA when the run is too short
+  # to have a line past the middle): a cost per event that keeps rising
+  # there means the replay is not yet linear in events at that size
+  late=$(awk '/^replay (progress|done): / {
+      for (i = 1; i <= NF; i++) {
+        if ($(i + 1) == "events,") e = $i
+        if ($(i + 1) == "s" && $(i + 2) == "wall,") w = $i
+      }
+      n++; ev[n] = e; wl[n] = w
+    }
+    END {
+      if (n < 2) { print "NA"; exit }
+      for (i = 1; i < n; i++)
+        if (ev[i] >= ev[n] / 2) {
+          if (ev[n] > ev[i]) printf "%.3f\n", (wl[n] - wl[i]) * 1e6 / (ev[n] - ev[i])
+          else print "NA"
+          exit
+        }
+      print "NA"
+    }' "$out")
   sim=$(awk -v v="$vms" -v r="$rate" 'BEGIN { printf "%.0f", v / r }')
   read -r wall user sys rss <"$tfile"
   awk -v axis="$axis" -v vms="$vms" -v nodes="$nodes" -v model="$model" -v sim="$sim" -v ev="${events:-0}" \
-      -v wall="$wall" -v user="$user" -v sys="$sys" -v rss="$rss" -v st="${started:-NA}" 'BEGIN {
+      -v wall="$wall" -v user="$user" -v sys="$sys" -v rss="$rss" -v st="${started:-NA}" -v late="${late:-NA}" 'BEGIN {
     cpu = user == "NA" ? "NA" : sprintf ("%.2f", user + sys)
     mb = rss == "NA" ? "NA" : sprintf ("%.0f", rss / 1024)
     per = ev > 0 ? sprintf ("%.3f", wall * 1e6 / ev) : "NA"
-    printf "%-6s %8d %5d %-6s %9d %11d %8.2f %8s %9s %8s %8s\n", axis, vms, nodes, model, sim, ev, wall, cpu, per, mb, st
+    printf "%-6s %8d %5d %-6s %9d %11d %8.2f %8s %9s %10s %8s %8s\n", axis, vms, nodes, model, sim, ev, wall, cpu, per, late, mb, st
   }'
 }
 

@@ -47,7 +47,8 @@ typedef struct {
   XpToolstackParams toolstack;
   guint64 seed;
   /* CPU model: the credit scheduler runs every vCPU's demand (trace
-   * cpu_demand). Off: only memory is modelled (much faster). */
+   * cpu_demand). Off: only memory is modelled, every pCPU counts as idle
+   * (so freed memory is scrubbed in the background). */
   gboolean cpu_model;
   XpCreditParams credit;
   /* How long to keep simulating after the last trace event and the last

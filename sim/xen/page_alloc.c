@@ -27,7 +27,9 @@
  * scan's moves of dirty heads to the tail are counted and done lazily (see
  * "free lists"). Heads on a 2 MiB boundary are found through a direct
  * table, the others through a hash that places the eight pfns of an
- * aligned group in one group of slots.
+ * aligned group in one group of slots; both say whether the block headed
+ * there is free and of which order (the hash as a hint, see free_hint()),
+ * so a free's buddy check mostly ends without reading a record.
  *
  * Simplifications, and what they cost:
  * - no Xen heap / boot allocator distinction, no offlining, no LLC colouring,

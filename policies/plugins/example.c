@@ -4,7 +4,7 @@
  *   cc -shared -fPIC $(pkg-config --cflags glib-2.0) -I XENPLACE_SRC \
  *      -o example.so policies/plugins/example.c
  * and load with `xenplace policies --plugin ./example.so` or a replay's
- * --plugin option.
+ * --policy-plugin option.
  *
  * The policy: nodes are taken in turn (round robin, starting at param
  * start=N); the VM goes on the first node from the current one onwards

@@ -14,6 +14,7 @@ typedef struct {
   guint calls;
   XpTime call_time[16];
   XpPages seen_free[16][2];
+  guint seen_domains[16], seen_vcpus[16], seen_all_cpus[16];
   guint exits;
 } TestPolicy;
 
@@ -26,6 +27,13 @@ tp_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpPlac
       tp->call_time[tp->calls] = view->now;
       tp->seen_free[tp->calls][0] = view->node_free[0];
       tp->seen_free[tp->calls][1] = view->node_free[1];
+      tp->seen_domains[tp->calls] = view->n_domains;
+      for (guint d = 0; d < view->n_domains; d++)
+        for (guint v = 0; v < view->domains[d].n_vcpus; v++)
+          {
+            tp->seen_vcpus[tp->calls]++;
+            tp->seen_all_cpus[tp->calls] += xp_cpumask_weight (&view->domains[d].vcpu_hard[v]) == 4;
+          }
     }
   tp->calls++;
   *out = tp->decision;
@@ -278,6 +286,33 @@ START_TEST (test_xenopsd_old_running_minimum)
 }
 END_TEST
 
+/* A policy that is not one of the memory-only built-ins (here the test's
+ * own, as for a plugin) sees every domain with its vCPUs' hard affinity.
+ * xenopsd places a VM after creating its domain and setting its vCPUs:
+ * the first placement sees vm1 (2 vCPUs), the second vm1 and vm2 (3 + 2),
+ * all with the default hard affinity of every CPU. */
+START_TEST (test_view_has_domains)
+{
+  Fix x;
+  fix_init (&x, XP_TOOLSTACK_XENOPSD);
+  decide (&x, xp_nodemask_of (0), XP_AFFINITY_SOFT, FALSE);
+  fix_start (&x);
+  xp_toolstack_start (x.ts, "vm1", 2, 1024, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  xp_toolstack_start (x.ts, "vm2", 3, 1024, NULL, 1000000);
+  while (xp_event_run_one (x.q))
+    ;
+  ck_assert_uint_eq (x.tp.calls, 2);
+  ck_assert_uint_eq (x.tp.seen_domains[0], 1);
+  ck_assert_uint_eq (x.tp.seen_vcpus[0], 2);
+  ck_assert_uint_eq (x.tp.seen_domains[1], 2);
+  ck_assert_uint_eq (x.tp.seen_vcpus[1], 5);
+  ck_assert_uint_eq (x.tp.seen_all_cpus[1], 5);
+  fix_free (&x);
+}
+END_TEST
+
 /* Two builders, five VMs at t = 0: the third build starts when the first ends. */
 START_TEST (test_builder_pool)
 {
@@ -526,6 +561,7 @@ xp_test_toolstack_suite (void)
   tcase_add_test (tc, test_xenopsd_multi_node_generations);
   tcase_add_test (tc, test_xenopsd_old_running_minimum);
   tcase_add_test (tc, test_builder_pool);
+  tcase_add_test (tc, test_view_has_domains);
   tcase_add_test (tc, test_numa_mutex);
   tcase_add_test (tc, test_not_enough_memory);
   tcase_add_test (tc, test_xl_claim_enomem);

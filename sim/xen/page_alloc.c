@@ -71,7 +71,7 @@ typedef enum {
 typedef struct {
   guint64 key;                         /* block head pfn, HASH_EMPTY when free */
   guint32 val;                         /* record index */
-  guint8 free_hint;                    /* see hash_find_free() */
+  guint8 free_hint;                    /* see free_hint() */
 } HEnt;
 
 /* 32 bytes: two records per cache line. */
@@ -481,6 +481,16 @@ list_sync (XpHeap *h, gsize l)
   h->tail[l] = nt;
 }
 
+/* @n more moves of list @l's dirty head to its tail, done when the list
+ * is next read (at once in the tests' eager mode). */
+static inline void
+list_rotate (XpHeap *h, gsize l, guint64 n)
+{
+  h->rot[l] += n;
+  if (G_UNLIKELY (h->eager_rotation))
+    list_sync (h, l);
+}
+
 void
 xp_heap_set_eager_rotation (XpXen *xen, gboolean eager)
 {
@@ -887,6 +897,15 @@ node_walk_init (NodeWalk *w, XpNodemask mask, XpNodemask online, guint start, gb
   w->exact = exact;
   w->exact_req = exact && requested;
   w->tried_others = FALSE;
+}
+
+/* The walk the calls of a request with @memflags make over @mask from
+ * @start (what repeat_pass1() and take_heads() replay). */
+static void
+request_walk_init (NodeWalk *w, const XpXen *xen, XpNodemask mask, guint start, guint memflags)
+{
+  node_walk_init (w, mask, xen->online_nodes, start, (memflags & XP_MEMF_exact_node) != 0,
+                  XP_MEMF_get_node (memflags) != XP_NO_NODE);
 }
 
 /* Move to the next node to try; FALSE when the search is over. */
@@ -1462,10 +1481,9 @@ repeat_pass1 (XpXen *xen, XpNodemask mask, guint start, guint order, guint memfl
     return;
   guint stop = h->src_pass1_failed ? XP_NO_NODE : h->src_node, stop_zone = h->src_zone;
   guint zone_lo = h->src_zone_lo, zone_hi = h->src_zone_hi;
-  guint req = XP_MEMF_get_node (memflags);
   XpPages rpages = G_GUINT64_CONSTANT (1) << order;
   NodeWalk w;
-  node_walk_init (&w, mask, xen->online_nodes, start, (memflags & XP_MEMF_exact_node) != 0, req != XP_NO_NODE);
+  request_walk_init (&w, xen, mask, start, memflags);
   do
     {
       guint node = w.node;
@@ -1488,11 +1506,7 @@ repeat_pass1 (XpXen *xen, XpNodemask mask, guint start, guint order, guint memfl
               gsize l = l0 + (guint) __builtin_ctz (m);
               m &= m - 1;
               if (h->count[l] > 1 && l != skip_list)
-                {
-                  h->rot[l] += times;
-                  if (G_UNLIKELY (h->eager_rotation))
-                    list_sync (h, l);
-                }
+                list_rotate (h, l, times);
             }
         }
       if (node == stop)
@@ -1599,11 +1613,7 @@ carve_below (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 pfn, 
       guint sh = t - order + 1;
       guint64 moves = ((len >> order) >> sh) - ((len2 >> order) >> sh);
       if (moves)
-        {
-          h->rot[l] += moves;
-          if (G_UNLIKELY (h->eager_rotation))
-            list_sync (h, l);
-        }
+        list_rotate (h, l, moves);
     }
   for (guint t = MIN (hb + 1, j); t-- > order;)
     {
@@ -1659,7 +1669,6 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
   guint start;
   if (h->src_order != order || !calls_repeat (xen, d, memflags, &mask, &start))
     return 0;
-  guint req = XP_MEMF_get_node (memflags);
 
   gsize l = lidx (h, node, zone, order);
   gboolean dirty_ok = (memflags & XP_MEMF_no_scrub) != 0;
@@ -1670,7 +1679,7 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
   if (h->src_pass1_failed)
     {
       NodeWalk w;
-      node_walk_init (&w, mask, xen->online_nodes, start, (memflags & XP_MEMF_exact_node) != 0, req != XP_NO_NODE);
+      request_walk_init (&w, xen, mask, start, memflags);
       do
         moves += w.node == node;
       while (node_walk_next (&w));
@@ -1690,7 +1699,7 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
         break;
       if (h->count[l] > 1 && moves)
         {
-          h->rot[l] += moves;
+          list_rotate (h, l, moves);
           list_sync (h, l);
         }
       g_assert (h->head[l] == bi);

@@ -1845,7 +1845,7 @@ xp_sched_credit_finish_domain (XpXen *xen, XpDomain *d)
   for (guint i = 0; i < d->n_vcpus; i++)
     {
       CVcpu *svc = d->vcpus[i].sched_priv;
-      if (svc && svc->running && prv->pcpu[svc->v->processor].curr == svc)
+      if (svc && svc->running)
         account (prv, svc->v->processor, now);
     }
 }

@@ -563,17 +563,37 @@ xp_trace_free (XpTrace *trace)
   g_array_free (trace->events, TRUE);
   g_string_chunk_free (trace->strings);
   if (trace->masks)
-    g_ptr_array_free (trace->masks, TRUE);
+    g_hash_table_destroy (trace->masks);
   g_free (trace);
+}
+
+static guint
+mask_hash (gconstpointer p)
+{
+  const XpCpumask *m = p;
+  guint64 h = 0;
+  for (guint w = 0; w < XP_CPUMASK_WORDS; w++)
+    h = (h ^ m->bits[w]) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  return (guint) (h >> 32);
+}
+
+static gboolean
+mask_equal (gconstpointer a, gconstpointer b)
+{
+  return xp_cpumask_equal (a, b);
 }
 
 const XpCpumask *
 xp_trace_intern_mask (XpTrace *trace, const XpCpumask *mask)
 {
   if (!trace->masks)
-    trace->masks = g_ptr_array_new_with_free_func (g_free);
-  XpCpumask *copy = g_memdup2 (mask, sizeof *mask);
-  g_ptr_array_add (trace->masks, copy);
+    trace->masks = g_hash_table_new_full (mask_hash, mask_equal, g_free, NULL);
+  XpCpumask *copy = g_hash_table_lookup (trace->masks, mask);
+  if (!copy)
+    {
+      copy = g_memdup2 (mask, sizeof *mask);
+      g_hash_table_add (trace->masks, copy);
+    }
   return copy;
 }
 

@@ -45,10 +45,11 @@ typedef struct {
   char *path;
   GArray *events;             /* XpTraceEvent, stably sorted by time; lifetimes expanded into stops */
   GStringChunk *strings;
-  GPtrArray *masks;           /* the events' CPU masks (NULL until one is interned) */
+  GHashTable *masks;          /* the events' CPU masks, one copy each (NULL until one is interned) */
 } XpTrace;
 
-/* A copy of @mask owned by @trace, for an event's hard_affinity. */
+/* @trace's copy of @mask, for an event's hard_affinity: events with equal
+ * masks share one copy. */
 const XpCpumask *xp_trace_intern_mask (XpTrace *trace, const XpCpumask *mask);
 
 /* By extension: .csv or .jsonl/.ndjson. Validates that stops name a live VM

@@ -123,6 +123,27 @@ START_TEST (test_csv_good)
 }
 END_TEST
 
+/* Equal hard-affinity masks are kept once: the starts with "0-3" and
+ * "0,1,2,3" share one copy, the one with "4-5" has its own. */
+START_TEST (test_masks_interned)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpTrace) t = load_text (dir, "masks.csv",
+                                     "time,event,vm,vcpus,memory_mib,hard_affinity\n"
+                                     "0,start,a,1,512,0-3\n"
+                                     "1,start,b,1,512,\"0,1,2,3\"\n"
+                                     "2,start,c,1,512,4-5\n", NULL, &error);
+  ck_assert_msg (t != NULL, "%s", error ? error->message : "");
+  const XpCpumask *a = ev_at (t, 0)->hard_affinity, *b = ev_at (t, 1)->hard_affinity, *c = ev_at (t, 2)->hard_affinity;
+  ck_assert_ptr_eq (a, b);
+  ck_assert_ptr_ne (a, c);
+  ck_assert_uint_eq (xp_cpumask_weight (a), 4);
+  ck_assert (xp_cpumask_test (c, 4) && xp_cpumask_test (c, 5) && xp_cpumask_weight (c) == 2);
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 START_TEST (test_jsonl_good)
 {
   /* The same trace as good_csv; numbers as JSON numbers or strings. */
@@ -414,6 +435,7 @@ xp_test_trace_suite (void)
   TCase *tc = tcase_create ("parse");
   tcase_add_test (tc, test_parse_seconds);
   tcase_add_test (tc, test_csv_good);
+  tcase_add_test (tc, test_masks_interned);
   tcase_add_test (tc, test_jsonl_good);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_lifetime_reuse_name);

@@ -77,6 +77,18 @@ free_trace (XpTrace *t)
   g_free (t);
 }
 
+/* The defaults, with @trace on @topo under @policy. */
+static XpReplayConfig
+config_for (const XpTopology *topo, const XpTrace *trace, const XpPolicy *policy)
+{
+  XpReplayConfig cfg;
+  xp_replay_config_init (&cfg);
+  cfg.topo = topo;
+  cfg.trace = trace;
+  cfg.policy = policy;
+  return cfg;
+}
+
 static XpRun *
 run (const char *topology, XpTrace *trace, const XpPolicy *policy, const XpPolicyParam *params, guint n_params,
      XpToolstackKind kind, XpTopology **topo_out)
@@ -84,11 +96,7 @@ run (const char *topology, XpTrace *trace, const XpPolicy *policy, const XpPolic
   g_autoptr (GError) error = NULL;
   XpTopology *topo = xp_topology_load (topology, &error);
   ck_assert_msg (topo, "%s", error ? error->message : "");
-  XpReplayConfig cfg;
-  xp_replay_config_init (&cfg);
-  cfg.topo = topo;
-  cfg.trace = trace;
-  cfg.policy = policy;
+  XpReplayConfig cfg = config_for (topo, trace, policy);
   cfg.policy_params = params;
   cfg.n_policy_params = n_params;
   cfg.check_invariants = TRUE;
@@ -228,11 +236,7 @@ START_TEST (test_progress)
   g_autoptr (GError) error = NULL;
   g_autoptr (XpTopology) topo = xp_topology_load ("generic-4n", &error);
   XpTrace *trace = make_trace (30, 3000, 10 * XP_NSEC_PER_MSEC, 2 * XP_NSEC_PER_SEC);
-  XpReplayConfig cfg;
-  xp_replay_config_init (&cfg);
-  cfg.topo = topo;
-  cfg.trace = trace;
-  cfg.policy = &fixed_policy;
+  XpReplayConfig cfg = config_for (topo, trace, &fixed_policy);
   g_autoptr (XpRun) plain = xp_replay_run (&cfg, &error);
   ck_assert_msg (plain, "%s", error ? error->message : "");
   ProgressLog log = { g_array_new (FALSE, FALSE, sizeof (XpReplayProgress)) };
@@ -440,11 +444,7 @@ START_TEST (test_policy_error_stops_run)
   g_autoptr (GError) error = NULL;
   g_autoptr (XpTopology) topo = xp_topology_load ("generic-2n", &error);
   XpTrace *t = make_trace (3, 1024, 0, 0);
-  XpReplayConfig cfg;
-  xp_replay_config_init (&cfg);
-  cfg.topo = topo;
-  cfg.trace = t;
-  cfg.policy = &broken;
+  XpReplayConfig cfg = config_for (topo, t, &broken);
   XpRun *r = xp_replay_run (&cfg, &error);
   ck_assert_ptr_null (r);
   xp_assert_error_contains (error, "policy broken failed placing vm0: out of ideas");

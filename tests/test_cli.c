@@ -126,6 +126,31 @@ START_TEST (test_gen_demand)
 }
 END_TEST
 
+/* replay --progress: the run ends with one "replay done" line on stderr
+ * saying the whole trace (storm-200: 200 starts, no stops) was fed; a
+ * value that is not a positive number of
+ * seconds is refused in one line, before anything runs. */
+START_TEST (test_replay_progress)
+{
+  const char *good[] = { "replay", "-t", "generic-4n", "-f", "bench/traces/storm-200.csv", "-p", "xenopsd",
+                         "--quiet", "--progress", "60", NULL };
+  g_autofree char *so = NULL, *se = NULL;
+  ck_assert_int_eq (run_xenplace (good, &so, &se), 0);
+  ck_assert_msg (g_str_has_prefix (se, "replay done: ") && count_lines (se) == 1, "%s", se);
+  ck_assert_msg (strstr (se, ", trace 200/200, "), "%s", se);
+  ck_assert_str_eq (so, "");
+  static const char *const bad[] = { "0", "-1", "x", "" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *args[] = { "replay", "-t", "generic-4n", "-f", "bench/traces/storm-200.csv", "-p", "xenopsd",
+                             "--progress", bad[i], NULL };
+      g_autofree char *o = NULL, *e = NULL;
+      ck_assert_int_eq (run_xenplace (args, &o, &e), 2);
+      ck_assert_msg (strstr (e, "--progress") && count_lines (e) == 1, "'%s': %s", bad[i], e);
+    }
+}
+END_TEST
+
 START_TEST (test_good_run_is_reproducible)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -162,6 +187,7 @@ xp_test_cli_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_bad_inputs);
   tcase_add_test (tc, test_gen_demand);
+  tcase_add_test (tc, test_replay_progress);
   tcase_add_test (tc, test_good_run_is_reproducible);
   suite_add_tcase (s, tc);
   return s;

@@ -179,6 +179,13 @@ lidx (const XpHeap *h, guint node, guint zone, guint order)
   return ((gsize) node * NR_ZONES + zone) * h->n_orders + order;
 }
 
+/* Free lists in all: [node][zone][order]. */
+static inline gsize
+n_lists (const XpHeap *h)
+{
+  return (gsize) h->n_nodes * NR_ZONES * h->n_orders;
+}
+
 static inline gsize
 zidx (guint node, guint zone)
 {
@@ -502,7 +509,7 @@ void
 xp_heap_sync_lists (XpXen *xen)
 {
   XpHeap *h = xen->heap;
-  for (gsize l = 0; l < (gsize) h->n_nodes * NR_ZONES * h->n_orders; l++)
+  for (gsize l = 0; l < n_lists (h); l++)
     list_sync (h, l);
 }
 
@@ -2557,7 +2564,7 @@ xp_heap_free_blocks (const XpXen *xen)
 {
   const XpHeap *h = xen->heap;
   guint64 sum = 0;
-  for (gsize l = 0; l < (gsize) h->n_nodes * NR_ZONES * h->n_orders; l++)
+  for (gsize l = 0; l < n_lists (h); l++)
     sum += h->count[l];
   return sum;
 }
@@ -2828,7 +2835,7 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   h->gmap_len = (top >> GRAIN) + 1;
   h->gmap = g_new0 (guint32, h->gmap_len);
   h->gfree = g_new0 (guint8, h->gmap_len);
-  gsize nl = (gsize) n * NR_ZONES * h->n_orders;
+  gsize nl = n_lists (h);
   h->head = g_new (guint32, nl);
   h->tail = g_new (guint32, nl);
   memset (h->head, 0xff, nl * sizeof (guint32));
@@ -3035,7 +3042,7 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
         FAIL ("node %u: zone avail sum %" G_GUINT64_FORMAT " != node avail", node, za);
       total += h->node_avail[node];
     }
-  for (gsize l = 0; l < (gsize) n * NR_ZONES * h->n_orders; l++)
+  for (gsize l = 0; l < n_lists (h); l++)
     {
       guint32 c = 0;
       list_sync (h, l);

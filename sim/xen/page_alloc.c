@@ -3,9 +3,10 @@
  * The heap is represented by blocks, never by pages. Every naturally aligned
  * block that is free (on a free list) or handed out (owned by a domain, by a
  * paging pool or anonymous) has one record in a pooled array; a hash keyed by
- * the block's first pfn finds the buddy of a block being freed. Free lists are
- * intrusive doubly linked lists per (node, zone, order) and a per-(node, zone)
- * bitmap of non-empty orders lets the search skip empty lists.
+ * the block's first pfn finds the buddy of a block being freed. There is a
+ * free list per (node, zone, order), kept in chunks of record indices (see
+ * "free lists"), and a per-(node, zone) bitmap of non-empty orders lets the
+ * search skip empty lists.
  *
  * Dirty (need_scrub) pages: every free block carries its exact count of
  * dirty pages. A block is clean (0), wholly dirty (its size: what a dying
@@ -77,7 +78,8 @@ typedef struct {
 /* 32 bytes: two records per cache line. */
 typedef struct {
   guint64 pfn;
-  guint32 prev, next;                  /* free-list links, or next record on the record free list */
+  guint32 chunk;                       /* free blocks: the chunk of their list holding them */
+  guint32 next_rec;                    /* unused records: the next one on the record free list */
   union {
     guint32 n_dirty;                   /* free blocks: dirty pages inside (<= 2^20) */
     guint32 owner_idx;                 /* used blocks: index in the owner's memory / paging_pool array */
@@ -89,6 +91,25 @@ typedef struct {
 
 #define OWNER_NONE G_MAXUINT16
 G_STATIC_ASSERT (sizeof (Blk) == 32);
+
+/* A piece of a free list, one cache line (see "free lists"). */
+#define CHUNK_CAP 15
+typedef struct {
+  guint32 e[CHUNK_CAP];                /* record indices, in list order */
+  guint16 n;                           /* entries used; free chunks: 0, e[0] links them */
+  guint16 dirty;                       /* bit k: entry k's block holds dirty pages */
+} Chunk;
+G_STATIC_ASSERT (sizeof (Chunk) == 64);
+
+/* A free list's chunks in order, and where its head is. */
+typedef struct {
+  guint32 *ids;                        /* chunk indices */
+  guint32 len, cap;
+  guint32 hc, ho;                      /* head: ids[hc], entry ho */
+  guint32 hchunk, pchunk;              /* ids[hc] and the chunk before it */
+  guint32 head;                        /* the head's record, NIL when empty */
+  guint32 n_dirty;                     /* dirty blocks on the list */
+} Spine;
 
 struct XpHeap {
   XpXen *xen;                          /* for the owners of blocks (by domid) */
@@ -115,12 +136,13 @@ struct XpHeap {
   guint hshift;                        /* 64 - log2(table size) */
   guint64 hcount;
 
-  guint32 *head, *tail;                /* [node][zone][order] */
+  Spine *spine;                        /* [node][zone][order] */
+  Chunk *chunk;                        /* the pool of list chunks */
+  guint32 n_chunk, cap_chunk, free_chunk;
   guint32 *count;                      /* [node][zone][order]: blocks on the list */
   guint32 *order_mask;                 /* [node][zone]: bit j set when list j is non-empty */
   guint32 *clean_mask;                 /* [node][zone]: bit j set when list j's head is clean */
   guint32 *dirty_mask;                 /* [node][zone]: bit j set when list j holds a dirty block */
-  guint32 *n_dirty_blocks;             /* [node][zone][order]: dirty blocks on the list */
   guint64 *rot;                        /* [node][zone][order]: moves of the dirty head to the tail
                                         * not yet done (only while every block is dirty) */
   gboolean eager_rotation;             /* tests: rotate at once, block by block, as upstream */
@@ -224,7 +246,7 @@ blk_new (XpHeap *h)
   if (h->free_rec != NIL)
     {
       guint32 i = h->free_rec;
-      h->free_rec = h->blk[i].next;
+      h->free_rec = h->blk[i].next_rec;
       return i;
     }
   if (h->n_blk == h->cap_blk)
@@ -240,7 +262,7 @@ static void
 blk_release (XpHeap *h, guint32 i)
 {
   h->blk[i].state = BLK_UNUSED;
-  h->blk[i].next = h->free_rec;
+  h->blk[i].next_rec = h->free_rec;
   h->free_rec = i;
 }
 
@@ -438,19 +460,130 @@ hash_del (XpHeap *h, guint64 pfn)
  * pass-1 scan of get_free_buddy() that moves such a head to the tail, once
  * per visit, only rotates it: the model counts those rotations (rot) and
  * does them when the list is next read or changed. clean_mask says which
- * heads are clean without reading the blocks. */
+ * heads are clean without reading the blocks.
+ *
+ * Layout. Upstream links the pages of a list. Linked records would make
+ * doing r pending rotations cost r record reads, one cache miss each, and
+ * those walks took a third of the time of a replay whose freed memory gets
+ * scrubbed. So a list is a cycle of record indices kept in chunks of up to
+ * CHUNK_CAP, one cache line each, with a bit per entry saying whether its
+ * block is dirty. The list's spine orders its chunks; the head is entry ho
+ * of chunk hc of the spine, and the tail is the entry just before it. Head
+ * and tail are one cut of the cycle:
+ *
+ * - a rotation moves the cut, counting entries chunk by chunk;
+ * - adding puts the block at the cut: at the end of the chunk before it
+ *   when the cut is at a chunk boundary and that chunk has room (so blocks
+ *   added in a row fill chunks), else into the cut's chunk, split at the
+ *   cut when full, or into a new chunk. A block added at the head becomes
+ *   the head; one added at the tail leaves the head where it was;
+ * - a record knows its chunk, and removing it searches that chunk only.
+ *
+ * Only a split moves entries to another chunk (and rewrites their records'
+ * chunk); an emptied chunk leaves the spine. The dirty bits answer "is the
+ * head clean?" without reading the head's record, and the chunk names the
+ * next heads, so their records can be fetched ahead (list_del()). */
 
 static inline void
 head_status (XpHeap *h, gsize l, guint node, guint zone, guint order)
 {
-  guint32 hd = h->head[l];
-  if (hd != NIL && h->blk[hd].n_dirty == 0)
+  const Spine *s = &h->spine[l];
+  if (h->count[l] && !(h->chunk[s->hchunk].dirty >> s->ho & 1))
     h->clean_mask[zidx (node, zone)] |= 1u << order;
   else
     h->clean_mask[zidx (node, zone)] &= ~(1u << order);
 }
 
-/* Do list @l's pending rotations. */
+static inline Chunk *
+spine_chunk (const XpHeap *h, const Spine *s, guint32 pos)
+{
+  return &h->chunk[s->ids[pos]];
+}
+
+static inline guint32
+spine_prev (const Spine *s, guint32 pos)
+{
+  return pos ? pos - 1 : s->len - 1;
+}
+
+static inline guint32
+spine_next (const Spine *s, guint32 pos)
+{
+  return pos + 1 == s->len ? 0 : pos + 1;
+}
+
+static inline void
+spine_set_head (Spine *s, guint32 hc, guint32 ho)
+{
+  s->hc = hc;
+  s->ho = ho;
+  s->hchunk = s->ids[hc];
+  s->pchunk = s->ids[spine_prev (s, hc)];
+}
+
+static inline void
+list_fix_head (XpHeap *h, gsize l)
+{
+  Spine *s = &h->spine[l];
+  s->head = h->count[l] ? h->chunk[s->hchunk].e[s->ho] : NIL;
+}
+
+static guint32
+chunk_new (XpHeap *h)
+{
+  if (h->free_chunk != NIL)
+    {
+      guint32 c = h->free_chunk;
+      h->free_chunk = h->chunk[c].e[0];
+      return c;
+    }
+  if (h->n_chunk == h->cap_chunk)
+    {
+      guint32 cap = h->cap_chunk ? h->cap_chunk * 2 : 256;
+      Chunk *nc = g_aligned_alloc (cap, sizeof (Chunk), sizeof (Chunk));
+      if (h->n_chunk)
+        memcpy (nc, h->chunk, h->n_chunk * sizeof (Chunk));
+      g_aligned_free (h->chunk);
+      h->chunk = nc;
+      h->cap_chunk = cap;
+    }
+  h->chunk[h->n_chunk].n = 0;
+  h->chunk[h->n_chunk].dirty = 0;
+  return h->n_chunk++;
+}
+
+static void
+chunk_release (XpHeap *h, guint32 c)
+{
+  h->chunk[c].e[0] = h->free_chunk;
+  h->free_chunk = c;
+}
+
+/* Put chunk @c at spine position @pos (the chunks from @pos on move up). */
+static void
+spine_insert (Spine *s, guint32 pos, guint32 c)
+{
+  if (s->len == s->cap)
+    {
+      s->cap = s->cap ? s->cap * 2 : 4;
+      s->ids = g_renew (guint32, s->ids, s->cap);
+    }
+  for (guint32 k = s->len; k > pos; k--)
+    s->ids[k] = s->ids[k - 1];
+  s->ids[pos] = c;
+  s->len++;
+}
+
+static void
+spine_remove (Spine *s, guint32 pos)
+{
+  for (guint32 k = pos + 1; k < s->len; k++)
+    s->ids[k - 1] = s->ids[k];
+  s->len--;
+}
+
+/* Do list @l's pending rotations: move the cut by r entries forwards, or
+ * by count - r backwards when that is shorter. */
 static void
 list_sync (XpHeap *h, gsize l)
 {
@@ -458,34 +591,36 @@ list_sync (XpHeap *h, gsize l)
   if (!r64)
     return;
   h->rot[l] = 0;
-  if (h->count[l] <= 1)
+  guint32 count = h->count[l];
+  if (count <= 1)
     return;
-  guint32 r = (guint32) (r64 % h->count[l]);
+  guint32 r = (guint32) (r64 % count);
   if (!r)
     return;
-  guint32 old_head = h->head[l], old_tail = h->tail[l];
-  guint32 nh, nt;
-  if (r <= h->count[l] / 2)
+  Spine *s = &h->spine[l];
+  guint32 hc = s->hc, ho = s->ho;
+  if (r <= count / 2)
     {
-      nh = old_head;
-      for (guint32 i = 0; i < r; i++)
-        nh = h->blk[nh].next;
-      nt = h->blk[nh].prev;
+      ho += r;
+      for (guint32 n; ho >= (n = spine_chunk (h, s, hc)->n);)
+        {
+          ho -= n;
+          hc = spine_next (s, hc);
+        }
     }
   else
     {
-      /* the new tail is count - r blocks before the old tail's end */
-      nt = old_tail;
-      for (guint32 i = 0; i < h->count[l] - r; i++)
-        nt = h->blk[nt].prev;
-      nh = h->blk[nt].next;
+      guint32 back = count - r;
+      while (back > ho)
+        {
+          back -= ho + 1;
+          hc = spine_prev (s, hc);
+          ho = spine_chunk (h, s, hc)->n - 1u;
+        }
+      ho -= back;
     }
-  h->blk[old_tail].next = old_head;
-  h->blk[old_head].prev = old_tail;
-  h->blk[nh].prev = NIL;
-  h->blk[nt].next = NIL;
-  h->head[l] = nh;
-  h->tail[l] = nt;
+  spine_set_head (s, hc, ho);
+  list_fix_head (h, l);
 }
 
 /* @n more moves of list @l's dirty head to its tail, done when the list
@@ -513,30 +648,222 @@ xp_heap_sync_lists (XpXen *xen)
     list_sync (h, l);
 }
 
+/* The block @k places after the head of list @l (synced, @k < count). */
+static guint32
+list_nth (const XpHeap *h, gsize l, guint32 k)
+{
+  const Spine *s = &h->spine[l];
+  guint32 hc = s->hc, ho = s->ho + k;
+  for (guint32 n; ho >= (n = spine_chunk (h, s, hc)->n);)
+    {
+      ho -= n;
+      hc = spine_next (s, hc);
+    }
+  return spine_chunk (h, s, hc)->e[ho];
+}
+
+/* The tail of list @l (synced): the entry before the head. */
+static guint32
+list_tail (const XpHeap *h, gsize l)
+{
+  const Spine *s = &h->spine[l];
+  if (!h->count[l])
+    return NIL;
+  if (s->ho)
+    return h->chunk[s->hchunk].e[s->ho - 1];
+  const Chunk *c = spine_chunk (h, s, spine_prev (s, s->hc));
+  return c->e[c->n - 1];
+}
+
+/* Walks a synced list from head to tail:
+ *   for (ListIter it = list_iter (h, l); it.left;) { guint32 i = list_next (h, l, &it); ... } */
+typedef struct {
+  guint32 hc, ho, left;
+} ListIter;
+
+static inline ListIter
+list_iter (const XpHeap *h, gsize l)
+{
+  const Spine *s = &h->spine[l];
+  return (ListIter) { s->hc, s->ho, h->count[l] };
+}
+
+static inline guint32
+list_next (const XpHeap *h, gsize l, ListIter *it)
+{
+  const Spine *s = &h->spine[l];
+  const Chunk *c = spine_chunk (h, s, it->hc);
+  guint32 i = c->e[it->ho++];
+  if (it->ho == c->n)
+    {
+      it->ho = 0;
+      it->hc = spine_next (s, it->hc);
+    }
+  it->left--;
+  return i;
+}
+
+/* Put record @i, dirty or not, at entry @off of chunk @c, moving the
+ * entries from @off on up; the chunk has room. */
+static inline void
+chunk_put (XpHeap *h, guint32 c, guint32 off, guint32 i, gboolean dirty)
+{
+  Chunk *ch = &h->chunk[c];
+  for (guint32 k = ch->n; k > off; k--)
+    ch->e[k] = ch->e[k - 1];
+  ch->e[off] = i;
+  ch->n++;
+  guint32 below = (1u << off) - 1;
+  ch->dirty = (guint16) ((ch->dirty & below) | ((ch->dirty & ~below) << 1) | ((guint32) dirty << off));
+  h->blk[i].chunk = c;
+}
+
+/* Insert record @i at list @l's cut: as its new head when @at_head (a
+ * clean block), else as its new tail (a dirty one). */
+static void
+list_insert (XpHeap *h, gsize l, guint32 i, gboolean at_head)
+{
+  Spine *s = &h->spine[l];
+  gboolean dirty = !at_head;
+  if (!h->count[l])
+    {
+      guint32 c = chunk_new (h);
+      s->len = 0;
+      spine_insert (s, 0, c);
+      chunk_put (h, c, 0, i, dirty);
+      spine_set_head (s, 0, 0);
+      return;
+    }
+  if (s->ho == 0)
+    {
+      /* at a chunk boundary: the end of the chunk before the cut */
+      guint32 pc = s->pchunk;
+      guint32 pn = h->chunk[pc].n;
+      if (pn < CHUNK_CAP)
+        {
+          chunk_put (h, pc, pn, i, dirty);
+          if (at_head)
+            spine_set_head (s, spine_prev (s, s->hc), pn);
+          return;
+        }
+      /* full: a new chunk between them */
+      guint32 c = chunk_new (h);
+      spine_insert (s, s->hc, c);
+      chunk_put (h, c, 0, i, dirty);
+      spine_set_head (s, at_head ? s->hc : s->hc + 1, 0);
+      return;
+    }
+  guint32 c = s->hchunk;
+  if (h->chunk[c].n == CHUNK_CAP)
+    {
+      /* split at the cut: the entries from the head on go to a new chunk
+       * after this one, and the cut is at a chunk boundary */
+      guint32 nc = chunk_new (h);
+      Chunk *from = &h->chunk[c], *to = &h->chunk[nc];
+      to->n = (guint16) (from->n - s->ho);
+      memcpy (to->e, &from->e[s->ho], to->n * sizeof (guint32));
+      to->dirty = (guint16) (from->dirty >> s->ho);
+      from->n = (guint16) s->ho;
+      from->dirty &= (guint16) ((1u << s->ho) - 1);
+      for (guint32 k = 0; k < to->n; k++)
+        h->blk[to->e[k]].chunk = nc;
+      spine_insert (s, s->hc + 1, nc);
+      chunk_put (h, c, s->ho, i, dirty);
+      if (at_head)
+        spine_set_head (s, s->hc, s->ho);   /* a list of one chunk: the new one is before it too */
+      else
+        spine_set_head (s, s->hc + 1, 0);
+      return;
+    }
+  chunk_put (h, c, s->ho, i, dirty);
+  if (!at_head)
+    s->ho++;
+}
+
+/* Take record @i out of list @l (synced). */
+static void
+list_remove (XpHeap *h, gsize l, guint32 i)
+{
+  Spine *s = &h->spine[l];
+  guint32 c = h->blk[i].chunk;
+  Chunk *ch = &h->chunk[c];
+  gboolean in_head = c == s->hchunk;
+  guint32 off = 0;
+  if (in_head && ch->e[s->ho] == i)
+    off = s->ho;                       /* mostly: the head is taken */
+  else
+    while (ch->e[off] != i)
+      off++;
+  g_assert (off < ch->n);
+  for (guint32 k = off + 1; k < ch->n; k++)
+    ch->e[k - 1] = ch->e[k];
+  ch->n--;
+  guint32 below = (1u << off) - 1;
+  ch->dirty = (guint16) ((ch->dirty & below) | ((ch->dirty >> 1) & ~below));
+  if (in_head && off < s->ho)
+    s->ho--;
+  if (ch->n && (!in_head || s->ho < ch->n))
+    return;
+  /* the chunk is empty, or the head was its last entry */
+  guint32 hc = s->hc, ho = s->ho;
+  if (!ch->n)
+    {
+      guint32 pos = hc;
+      if (!in_head)
+        for (pos = 0; s->ids[pos] != c; pos++)
+          ;
+      spine_remove (s, pos);
+      chunk_release (h, c);
+      if (pos < hc)
+        hc--;
+      else if (pos == hc)
+        ho = 0;
+      if (!s->len)
+        {
+          s->hc = s->ho = 0;
+          return;
+        }
+      if (hc == s->len)
+        hc = 0;
+    }
+  else
+    {
+      hc = spine_next (s, hc);
+      ho = 0;
+    }
+  spine_set_head (s, hc, ho);
+}
+
+#define PREFETCH_HEADS 4
+
 static void
 list_del (XpHeap *h, guint32 i)
 {
   Blk *b = &h->blk[i];
   gsize l = lidx (h, b->node, b->zone, b->order);
   list_sync (h, l);
-  gboolean was_head = b->prev == NIL;
-  if (b->prev != NIL)
-    h->blk[b->prev].next = b->next;
-  else
-    h->head[l] = b->next;
-  if (b->next != NIL)
-    h->blk[b->next].prev = b->prev;
-  else
-    h->tail[l] = b->prev;
+  gboolean was_head = h->spine[l].head == i;
+  list_remove (h, l, i);
   h->count[l]--;
-  if (b->n_dirty && !--h->n_dirty_blocks[l])
+  if (b->n_dirty && !--h->spine[l].n_dirty)
     h->dirty_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
-  if (h->head[l] == NIL)
-    h->order_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
-  if (was_head)
-    head_status (h, l, b->node, b->zone, b->order);
   if (in_gmap (h, b->pfn))
     h->gfree[b->pfn >> GRAIN] = 0;
+  if (!was_head)
+    return;
+  list_fix_head (h, l);
+  if (h->spine[l].head == NIL)
+    h->order_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
+  else
+    {
+      /* heads are mostly taken in a row, and the chunk says which come
+       * next without reading their records: ask for a few at once */
+      const Spine *s = &h->spine[l];
+      const Chunk *ch = &h->chunk[s->hchunk];
+      for (guint32 k = s->ho; k < ch->n && k < s->ho + PREFETCH_HEADS; k++)
+        __builtin_prefetch (&h->blk[ch->e[k]]);
+    }
+  head_status (h, l, b->node, b->zone, b->order);
 }
 
 /* page_list_add_scrub(): clean blocks at the head, dirty ones at the tail. */
@@ -546,33 +873,17 @@ list_add (XpHeap *h, guint32 i)
   Blk *b = &h->blk[i];
   gsize l = lidx (h, b->node, b->zone, b->order);
   list_sync (h, l);
-  if (b->n_dirty == 0)
-    {
-      b->prev = NIL;
-      b->next = h->head[l];
-      if (b->next != NIL)
-        h->blk[b->next].prev = i;
-      else
-        h->tail[l] = i;
-      h->head[l] = i;
-    }
-  else
-    {
-      b->next = NIL;
-      b->prev = h->tail[l];
-      if (b->prev != NIL)
-        h->blk[b->prev].next = i;
-      else
-        h->head[l] = i;
-      h->tail[l] = i;
-    }
+  gboolean clean = b->n_dirty == 0;
+  list_insert (h, l, i, clean);
+  if (clean || !h->count[l])
+    h->spine[l].head = i;
   h->count[l]++;
   h->order_mask[zidx (b->node, b->zone)] |= 1u << b->order;
-  if (b->n_dirty && !h->n_dirty_blocks[l]++)
+  if (!clean && !h->spine[l].n_dirty++)
     h->dirty_mask[zidx (b->node, b->zone)] |= 1u << b->order;
-  if (b->n_dirty == 0)
+  if (clean)
     h->clean_mask[zidx (b->node, b->zone)] |= 1u << b->order;   /* the new head */
-  else if (h->head[l] == i)
+  else if (h->spine[l].head == i)
     h->clean_mask[zidx (b->node, b->zone)] &= ~(1u << b->order);
   if (in_gmap (h, b->pfn))
     h->gfree[b->pfn >> GRAIN] = (guint8) (b->order + 1);
@@ -842,10 +1153,10 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
               m &= m - 1;
               gsize l = lidx (h, node, zone, j);
               list_sync (h, l);
-              guint32 bi = h->head[l];
+              guint32 bi = h->spine[l].head;
               if (h->blk[bi].n_dirty == 0 || order == 0 || dirty_ok)
                 return bi;
-              if (h->tail[l] != bi)
+              if (list_tail (h, l) != bi)
                 {
                   zone_mutated = TRUE;
                   list_del (h, bi);
@@ -875,7 +1186,7 @@ scan_node (XpHeap *h, guint node, guint zone_lo, guint zone_hi, guint order, gbo
         {
           gsize l = lidx (h, node, zone, (guint) __builtin_ctz (take));
           list_sync (h, l);
-          return h->head[l];
+          return h->spine[l].head;
         }
       h->scan_mutated_above |= zone_mutated;
     }
@@ -1696,9 +2007,7 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
     {
       list_sync (h, l);
       guint32 r = h->count[l] > 1 ? moves % h->count[l] : 0;
-      guint32 bi = h->head[l];
-      for (guint32 i = 0; i < r; i++)
-        bi = h->blk[bi].next;
+      guint32 bi = list_nth (h, l, r);
       Blk *b = &h->blk[bi];
       if (b->n_dirty && (b->n_dirty != unit || !(h->src_pass1_failed || dirty_ok)))
         break;
@@ -1709,7 +2018,7 @@ take_heads (XpXen *xen, XpDomain *d, guint order, guint memflags, guint64 want)
           list_rotate (h, l, moves);
           list_sync (h, l);
         }
-      g_assert (h->head[l] == bi);
+      g_assert (h->spine[l].head == bi);
       guint64 pfn = b->pfn;
       XpPages dirty = b->n_dirty;
       list_del (h, bi);
@@ -1874,7 +2183,7 @@ bulk_carve (XpHeap *h, guint node, guint zone_lo, guint zone_hi, XpPages want, B
       gsize z = zidx (node, zone);
       guint j = (guint) __builtin_ctz (h->order_mask[z]);
       list_sync (h, lidx (h, node, zone, j));
-      guint32 bi = h->head[lidx (h, node, zone, j)];
+      guint32 bi = h->spine[lidx (h, node, zone, j)].head;
       guint64 pfn = h->blk[bi].pfn;
       XpPages size = G_GUINT64_CONSTANT (1) << j;
       XpPages blk_dirty = h->blk[bi].n_dirty;
@@ -2641,11 +2950,14 @@ xp_heap_dump_state (XpXen *xen, GString *out)
             {
               gsize l = lidx (h, node, zone, j);
               list_sync (h, l);
-              if (h->head[l] == NIL)
+              if (h->spine[l].head == NIL)
                 continue;
               g_string_append_printf (out, "  list z%u o%u n%u:", zone, j, h->count[l]);
-              for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
-                g_string_append_printf (out, " %" G_GINT64_MODIFIER "x/%u", h->blk[i].pfn, h->blk[i].n_dirty);
+              for (ListIter it = list_iter (h, l); it.left;)
+                {
+                  guint32 i = list_next (h, l, &it);
+                  g_string_append_printf (out, " %" G_GINT64_MODIFIER "x/%u", h->blk[i].pfn, h->blk[i].n_dirty);
+                }
               g_string_append_c (out, '\n');
             }
         }
@@ -2713,7 +3025,7 @@ scrub_node (XpHeap *h, guint node, XpPages budget)
           list_sync (h, l);
           while (done < budget)
             {
-              guint32 bi = h->tail[l];
+              guint32 bi = list_tail (h, l);
               if (bi == NIL || h->blk[bi].n_dirty == 0)
                 break;
               Blk *b = &h->blk[bi];
@@ -2836,15 +3148,14 @@ xp_heap_new (XpXen *xen, const guint64 *node_start, const guint64 *node_end,
   h->gmap = g_new0 (guint32, h->gmap_len);
   h->gfree = g_new0 (guint8, h->gmap_len);
   gsize nl = n_lists (h);
-  h->head = g_new (guint32, nl);
-  h->tail = g_new (guint32, nl);
-  memset (h->head, 0xff, nl * sizeof (guint32));
-  memset (h->tail, 0xff, nl * sizeof (guint32));
+  h->spine = g_new0 (Spine, nl);
+  for (gsize l = 0; l < nl; l++)
+    h->spine[l].head = NIL;
+  h->free_chunk = NIL;
   h->count = g_new0 (guint32, nl);
   h->order_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
   h->clean_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
   h->dirty_mask = g_new0 (guint32, (gsize) n * NR_ZONES);
-  h->n_dirty_blocks = g_new0 (guint32, nl);
   h->rot = g_new0 (guint64, nl);
   h->avail = g_new0 (XpPages, (gsize) n * NR_ZONES);
   h->node_avail = g_new0 (XpPages, n);
@@ -2917,13 +3228,14 @@ xp_heap_free (XpHeap *h)
   g_free (h->hash);
   g_free (h->gmap);
   g_free (h->gfree);
-  g_free (h->head);
-  g_free (h->tail);
+  for (gsize l = 0; l < n_lists (h); l++)
+    g_free (h->spine[l].ids);
+  g_free (h->spine);
+  g_aligned_free (h->chunk);
   g_free (h->count);
   g_free (h->order_mask);
   g_free (h->clean_mask);
   g_free (h->dirty_mask);
-  g_free (h->n_dirty_blocks);
   g_free (h->rot);
   g_free (h->avail);
   g_free (h->node_avail);
@@ -3048,27 +3360,58 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
       list_sync (h, l);
       guint node = (guint) (l / h->n_orders / NR_ZONES), zone = (guint) (l / h->n_orders % NR_ZONES);
       guint order = (guint) (l % h->n_orders);
-      guint32 hd = h->head[l];
+      guint32 hd = h->spine[l].head;
       gboolean clean = hd != NIL && h->blk[hd].n_dirty == 0;
       if (clean != !!(h->clean_mask[zidx (node, zone)] & (1u << order)))
         FAIL ("free list %" G_GSIZE_FORMAT ": clean head bit wrong", l);
+      /* the chunks: none empty, every entry's record names its chunk and
+       * its dirty bit says whether it is dirty */
+      const Spine *s = &h->spine[l];
+      for (guint32 p = 0; p < s->len; p++)
+        {
+          const Chunk *ch = &h->chunk[s->ids[p]];
+          if (!ch->n || ch->n > CHUNK_CAP)
+            FAIL ("free list %" G_GSIZE_FORMAT ": chunk %u holds %u entries", l, s->ids[p], ch->n);
+          for (guint32 k = 0; k < ch->n && k < CHUNK_CAP; k++)
+            {
+              const Blk *b = &h->blk[MIN (ch->e[k], h->n_blk - 1)];
+              if (ch->e[k] >= h->n_blk || b->chunk != s->ids[p] || b->state != BLK_FREE || lidx (h, b->node, b->zone, b->order) != l)
+                FAIL ("free list %" G_GSIZE_FORMAT ": block %" G_GUINT64_FORMAT " does not belong in chunk %u",
+                      l, b->pfn, s->ids[p]);
+              else if (!(ch->dirty >> k & 1) != !b->n_dirty)
+                FAIL ("free list %" G_GSIZE_FORMAT ": the dirty bit of block %" G_GUINT64_FORMAT " is wrong",
+                      l, b->pfn);
+            }
+          c += ch->n;
+        }
+      if (c != h->count[l])
+        {
+          FAIL ("free list %" G_GSIZE_FORMAT ": %u blocks, counter says %u", l, c, h->count[l]);
+          continue;
+        }
+      if (c && (s->hc >= s->len || s->ho >= h->chunk[s->ids[s->hc]].n))
+        {
+          FAIL ("free list %" G_GSIZE_FORMAT ": head position %u/%u outside the list", l, s->hc, s->ho);
+          continue;
+        }
+      if (hd != (c ? h->chunk[s->ids[s->hc]].e[s->ho] : NIL))
+        FAIL ("free list %" G_GSIZE_FORMAT ": head %u is not the entry at the head position", l, hd);
+      if (c && (s->hchunk != s->ids[s->hc] || s->pchunk != s->ids[s->hc ? s->hc - 1 : s->len - 1]))
+        FAIL ("free list %" G_GSIZE_FORMAT ": the chunks at the head are not where the spine has them", l);
+
       gboolean seen_dirty = FALSE;
       guint32 nd = 0;
-      for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
-        nd += h->blk[i].n_dirty != 0;
-      if (nd != h->n_dirty_blocks[l] || !nd != !(h->dirty_mask[zidx (node, zone)] & (1u << order)))
-        FAIL ("free list %" G_GSIZE_FORMAT ": %u dirty blocks, counter says %u", l, nd, h->n_dirty_blocks[l]);
-      for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
+      for (ListIter it = list_iter (h, l); it.left;)
         {
+          guint32 i = list_next (h, l, &it);
+          nd += h->blk[i].n_dirty != 0;
           if (h->blk[i].n_dirty)
             seen_dirty = TRUE;
           else if (seen_dirty)
             FAIL ("free list %" G_GSIZE_FORMAT ": clean block %" G_GUINT64_FORMAT " after a dirty one", l, h->blk[i].pfn);
         }
-      for (guint32 i = h->head[l]; i != NIL; i = h->blk[i].next)
-        c++;
-      if (c != h->count[l])
-        FAIL ("free list %" G_GSIZE_FORMAT ": %u blocks, counter says %u", l, c, h->count[l]);
+      if (nd != h->spine[l].n_dirty || !nd != !(h->dirty_mask[zidx (node, zone)] & (1u << order)))
+        FAIL ("free list %" G_GSIZE_FORMAT ": %u dirty blocks, counter says %u", l, nd, h->spine[l].n_dirty);
     }
   if (total != h->total_avail)
     FAIL ("total_avail %" G_GUINT64_FORMAT " != sum of nodes %" G_GUINT64_FORMAT, h->total_avail, total);

@@ -480,7 +480,9 @@ hash_del (XpHeap *h, guint64 pfn)
  * - a record knows its chunk, and removing it searches that chunk only.
  *
  * Only a split moves entries to another chunk (and rewrites their records'
- * chunk); an emptied chunk leaves the spine. The dirty bits answer "is the
+ * chunk); an emptied chunk leaves the spine, except the last one: an empty
+ * list keeps a chunk, since lists of a block or two (the big orders) come
+ * and go all the time. The dirty bits answer "is the
  * head clean?" without reading the head's record, and the chunk names the
  * next heads, so their records can be fetched ahead (list_del()). */
 
@@ -727,10 +729,9 @@ list_insert (XpHeap *h, gsize l, guint32 i, gboolean at_head)
   gboolean dirty = !at_head;
   if (!h->count[l])
     {
-      guint32 c = chunk_new (h);
-      s->len = 0;
-      spine_insert (s, 0, c);
-      chunk_put (h, c, 0, i, dirty);
+      if (!s->len)
+        spine_insert (s, 0, chunk_new (h));
+      chunk_put (h, s->ids[0], 0, i, dirty);
       spine_set_head (s, 0, 0);
       return;
     }
@@ -808,6 +809,12 @@ list_remove (XpHeap *h, gsize l, guint32 i)
   guint32 hc = s->hc, ho = s->ho;
   if (!ch->n)
     {
+      if (s->len == 1)
+        {
+          /* the list is empty: it keeps its chunk for the next block */
+          s->hc = s->ho = 0;
+          return;
+        }
       guint32 pos = hc;
       if (!in_head)
         for (pos = 0; s->ids[pos] != c; pos++)
@@ -818,11 +825,6 @@ list_remove (XpHeap *h, gsize l, guint32 i)
         hc--;
       else if (pos == hc)
         ho = 0;
-      if (!s->len)
-        {
-          s->hc = s->ho = 0;
-          return;
-        }
       if (hc == s->len)
         hc = 0;
     }
@@ -860,8 +862,9 @@ list_del (XpHeap *h, guint32 i)
        * next without reading their records: ask for a few at once */
       const Spine *s = &h->spine[l];
       const Chunk *ch = &h->chunk[s->hchunk];
-      for (guint32 k = s->ho; k < ch->n && k < s->ho + PREFETCH_HEADS; k++)
-        __builtin_prefetch (&h->blk[ch->e[k]]);
+      guint32 n = MIN (ch->n - s->ho, PREFETCH_HEADS);
+      for (guint32 k = 0; k < n; k++)
+        __builtin_prefetch (&h->blk[ch->e[s->ho + k]]);
     }
   head_status (h, l, b->node, b->zone, b->order);
 }
@@ -3364,13 +3367,15 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
       gboolean clean = hd != NIL && h->blk[hd].n_dirty == 0;
       if (clean != !!(h->clean_mask[zidx (node, zone)] & (1u << order)))
         FAIL ("free list %" G_GSIZE_FORMAT ": clean head bit wrong", l);
-      /* the chunks: none empty, every entry's record names its chunk and
-       * its dirty bit says whether it is dirty */
+      /* the chunks: none empty (but an empty list's one), every entry's
+       * record names its chunk and its dirty bit says whether it is dirty */
       const Spine *s = &h->spine[l];
+      if (!h->count[l] && s->len > 1)
+        FAIL ("free list %" G_GSIZE_FORMAT ": empty, with %u chunks", l, s->len);
       for (guint32 p = 0; p < s->len; p++)
         {
           const Chunk *ch = &h->chunk[s->ids[p]];
-          if (!ch->n || ch->n > CHUNK_CAP)
+          if ((!ch->n && h->count[l]) || ch->n > CHUNK_CAP)
             FAIL ("free list %" G_GSIZE_FORMAT ": chunk %u holds %u entries", l, s->ids[p], ch->n);
           for (guint32 k = 0; k < ch->n && k < CHUNK_CAP; k++)
             {

@@ -2099,8 +2099,26 @@ typedef struct {
   guint8 zone;
 } BulkRun;
 
+/* The runs of a node, in the order their pages were taken. Appended to
+ * once per block taken: a GArray would copy each with a memcpy() call. */
 typedef struct {
-  GArray *runs;                /* BulkRun, in the order the pages were taken */
+  BulkRun *v;
+  guint len, cap;
+} RunVec;
+
+static inline BulkRun *
+run_vec_push (RunVec *a)
+{
+  if (a->len == a->cap)
+    {
+      a->cap = a->cap ? a->cap * 2 : 64;
+      a->v = g_renew (BulkRun, a->v, a->cap);
+    }
+  return &a->v[a->len++];
+}
+
+typedef struct {
+  RunVec runs;
   guint run;                   /* assembly cursor */
   XpPages off;
   XpPages dirty;               /* dirty pages handed out */
@@ -2110,12 +2128,12 @@ typedef struct {
 /* Cut runs at 2^RUN_SPAN-page boundaries (see find_run()), keeping the
  * order pages are taken in; the reused record stays with the lowest page. */
 static void
-bulk_runs_span (GArray *runs)
+bulk_runs_span (RunVec *runs)
 {
   guint i = 0;
   while (i < runs->len)
     {
-      BulkRun *r = &g_array_index (runs, BulkRun, i);
+      BulkRun *r = &runs->v[i];
       guint64 lo = r->top - r->count + 1;
       guint64 cut = r->top & ~((G_GUINT64_CONSTANT (1) << RUN_SPAN) - 1);
       if (cut <= lo)
@@ -2126,8 +2144,10 @@ bulk_runs_span (GArray *runs)
       /* [cut, top] first, then [lo, cut - 1] */
       BulkRun upper = { r->top, r->top - cut + 1, NIL, r->zone };
       BulkRun lower = { cut - 1, cut - lo, r->reuse, r->zone };
-      g_array_index (runs, BulkRun, i) = upper;
-      g_array_insert_val (runs, i + 1, lower);
+      run_vec_push (runs);
+      memmove (&runs->v[i + 2], &runs->v[i + 1], (runs->len - i - 2) * sizeof (BulkRun));
+      runs->v[i] = upper;
+      runs->v[i + 1] = lower;
       i++;
     }
 }
@@ -2225,7 +2245,7 @@ bulk_carve (XpHeap *h, guint node, guint zone_lo, guint zone_hi, XpPages want, B
               pos += bs;
             }
         }
-      g_array_append_val (bn->runs, run);
+      *run_vec_push (&bn->runs) = run;
       heap_take (h, node, zone, k);
       bn->dirty += taken_dirty;
       bn->last_dirty = last_dirty;
@@ -2386,13 +2406,12 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
     {
       if (!cnt[node] && !cnt[nn + node])
         continue;
-      bn[node].runs = g_array_new (FALSE, FALSE, sizeof (BulkRun));
       for (guint r = 0; r < nr; r++)
         if (cnt[r * nn + node])
           bulk_carve (h, node, rlo[r], zone_hi, cnt[r * nn + node], &bn[node]);
       dirty_handed_out (h, node, bn[node].dirty);
       if (owned || d)
-        bulk_runs_span (bn[node].runs);
+        bulk_runs_span (&bn[node].runs);
     }
 
   /* Hand the pages out. Without an owner every page keeps its own record
@@ -2404,9 +2423,9 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
   if (kind == OWN_ANON)
     {
       for (guint node = 0; node < nn; node++)
-        for (guint j = 0; bn[node].runs && j < bn[node].runs->len; j++)
+        for (guint j = 0; j < bn[node].runs.len; j++)
           {
-            const BulkRun *run = &g_array_index (bn[node].runs, BulkRun, j);
+            const BulkRun *run = &bn[node].runs.v[j];
             for (XpPages o = 0; o < run->count; o++)
               {
                 guint64 pfn = run->top - o;
@@ -2429,7 +2448,8 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
       g_autofree guint *next = g_new0 (guint, nn);         /* next run of the node to place */
       g_autofree XpPages *start = g_new0 (XpPages, nn);    /* node page number of that run's first page */
       /* the call number of each run's first page, per node (increasing) */
-      g_autofree GArray **calls = g_new0 (GArray *, nn);
+      g_autofree guint64 **calls = g_new0 (guint64 *, nn);
+      g_autofree guint *n_calls = g_new0 (guint, nn);
       guint64 call = 0;
       for (guint si = 0; si < segs->len; si++)
         {
@@ -2437,14 +2457,13 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
           for (guint i = 0; i < sg->m; i++)
             {
               guint node = segn->data[sg->off + i];
-              GArray *runs = bn[node].runs;
+              const RunVec *runs = &bn[node].runs;
               while (next[node] < runs->len && start[node] < seen[node] + sg->r)
                 {
                   if (!calls[node])
-                    calls[node] = g_array_sized_new (FALSE, FALSE, sizeof (guint64), runs->len);
-                  guint64 c = call + (start[node] - seen[node]) * sg->m + i;
-                  g_array_append_val (calls[node], c);
-                  start[node] += g_array_index (runs, BulkRun, next[node]).count;
+                    calls[node] = g_new (guint64, runs->len);
+                  calls[node][n_calls[node]++] = call + (start[node] - seen[node]) * sg->m + i;
+                  start[node] += runs->v[next[node]].count;
                   next[node]++;
                 }
               seen[node] += sg->r;
@@ -2456,9 +2475,9 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
       guint hn = 0;
       g_autofree guint *hp = g_new (guint, nn);
       g_autofree guint *cur = g_new0 (guint, nn);
-#define BULK_KEY(x) g_array_index (calls[x], guint64, cur[x])
+#define BULK_KEY(x) calls[x][cur[x]]
       for (guint node = 0; node < nn; node++)
-        if (calls[node] && calls[node]->len)
+        if (n_calls[node])
           {
             guint p = hn++;
             while (p && BULK_KEY (hp[(p - 1) / 2]) > BULK_KEY (node))
@@ -2473,7 +2492,7 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
           guint node = hp[0];
           BulkStart one = { BULK_KEY (node), node, cur[node] };
           const BulkStart *st = &one;
-          if (++cur[node] == calls[node]->len)
+          if (++cur[node] == n_calls[node])
             node = hp[--hn];
           /* sift the top (the same node with its next key, or the last) down */
           guint p = 0;
@@ -2491,7 +2510,7 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
             }
           if (hn)
             hp[p] = node;
-          const BulkRun *run = &g_array_index (bn[st->node].runs, BulkRun, st->run);
+          const BulkRun *run = &bn[st->node].runs.v[st->run];
           guint64 lo = run->top - run->count + 1;
           guint32 ri = run->reuse;
           if (ri == NIL)
@@ -2504,12 +2523,10 @@ bulk0_chunk (XpXen *xen, XpDomain *d, guint64 n, guint memflags)
         }
 #undef BULK_KEY
       for (guint node = 0; node < nn; node++)
-        if (calls[node])
-          g_array_free (calls[node], TRUE);
+        g_free (calls[node]);
     }
   for (guint node = 0; node < nn; node++)
-    if (bn[node].runs)
-      g_array_free (bn[node].runs, TRUE);
+    g_free (bn[node].runs.v);
 
   if (done)
     {

@@ -9,6 +9,7 @@
 #include "sim/error.h"
 #include "sim/trace_import.h"
 #include "sim/trace_private.h"
+#include "sim/util.h"
 
 #define NS_PER_DAY (G_GUINT64_CONSTANT (86400) * XP_NSEC_PER_SEC)
 
@@ -568,20 +569,14 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
       g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot read: %s", in_path, g_strerror (errno));
       return FALSE;
     }
-  g_autofree char *tmp = g_strdup_printf ("%s.tmp-XXXXXX", out_path);
-  int fd = g_mkstemp (tmp);
-  if (fd >= 0)
-    fchmod (fd, 0644);   /* mkstemp's 0600 would survive the rename */
-  FILE *out = fd >= 0 ? fdopen (fd, "w") : NULL;
-  if (!out)
+  XpAtomicFile *af = xp_atomic_file_open (out_path, error);
+  if (!af)
     {
-      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", out_path, g_strerror (errno));
-      if (fd >= 0)
-        close (fd);
       if (!use_stdin)
         fclose (in);
       return FALSE;
     }
+  FILE *out = xp_atomic_file_stream (af);
 
   XpTime start = opts->has_start ? opts->start : 0;
   g_autoptr (GString) buf = g_string_new (NULL);
@@ -708,19 +703,13 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
                    opts->has_start || opts->has_end ? " within the --start/--end window" : "");
       ok = FALSE;
     }
-  gboolean write_ok = fflush (out) == 0 && fsync (fileno (out)) == 0;
-  write_ok = fclose (out) == 0 && write_ok;
-  if (ok && !write_ok)
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", out_path, g_strerror (errno));
-      ok = FALSE;
-    }
-  if (ok && g_rename (tmp, out_path) != 0)
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot rename into place: %s", out_path, g_strerror (errno));
-      ok = FALSE;
-    }
   if (!ok)
-    g_unlink (tmp);
-  return ok;
+    {
+      /* a failed fwrite() stops the import without an error of its own */
+      if (error && !*error)
+        g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", out_path, g_strerror (errno));
+      xp_atomic_file_abort (af);
+      return FALSE;
+    }
+  return xp_atomic_file_commit (af, error);
 }

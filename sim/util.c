@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include "sim/error.h"
 #include "sim/util.h"
 
@@ -61,6 +64,84 @@ xp_write_file_atomic (const char *path, const char *contents, gssize len, GError
       return FALSE;
     }
   return TRUE;
+}
+
+struct XpAtomicFile {
+  FILE *file;
+  char *path, *tmp;
+};
+
+XpAtomicFile *
+xp_atomic_file_open (const char *path, GError **error)
+{
+  g_autofree char *tmp = g_strdup_printf ("%s.tmp-XXXXXX", path);
+  int fd = g_mkstemp (tmp);
+  FILE *file = NULL;
+  if (fd >= 0)
+    {
+      fchmod (fd, 0644);   /* mkstemp's 0600 would survive the rename */
+      file = fdopen (fd, "w");
+    }
+  if (!file)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", path, g_strerror (errno));
+      if (fd >= 0)
+        {
+          close (fd);
+          g_unlink (tmp);
+        }
+      return NULL;
+    }
+  XpAtomicFile *f = g_new0 (XpAtomicFile, 1);
+  f->file = file;
+  f->path = g_strdup (path);
+  f->tmp = g_steal_pointer (&tmp);
+  return f;
+}
+
+FILE *
+xp_atomic_file_stream (XpAtomicFile *f)
+{
+  return f->file;
+}
+
+static void
+atomic_file_free (XpAtomicFile *f)
+{
+  g_free (f->path);
+  g_free (f->tmp);
+  g_free (f);
+}
+
+gboolean
+xp_atomic_file_commit (XpAtomicFile *f, GError **error)
+{
+  gboolean ok = fflush (f->file) == 0 && fsync (fileno (f->file)) == 0;
+  int err = ok ? 0 : errno;
+  if (fclose (f->file) != 0 && ok)
+    {
+      ok = FALSE;
+      err = errno;
+    }
+  if (!ok)
+    g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", f->path, g_strerror (err));
+  else if (g_rename (f->tmp, f->path) != 0)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot rename into place: %s", f->path, g_strerror (errno));
+      ok = FALSE;
+    }
+  if (!ok)
+    g_unlink (f->tmp);
+  atomic_file_free (f);
+  return ok;
+}
+
+void
+xp_atomic_file_abort (XpAtomicFile *f)
+{
+  fclose (f->file);
+  g_unlink (f->tmp);
+  atomic_file_free (f);
 }
 
 char *

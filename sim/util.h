@@ -2,6 +2,7 @@
 #ifndef XP_UTIL_H
 #define XP_UTIL_H
 
+#include <stdio.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -13,6 +14,16 @@ gboolean xp_parse_size (const char *text, guint64 default_unit_bytes, guint64 *o
 
 /* Write @contents to @path atomically (temporary file, then rename). */
 gboolean xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error);
+
+/* A file that replaces @path only when committed: until then its text
+ * goes to a temporary file beside @path (mode 0644), which an abort or a
+ * failed commit removes. For outputs written piece by piece. */
+typedef struct XpAtomicFile XpAtomicFile;
+XpAtomicFile *xp_atomic_file_open (const char *path, GError **error);
+FILE *xp_atomic_file_stream (XpAtomicFile *f);
+/* Flush, sync, close and rename into place; frees @f either way. */
+gboolean xp_atomic_file_commit (XpAtomicFile *f, GError **error);
+void xp_atomic_file_abort (XpAtomicFile *f);
 
 /* Format bytes as "12.5 GiB". */
 char *xp_format_bytes (guint64 bytes);

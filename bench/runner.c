@@ -79,22 +79,9 @@ worker (gpointer data, gpointer user_data)
   if (result)
     {
       g_autofree char *path = xp_bench_run_path (sh->dir, run);
-      gboolean written;
-      if (sh->plan->max_vms)
-        {
-          /* a reduced run says so in its results file */
-          g_autoptr (JsonNode) root = xp_results_to_json (result);
-          JsonObject *ro = json_object_get_object_member (json_node_get_object (root), "run");
-          JsonObject *red = json_object_new ();
-          json_object_set_int_member (red, "max_vms", (gint64) sh->plan->max_vms);
-          json_object_set_int_member (red, "trace_vms", (gint64) sh->configs[run->config].trace_vms);
-          json_object_set_object_member (ro, "reduced", red);
-          g_autofree char *text = xp_bench_json_to_text (root);
-          written = xp_write_file_atomic (path, text, -1, &error);
-        }
-      else
-        written = xp_results_write (result, path, &error);
-      if (written)
+      /* a reduced run says so in its results file */
+      XpResultsReduced reduced = { sh->plan->max_vms, sh->configs[run->config].trace_vms };
+      if (xp_results_write (result, sh->plan->max_vms ? &reduced : NULL, path, &error))
         {
           job->ok = TRUE;
           job->events = result->events;

@@ -199,7 +199,7 @@ xp_cmd_replay (int argc, char **argv)
   run = xp_replay_run (&cfg, &error);
   if (!run)
     goto fail;
-  if (out && !xp_results_write (run, out, &error))
+  if (out && !xp_results_write (run, NULL, out, &error))
     goto fail;
   if (!quiet)
     {

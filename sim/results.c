@@ -1,6 +1,8 @@
 /* xenplace — results JSON and summary. */
 #include "config.h"
+#include <errno.h>
 #include "sim/error.h"
+#include "sim/json_out.h"
 #include "sim/results.h"
 #include "sim/util.h"
 
@@ -26,122 +28,120 @@ xp_claim_name (XpClaimKind k)
 }
 
 static void
-add_nodemask (JsonBuilder *b, const char *name, XpNodemask m)
+add_nodemask (XpJsonOut *o, const char *name, XpNodemask m)
 {
   guint n;
-  json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
+  xp_json_out_begin_array (o, name);
   XP_NODEMASK_FOREACH (n, m)
-    json_builder_add_int_value (b, n);
-  json_builder_end_array (b);
+    xp_json_out_int (o, NULL, n);
+  xp_json_out_end_array (o);
 }
 
 static void
-add_pages_array (JsonBuilder *b, const char *name, const XpPages *v, guint n)
+add_pages_array (XpJsonOut *o, const char *name, const XpPages *v, guint n)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
+  xp_json_out_begin_array (o, name);
   for (guint i = 0; i < n; i++)
-    json_builder_add_int_value (b, (gint64) v[i]);
-  json_builder_end_array (b);
+    xp_json_out_int (o, NULL, (gint64) v[i]);
+  xp_json_out_end_array (o);
 }
 
-#define SET_INT(b, k, v) (json_builder_set_member_name (b, k), json_builder_add_int_value (b, (gint64) (v)))
-#define SET_STR(b, k, v) (json_builder_set_member_name (b, k), (v) ? json_builder_add_string_value (b, v) : json_builder_add_null_value (b))
-#define SET_BOOL(b, k, v) (json_builder_set_member_name (b, k), json_builder_add_boolean_value (b, v))
-#define SET_DBL(b, k, v) (json_builder_set_member_name (b, k), json_builder_add_double_value (b, v))
+#define SET_INT(o, k, v) xp_json_out_int (o, k, (gint64) (v))
+#define SET_STR(o, k, v) xp_json_out_string (o, k, v)
+#define SET_BOOL(o, k, v) xp_json_out_bool (o, k, v)
+#define SET_DBL(o, k, v) xp_json_out_double (o, k, v)
 
-JsonNode *
-xp_results_to_json (const XpRun *run)
+/* The whole results file, in order; @reduced adds run.reduced. */
+static void
+emit (const XpRun *run, const XpResultsReduced *reduced, XpJsonOut *o)
 {
   const XpReplayConfig *cfg = &run->config;
   const XpTopology *t = cfg->topo;
   const XpMetrics *m = run->metrics;
   const XpRunSummary *s = &m->summary;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
 
-  json_builder_begin_object (b);
-  SET_STR (b, "schema", XP_RESULTS_SCHEMA);
-  SET_INT (b, "schema_version", XP_RESULTS_SCHEMA_VERSION);
-  SET_STR (b, "generator", PACKAGE_STRING);
+  xp_json_out_begin_object (o, NULL);
+  SET_STR (o, "schema", XP_RESULTS_SCHEMA);
+  SET_INT (o, "schema_version", XP_RESULTS_SCHEMA_VERSION);
+  SET_STR (o, "generator", PACKAGE_STRING);
 
-  json_builder_set_member_name (b, "run");
-  json_builder_begin_object (b);
-  SET_STR (b, "topology", cfg->topology_spec ? cfg->topology_spec : t->name);
-  SET_STR (b, "topology_name", t->name);
-  SET_STR (b, "trace", cfg->trace->path);
-  SET_STR (b, "policy", cfg->policy_spec ? cfg->policy_spec : cfg->policy->name);
-  SET_STR (b, "policy_name", cfg->policy->name);
-  SET_STR (b, "toolstack", xp_toolstack_kind_name (cfg->toolstack.kind));
+  xp_json_out_begin_object (o, "run");
+  SET_STR (o, "topology", cfg->topology_spec ? cfg->topology_spec : t->name);
+  SET_STR (o, "topology_name", t->name);
+  SET_STR (o, "trace", cfg->trace->path);
+  SET_STR (o, "policy", cfg->policy_spec ? cfg->policy_spec : cfg->policy->name);
+  SET_STR (o, "policy_name", cfg->policy->name);
+  SET_STR (o, "toolstack", xp_toolstack_kind_name (cfg->toolstack.kind));
   if (cfg->toolstack.kind == XP_TOOLSTACK_XENOPSD)
-    SET_STR (b, "xenopsd_generation", cfg->toolstack.generation == XP_XENOPSD_OLD ? "old" : "current");
+    SET_STR (o, "xenopsd_generation", cfg->toolstack.generation == XP_XENOPSD_OLD ? "old" : "current");
   else
-    SET_BOOL (b, "claim_mode", cfg->toolstack.claim_mode);
-  SET_INT (b, "builders", cfg->toolstack.builders);
-  SET_STR (b, "xen_version", cfg->xen_version);
-  SET_STR (b, "node_claims", cfg->behaviour.node_claims == XP_NODE_CLAIMS_SINGLE ? "single" : "none");
-  SET_INT (b, "seed", cfg->seed);
-  SET_INT (b, "populate_bytes_per_sec", cfg->toolstack.populate_bytes_per_sec);
-  SET_INT (b, "scrub_bytes_per_sec", cfg->xen.scrub_bytes_per_sec);
-  json_builder_end_object (b);
+    SET_BOOL (o, "claim_mode", cfg->toolstack.claim_mode);
+  SET_INT (o, "builders", cfg->toolstack.builders);
+  SET_STR (o, "xen_version", cfg->xen_version);
+  SET_STR (o, "node_claims", cfg->behaviour.node_claims == XP_NODE_CLAIMS_SINGLE ? "single" : "none");
+  SET_INT (o, "seed", cfg->seed);
+  SET_INT (o, "populate_bytes_per_sec", cfg->toolstack.populate_bytes_per_sec);
+  SET_INT (o, "scrub_bytes_per_sec", cfg->xen.scrub_bytes_per_sec);
+  if (reduced)
+    {
+      xp_json_out_begin_object (o, "reduced");
+      SET_INT (o, "max_vms", reduced->max_vms);
+      SET_INT (o, "trace_vms", reduced->trace_vms);
+      xp_json_out_end_object (o);
+    }
+  xp_json_out_end_object (o);
 
-  json_builder_set_member_name (b, "host");
-  json_builder_begin_object (b);
-  SET_INT (b, "nodes", t->n_nodes);
-  SET_INT (b, "cpus", t->n_cpus);
-  json_builder_set_member_name (b, "node_memory_bytes");
-  json_builder_begin_array (b);
+  xp_json_out_begin_object (o, "host");
+  SET_INT (o, "nodes", t->n_nodes);
+  SET_INT (o, "cpus", t->n_cpus);
+  xp_json_out_begin_array (o, "node_memory_bytes");
   for (guint n = 0; n < t->n_nodes; n++)
-    json_builder_add_int_value (b, (gint64) t->nodes[n].memory_bytes);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "node_cpus");
-  json_builder_begin_array (b);
+    xp_json_out_int (o, NULL, (gint64) t->nodes[n].memory_bytes);
+  xp_json_out_end_array (o);
+  xp_json_out_begin_array (o, "node_cpus");
   for (guint n = 0; n < t->n_nodes; n++)
-    json_builder_add_int_value (b, t->nodes[n].n_cpus);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "distances");
-  json_builder_begin_array (b);
+    xp_json_out_int (o, NULL, t->nodes[n].n_cpus);
+  xp_json_out_end_array (o);
+  xp_json_out_begin_array (o, "distances");
   for (guint i = 0; i < t->n_nodes; i++)
     {
-      json_builder_begin_array (b);
+      xp_json_out_begin_array (o, NULL);
       for (guint j = 0; j < t->n_nodes; j++)
-        json_builder_add_int_value (b, xp_topology_distance (t, i, j));
-      json_builder_end_array (b);
+        xp_json_out_int (o, NULL, xp_topology_distance (t, i, j));
+      xp_json_out_end_array (o);
     }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
+  xp_json_out_end_array (o);
+  xp_json_out_end_object (o);
 
-  json_builder_set_member_name (b, "summary");
-  json_builder_begin_object (b);
-  SET_INT (b, "vms", s->vms);
-  SET_INT (b, "started", s->started);
-  SET_INT (b, "failed", s->failed);
-  SET_INT (b, "stopped", s->stopped);
-  SET_INT (b, "spread", s->spread);
-  SET_INT (b, "avoidable_spread", s->avoidable_spread);
-  SET_DBL (b, "mean_locality", s->mean_locality);
-  SET_DBL (b, "page_weighted_locality", s->page_weighted_locality);
-  SET_DBL (b, "superpage_share", s->superpage_share);
-  SET_INT (b, "latency_mean_ns", s->latency_mean);
-  SET_INT (b, "latency_p50_ns", s->latency_p50);
-  SET_INT (b, "latency_p95_ns", s->latency_p95);
-  SET_INT (b, "latency_max_ns", s->latency_max);
-  SET_INT (b, "makespan_ns", s->makespan);
-  SET_INT (b, "events", s->events);
-  SET_BOOL (b, "cpu_model", s->has_cpu);
+  xp_json_out_begin_object (o, "summary");
+  SET_INT (o, "vms", s->vms);
+  SET_INT (o, "started", s->started);
+  SET_INT (o, "failed", s->failed);
+  SET_INT (o, "stopped", s->stopped);
+  SET_INT (o, "spread", s->spread);
+  SET_INT (o, "avoidable_spread", s->avoidable_spread);
+  SET_DBL (o, "mean_locality", s->mean_locality);
+  SET_DBL (o, "page_weighted_locality", s->page_weighted_locality);
+  SET_DBL (o, "superpage_share", s->superpage_share);
+  SET_INT (o, "latency_mean_ns", s->latency_mean);
+  SET_INT (o, "latency_p50_ns", s->latency_p50);
+  SET_INT (o, "latency_p95_ns", s->latency_p95);
+  SET_INT (o, "latency_max_ns", s->latency_max);
+  SET_INT (o, "makespan_ns", s->makespan);
+  SET_INT (o, "events", s->events);
+  SET_BOOL (o, "cpu_model", s->has_cpu);
   if (s->has_cpu)
     {
-      SET_DBL (b, "mean_exec_locality", s->mean_exec_locality);
-      SET_DBL (b, "runtime_weighted_exec_locality", s->runtime_weighted_exec_locality);
-      SET_DBL (b, "mean_remote_factor", s->mean_remote_factor);
-      SET_INT (b, "mean_wait_ns", s->mean_wait_ns);
-      SET_INT (b, "node_migrations", s->node_migrations);
+      SET_DBL (o, "mean_exec_locality", s->mean_exec_locality);
+      SET_DBL (o, "runtime_weighted_exec_locality", s->runtime_weighted_exec_locality);
+      SET_DBL (o, "mean_remote_factor", s->mean_remote_factor);
+      SET_INT (o, "mean_wait_ns", s->mean_wait_ns);
+      SET_INT (o, "node_migrations", s->node_migrations);
     }
-  SET_INT (b, "end_ns", run->end_time);
-  json_builder_end_object (b);
+  SET_INT (o, "end_ns", run->end_time);
+  xp_json_out_end_object (o);
 
-  json_builder_set_member_name (b, "nodes");
-  json_builder_begin_array (b);
+  xp_json_out_begin_array (o, "nodes");
   const XpSample *last = m->samples->len ? &g_array_index (m->samples, XpSample, m->samples->len - 1) : NULL;
   for (guint n = 0; n < t->n_nodes; n++)
     {
@@ -152,103 +152,112 @@ xp_results_to_json (const XpRun *run)
           if (v->start_latency >= 0 && v->pages && v->home_node == n)
             homed++;
         }
-      json_builder_begin_object (b);
-      SET_INT (b, "node", n);
-      SET_INT (b, "free_pages_end", last ? last->node_free[n] : 0);
-      SET_INT (b, "min_free_pages", m->node_min_free[n]);
-      SET_INT (b, "vms_homed", homed);
+      xp_json_out_begin_object (o, NULL);
+      SET_INT (o, "node", n);
+      SET_INT (o, "free_pages_end", last ? last->node_free[n] : 0);
+      SET_INT (o, "min_free_pages", m->node_min_free[n]);
+      SET_INT (o, "vms_homed", homed);
       if (m->node_utilisation_ppm)
-        SET_INT (b, "cpu_utilisation_ppm", m->node_utilisation_ppm[n]);
-      json_builder_end_object (b);
+        SET_INT (o, "cpu_utilisation_ppm", m->node_utilisation_ppm[n]);
+      xp_json_out_end_object (o);
     }
-  json_builder_end_array (b);
+  xp_json_out_end_array (o);
 
-  json_builder_set_member_name (b, "vms");
-  json_builder_begin_array (b);
+  xp_json_out_begin_array (o, "vms");
   for (guint i = 0; i < m->vms->len; i++)
     {
       const XpVmMetrics *v = &g_array_index (m->vms, XpVmMetrics, i);
-      json_builder_begin_object (b);
-      SET_STR (b, "name", v->name);
-      SET_INT (b, "vcpus", v->vcpus);
-      SET_INT (b, "memory_mib", v->memory_mib);
-      SET_STR (b, "state", xp_vm_state_name (v->state));
-      SET_STR (b, "failure", v->failure);
-      SET_INT (b, "domid", v->domid);
-      SET_INT (b, "submit_ns", v->submit_time);
-      SET_INT (b, "start_latency_ns", v->start_latency);
-      SET_BOOL (b, "placed", v->decision_placed);
-      add_nodemask (b, "plan_nodes", v->decision_nodes);
-      add_nodemask (b, "affinity_nodes", v->affinity_nodes);
-      SET_STR (b, "affinity", xp_affinity_name (v->affinity_kind));
-      SET_STR (b, "claim", xp_claim_name (v->claim_made));
-      add_pages_array (b, "node_pages", v->node_pages, t->n_nodes);
-      SET_INT (b, "home_node", v->home_node);
-      SET_DBL (b, "locality", v->locality);
-      SET_INT (b, "numa_nodes", v->numa_nodes);
-      SET_BOOL (b, "spread", v->spread);
-      SET_BOOL (b, "avoidable_spread", v->avoidable_spread);
-      SET_INT (b, "extents_1g", v->extents_1g);
-      SET_INT (b, "extents_2m", v->extents_2m);
-      SET_INT (b, "pages_4k", v->pages_4k);
-      SET_INT (b, "dirty_pages_scrubbed", v->dirty_pages_scrubbed);
+      xp_json_out_begin_object (o, NULL);
+      SET_STR (o, "name", v->name);
+      SET_INT (o, "vcpus", v->vcpus);
+      SET_INT (o, "memory_mib", v->memory_mib);
+      SET_STR (o, "state", xp_vm_state_name (v->state));
+      SET_STR (o, "failure", v->failure);
+      SET_INT (o, "domid", v->domid);
+      SET_INT (o, "submit_ns", v->submit_time);
+      SET_INT (o, "start_latency_ns", v->start_latency);
+      SET_BOOL (o, "placed", v->decision_placed);
+      add_nodemask (o, "plan_nodes", v->decision_nodes);
+      add_nodemask (o, "affinity_nodes", v->affinity_nodes);
+      SET_STR (o, "affinity", xp_affinity_name (v->affinity_kind));
+      SET_STR (o, "claim", xp_claim_name (v->claim_made));
+      add_pages_array (o, "node_pages", v->node_pages, t->n_nodes);
+      SET_INT (o, "home_node", v->home_node);
+      SET_DBL (o, "locality", v->locality);
+      SET_INT (o, "numa_nodes", v->numa_nodes);
+      SET_BOOL (o, "spread", v->spread);
+      SET_BOOL (o, "avoidable_spread", v->avoidable_spread);
+      SET_INT (o, "extents_1g", v->extents_1g);
+      SET_INT (o, "extents_2m", v->extents_2m);
+      SET_INT (o, "pages_4k", v->pages_4k);
+      SET_INT (o, "dirty_pages_scrubbed", v->dirty_pages_scrubbed);
       if (v->has_cpu)
         {
-          SET_INT (b, "run_ns", v->run_ns);
-          SET_INT (b, "wait_ns", v->wait_ns);
-          SET_INT (b, "node_migrations", v->node_migrations);
-          json_builder_set_member_name (b, "run_on_node_ns");
-          json_builder_begin_array (b);
+          SET_INT (o, "run_ns", v->run_ns);
+          SET_INT (o, "wait_ns", v->wait_ns);
+          SET_INT (o, "node_migrations", v->node_migrations);
+          xp_json_out_begin_array (o, "run_on_node_ns");
           for (guint n = 0; n < t->n_nodes; n++)
-            json_builder_add_int_value (b, v->run_on_node[n]);
-          json_builder_end_array (b);
-          SET_DBL (b, "exec_locality", v->exec_locality);
-          SET_DBL (b, "remote_factor", v->remote_factor);
+            xp_json_out_int (o, NULL, v->run_on_node[n]);
+          xp_json_out_end_array (o);
+          SET_DBL (o, "exec_locality", v->exec_locality);
+          SET_DBL (o, "remote_factor", v->remote_factor);
         }
-      json_builder_end_object (b);
+      xp_json_out_end_object (o);
     }
-  json_builder_end_array (b);
+  xp_json_out_end_array (o);
 
-  json_builder_set_member_name (b, "timeseries");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "time_ns");
-  json_builder_begin_array (b);
+  xp_json_out_begin_object (o, "timeseries");
+  xp_json_out_begin_array (o, "time_ns");
   for (guint i = 0; i < m->samples->len; i++)
-    json_builder_add_int_value (b, g_array_index (m->samples, XpSample, i).time);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "outstanding_claims_pages");
-  json_builder_begin_array (b);
+    xp_json_out_int (o, NULL, g_array_index (m->samples, XpSample, i).time);
+  xp_json_out_end_array (o);
+  xp_json_out_begin_array (o, "outstanding_claims_pages");
   for (guint i = 0; i < m->samples->len; i++)
-    json_builder_add_int_value (b, (gint64) g_array_index (m->samples, XpSample, i).outstanding_claims);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "node_free_pages");
-  json_builder_begin_array (b);
+    xp_json_out_int (o, NULL, (gint64) g_array_index (m->samples, XpSample, i).outstanding_claims);
+  xp_json_out_end_array (o);
+  xp_json_out_begin_array (o, "node_free_pages");
   for (guint n = 0; n < t->n_nodes; n++)
     {
-      json_builder_begin_array (b);
+      xp_json_out_begin_array (o, NULL);
       for (guint i = 0; i < m->samples->len; i++)
-        json_builder_add_int_value (b, (gint64) g_array_index (m->samples, XpSample, i).node_free[n]);
-      json_builder_end_array (b);
+        xp_json_out_int (o, NULL, (gint64) g_array_index (m->samples, XpSample, i).node_free[n]);
+      xp_json_out_end_array (o);
     }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
+  xp_json_out_end_array (o);
+  xp_json_out_end_object (o);
 
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+  xp_json_out_end_object (o);
+}
+
+JsonNode *
+xp_results_to_json (const XpRun *run)
+{
+  XpJsonOut *o = xp_json_out_new (NULL);
+  emit (run, NULL, o);
+  g_autofree char *text = xp_json_out_finish (o);
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, text, -1, NULL))
+    g_return_val_if_reached (NULL);
+  return json_node_copy (json_parser_get_root (parser));
 }
 
 gboolean
-xp_results_write (const XpRun *run, const char *path, GError **error)
+xp_results_write (const XpRun *run, const XpResultsReduced *reduced, const char *path, GError **error)
 {
-  g_autoptr (JsonNode) root = xp_results_to_json (run);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 1);
-  gsize len;
-  g_autofree char *text = json_generator_to_data (gen, &len);
-  g_autofree char *with_nl = g_strconcat (text, "\n", NULL);
-  return xp_write_file_atomic (path, with_nl, -1, error);
+  XpAtomicFile *f = xp_atomic_file_open (path, error);
+  if (!f)
+    return FALSE;
+  XpJsonOut *o = xp_json_out_new (xp_atomic_file_stream (f));
+  emit (run, reduced, o);
+  g_autofree char *done = xp_json_out_finish (o);
+  if (!done)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", path, g_strerror (errno));
+      xp_atomic_file_abort (f);
+      return FALSE;
+    }
+  return xp_atomic_file_commit (f, error);
 }
 
 static char *

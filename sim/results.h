@@ -17,9 +17,19 @@ G_BEGIN_DECLS
 #define XP_RESULTS_SCHEMA "xenplace-results"
 #define XP_RESULTS_SCHEMA_VERSION 1
 
+/* What a bench run that replayed only part of its trace says about that
+ * in its results (run.reduced). */
+typedef struct {
+  guint64 max_vms;             /* the VMs it replayed at most */
+  guint64 trace_vms;           /* the VMs in the trace */
+} XpResultsReduced;
+
+/* The results as a JSON tree (for tests and tools that edit them; large
+ * runs are better written with xp_results_write()). */
 JsonNode *xp_results_to_json (const XpRun *run);
-/* Serialise and write atomically. */
-gboolean xp_results_write (const XpRun *run, const char *path, GError **error);
+/* Write the results to @path atomically, streaming them (memory does not
+ * grow with the file); @reduced may be NULL. */
+gboolean xp_results_write (const XpRun *run, const XpResultsReduced *reduced, const char *path, GError **error);
 /* Human-readable summary (a few lines, then a per-node table). */
 void xp_results_print_summary (const XpRun *run, GString *out);
 

@@ -187,7 +187,7 @@ START_TEST (test_lifecycle_and_json)
   g_autofree char *dir = xp_test_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "r.json", NULL);
   g_autoptr (GError) error = NULL;
-  ck_assert (xp_results_write (r, path, &error));
+  ck_assert (xp_results_write (r, NULL, path, &error));
   g_autofree char *text = NULL;
   ck_assert (g_file_get_contents (path, &text, NULL, NULL));
   ck_assert_ptr_nonnull (strstr (text, "\"avoidable_spread\""));

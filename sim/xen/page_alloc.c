@@ -587,11 +587,9 @@ spine_remove (Spine *s, guint32 pos)
 /* Do list @l's pending rotations: move the cut by r entries forwards, or
  * by count - r backwards when that is shorter. */
 static void
-list_sync (XpHeap *h, gsize l)
+list_sync_rotations (XpHeap *h, gsize l)
 {
   guint64 r64 = h->rot[l];
-  if (!r64)
-    return;
   h->rot[l] = 0;
   guint32 count = h->count[l];
   if (count <= 1)
@@ -623,6 +621,14 @@ list_sync (XpHeap *h, gsize l)
     }
   spine_set_head (s, hc, ho);
   list_fix_head (h, l);
+}
+
+/* Every read or change of list @l starts here. */
+static inline void
+list_sync (XpHeap *h, gsize l)
+{
+  if (G_UNLIKELY (h->rot[l]))
+    list_sync_rotations (h, l);
 }
 
 /* @n more moves of list @l's dirty head to its tail, done when the list

@@ -271,8 +271,11 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
           g_hash_table_insert (policies, g_strdup (r->policy_spec), pi);
         }
       cfg->topo = topo;
-      cfg->topology_spec = r->topology;
+      /* the inputs as the scenario names them: results files do not
+       * depend on where the scenario lies */
+      cfg->topology_spec = c->axis[XP_AXIS_TOPOLOGY];
       cfg->trace = trace;
+      cfg->trace_spec = c->axis[XP_AXIS_TRACE];
       cfg->policy_spec = r->policy_spec;
       cfg->policy = pi->policy;
       cfg->policy_params = (const XpPolicyParam *) pi->param_array->data;

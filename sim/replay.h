@@ -37,6 +37,7 @@ typedef struct {
   const XpTopology *topo;
   const char *topology_spec;      /* as given, for the results file */
   const XpTrace *trace;
+  const char *trace_spec;         /* as given, for the results file; NULL: the trace's path */
   const char *policy_spec;        /* "name:key=value,..." as given */
   const XpPolicy *policy;
   const XpPolicyParam *policy_params;

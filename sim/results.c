@@ -68,7 +68,7 @@ emit (const XpRun *run, const XpResultsReduced *reduced, XpJsonOut *o)
   xp_json_out_begin_object (o, "run");
   SET_STR (o, "topology", cfg->topology_spec ? cfg->topology_spec : t->name);
   SET_STR (o, "topology_name", t->name);
-  SET_STR (o, "trace", cfg->trace->path);
+  SET_STR (o, "trace", cfg->trace_spec ? cfg->trace_spec : cfg->trace->path);
   SET_STR (o, "policy", cfg->policy_spec ? cfg->policy_spec : cfg->policy->name);
   SET_STR (o, "policy_name", cfg->policy->name);
   SET_STR (o, "toolstack", xp_toolstack_kind_name (cfg->toolstack.kind));

@@ -678,6 +678,49 @@ START_TEST (test_run_jobs_and_resume)
 }
 END_TEST
 
+/* A run's results file names its inputs as the scenario does, so the same
+ * scenario in two places (two checkouts, two CI machines) gives the same
+ * files byte for byte. */
+START_TEST (test_run_files_location_free)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autofree char *src = xp_test_srcpath ("tests/data/bench/tiny.csv");
+  g_autofree char *trace_text = read_text (src);
+  g_autofree char *topo_src = xp_test_srcpath ("topologies/generic-2n.ini");
+  g_autofree char *topo_text = read_text (topo_src);
+  char *texts[2];
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autofree char *dir = g_build_filename (tmp, k ? "b/deeper" : "a", NULL);
+      g_autofree char *inputs = g_build_filename (dir, "in", NULL);
+      ck_assert_int_eq (g_mkdir_with_parents (inputs, 0755), 0);
+      g_free (xp_test_write (inputs, "tiny.csv", trace_text));
+      g_free (xp_test_write (inputs, "host.ini", topo_text));
+      g_autofree char *path = xp_test_write (dir, "s.ini",
+                                             "[scenario]\nname = s\nseeds = 1\npolicies = first-fit\n"
+                                             "topologies = in/host.ini\ntraces = in/tiny.csv\n");
+      g_autoptr (GError) error = NULL;
+      g_autoptr (XpScenario) sc = xp_scenario_load (path, &error);
+      ck_assert_msg (sc != NULL, "%s", error ? error->message : "");
+      g_autoptr (XpBenchPlan) p = xp_bench_plan_new (sc, &error);
+      ck_assert (p != NULL);
+      ck_assert_uint_eq (p->runs->len, 1);
+      g_autofree char *out = g_build_filename (dir, "out", NULL);
+      XpBenchRunOptions o = { 1, FALSE };
+      XpBenchRunStats st;
+      ck_assert_msg (xp_bench_run (p, out, &o, &st, &error), "%s", error ? error->message : "");
+      g_autofree char *run_path = xp_bench_run_path (out, p->runs->pdata[0]);
+      texts[k] = read_text (run_path);
+    }
+  ck_assert_str_eq (texts[0], texts[1]);
+  ck_assert_ptr_nonnull (strstr (texts[0], "\"topology\" : \"in/host.ini\",\n"));
+  ck_assert_ptr_nonnull (strstr (texts[0], "\"trace\" : \"in/tiny.csv\",\n"));
+  g_free (texts[0]);
+  g_free (texts[1]);
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
 /* Names of the VMs in a results file's "vms" rows, comma-separated. */
 static char *
 vm_names (const char *path)
@@ -1034,6 +1077,7 @@ xp_test_bench_suite (void)
   tcase_add_test (runs, test_run_jobs_and_resume);
   tcase_add_test (runs, test_run_bad_input);
   tcase_add_test (runs, test_run_reduced);
+  tcase_add_test (runs, test_run_files_location_free);
   tcase_add_test (runs, test_manifest_parallel);
   suite_add_tcase (s, runs);
   return s;

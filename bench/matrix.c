@@ -646,6 +646,9 @@ xp_bench_run_argv (const XpBenchPlan *p, const XpBenchRun *run, const char *xenp
   for (guint i = 0; i < p->xen_params->len; i++)
     g_strv_builder_add_many (b, "--xen-param", p->xen_params->pdata[i], NULL);
   g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, run->seed);
+  /* the results name the inputs as the scenario does, as bench run's */
+  g_strv_builder_add_many (b, "--results-topology", c->axis[XP_AXIS_TOPOLOGY], "--results-trace",
+                           c->axis[XP_AXIS_TRACE], NULL);
   g_strv_builder_add_many (b, "--seed", seed, "--quiet", "--out", out_path, NULL);
   GStrv argv = g_strv_builder_end (b);
   g_strv_builder_unref (b);

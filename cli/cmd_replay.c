@@ -69,6 +69,7 @@ int
 xp_cmd_replay (int argc, char **argv)
 {
   g_autofree char *topology = NULL, *trace_path = NULL, *policy_spec = NULL, *plugin = NULL;
+  g_autofree char *topology_name = NULL, *trace_name = NULL;
   g_autofree char *toolstack = NULL, *xen_version = NULL, *out = NULL;
   g_auto (GStrv) ts_params = NULL, xen_params = NULL, credit_params = NULL;
   g_autofree char *tail = NULL, *progress = NULL;
@@ -90,6 +91,8 @@ xp_cmd_replay (int argc, char **argv)
     { "node-claims", 0, 0, G_OPTION_ARG_NONE, &node_claims, "What-if: Xen with XenServer's per-node claims (not upstream)", NULL },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of the run's random generator (default 1)", "N" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write results JSON here (atomically)", "FILE" },
+    { "results-topology", 0, 0, G_OPTION_ARG_STRING, &topology_name, "Name the topology so in the results (run.topology) instead of as given to --topology", "TEXT" },
+    { "results-trace", 0, 0, G_OPTION_ARG_STRING, &trace_name, "Name the trace so in the results (run.trace) instead of as given to --trace", "TEXT" },
     { "check-invariants", 0, 0, G_OPTION_ARG_NONE, &check, "Check memory conservation after every event", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL },
     { "progress", 0, 0, G_OPTION_ARG_STRING, &progress, "Every SECONDS of wall time, and at the end, print how far the run is on stderr (simulated time, events, cost per event, heap fragmentation)", "SECONDS" },
@@ -190,11 +193,12 @@ xp_cmd_replay (int argc, char **argv)
   if (!topo)
     goto fail;
   cfg.topo = topo;
-  cfg.topology_spec = topology;
+  cfg.topology_spec = topology_name ? topology_name : topology;
   trace = xp_trace_load (trace_path, &error);
   if (!trace)
     goto fail;
   cfg.trace = trace;
+  cfg.trace_spec = trace_name;
 
   run = xp_replay_run (&cfg, &error);
   if (!run)

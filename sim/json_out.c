@@ -31,6 +31,7 @@ flush (XpJsonOut *o)
 {
   if (!o->file || !o->buf->len)
     return;
+  errno = 0;
   if (!o->failed && fwrite (o->buf->str, 1, o->buf->len, o->file) != o->buf->len)
     {
       o->failed = TRUE;
@@ -75,6 +76,8 @@ append_escaped (GString *b, const char *s)
 static void
 start_item (XpJsonOut *o, const char *name)
 {
+  if (o->buf->len >= XP_JSON_OUT_FLUSH)
+    flush (o);
   if (o->depth)
     {
       g_return_if_fail (o->is_object[o->depth - 1] == (name != NULL));
@@ -116,8 +119,6 @@ end (XpJsonOut *o, gboolean object)
         g_string_append_c (o->buf, ' ');
     }
   g_string_append_c (o->buf, object ? '}' : ']');
-  if (o->buf->len >= XP_JSON_OUT_FLUSH)
-    flush (o);
 }
 
 void xp_json_out_begin_object (XpJsonOut *o, const char *name) { begin (o, name, TRUE); }

@@ -71,6 +71,20 @@ struct XpAtomicFile {
   char *path, *tmp;
 };
 
+/* Files get the mode open() would give them, 0666 less the umask, as
+ * g_file_set_contents() does. The umask cannot be read without setting
+ * it, so it is read once, at load time, before any thread creates a
+ * file. */
+static mode_t new_file_mode = 0644;
+
+__attribute__ ((constructor)) static void
+read_umask (void)
+{
+  mode_t mask = umask (0);
+  umask (mask);
+  new_file_mode = 0666 & ~mask;
+}
+
 XpAtomicFile *
 xp_atomic_file_open (const char *path, GError **error)
 {
@@ -79,7 +93,7 @@ xp_atomic_file_open (const char *path, GError **error)
   FILE *file = NULL;
   if (fd >= 0)
     {
-      fchmod (fd, 0644);   /* mkstemp's 0600 would survive the rename */
+      fchmod (fd, new_file_mode);   /* mkstemp's 0600 would survive the rename */
       file = fdopen (fd, "w");
     }
   if (!file)
@@ -116,7 +130,10 @@ atomic_file_free (XpAtomicFile *f)
 gboolean
 xp_atomic_file_commit (XpAtomicFile *f, GError **error)
 {
-  gboolean ok = fflush (f->file) == 0 && fsync (fileno (f->file)) == 0;
+  /* As g_file_set_contents(): sync before replacing a file, so that a
+   * crash leaves the old one or the new one; a new file needs no sync. */
+  gboolean replacing = g_file_test (f->path, G_FILE_TEST_EXISTS);
+  gboolean ok = fflush (f->file) == 0 && (!replacing || fsync (fileno (f->file)) == 0);
   int err = ok ? 0 : errno;
   if (fclose (f->file) != 0 && ok)
     {

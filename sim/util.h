@@ -16,8 +16,9 @@ gboolean xp_parse_size (const char *text, guint64 default_unit_bytes, guint64 *o
 gboolean xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error);
 
 /* A file that replaces @path only when committed: until then its text
- * goes to a temporary file beside @path (mode 0644), which an abort or a
- * failed commit removes. For outputs written piece by piece. */
+ * goes to a temporary file beside @path (mode 0666 less the umask), which
+ * an abort or a failed commit removes. For outputs written piece by
+ * piece. */
 typedef struct XpAtomicFile XpAtomicFile;
 XpAtomicFile *xp_atomic_file_open (const char *path, GError **error);
 FILE *xp_atomic_file_stream (XpAtomicFile *f);

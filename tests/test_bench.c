@@ -299,7 +299,8 @@ START_TEST (test_matrix)
   g_auto (GStrv) lines = g_strsplit (m, "\n", -1);
   ck_assert_uint_eq (g_strv_length (lines), 13);   /* 12 lines and the empty tail */
   ck_assert (g_str_has_prefix (lines[3], "xenplace replay --topology generic-2n --trace "));
-  ck_assert (strstr (lines[3], " --policy first-fit --toolstack xl --ts claim_mode=0 --xen 4.17 --seed 2 --quiet --out "));
+  ck_assert (strstr (lines[3], " --policy first-fit --toolstack xl --ts claim_mode=0 --xen 4.17 "
+                               "--results-topology generic-2n --results-trace ../tr/storm.csv --seed 2 --quiet --out "));
   ck_assert (g_str_has_suffix (lines[3], "/runs/first-fit__generic-2n__storm__xl-claim_mode=0__xen4.17__nc-off__s2.json"));
   xp_test_rmtree (tmp);
 }
@@ -898,6 +899,15 @@ START_TEST (test_manifest_parallel)
   g_autofree char *a = g_build_filename (direct, "summary.json", NULL), *b = g_build_filename (dist, "summary.json", NULL);
   g_autofree char *ta = read_text (a), *tb = read_text (b);
   ck_assert_str_eq (ta, tb);
+  /* and so are the runs' results files: the manifest names the inputs as
+   * bench run does (--results-topology, --results-trace) */
+  for (guint i = 0; i < p->runs->len; i++)
+    {
+      g_autofree char *fa = xp_bench_run_path (direct, p->runs->pdata[i]);
+      g_autofree char *fb = xp_bench_run_path (dist, p->runs->pdata[i]);
+      g_autofree char *ra = read_text (fa), *rb = read_text (fb);
+      ck_assert_str_eq (ra, rb);
+    }
 
   /* --pending lists only what is left */
   const XpBenchRun *r = p->runs->pdata[6];

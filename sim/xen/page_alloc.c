@@ -3400,6 +3400,8 @@ xp_heap_check_invariants (XpXen *xen, GString *why)
           const Chunk *ch = &h->chunk[s->ids[p]];
           if ((!ch->n && h->count[l]) || ch->n > CHUNK_CAP)
             FAIL ("free list %" G_GSIZE_FORMAT ": chunk %u holds %u entries", l, s->ids[p], ch->n);
+          if (ch->dirty >> ch->n)
+            FAIL ("free list %" G_GSIZE_FORMAT ": chunk %u has dirty bits on unused slots", l, s->ids[p]);
           for (guint32 k = 0; k < ch->n && k < CHUNK_CAP; k++)
             {
               const Blk *b = &h->blk[MIN (ch->e[k], h->n_blk - 1)];

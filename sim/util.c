@@ -51,21 +51,6 @@ xp_parse_size (const char *text, guint64 default_unit_bytes, guint64 *out_bytes)
   return TRUE;
 }
 
-gboolean
-xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error)
-{
-  GError *local = NULL;
-  /* g_file_set_contents() writes a temporary file in the same directory,
-   * fsyncs it where needed and renames it over @path. */
-  if (!g_file_set_contents (path, contents, len, &local))
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", path, local->message);
-      g_error_free (local);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 struct XpAtomicFile {
   FILE *file;
   char *path, *tmp;
@@ -159,6 +144,22 @@ xp_atomic_file_abort (XpAtomicFile *f)
   fclose (f->file);
   g_unlink (f->tmp);
   atomic_file_free (f);
+}
+
+gboolean
+xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error)
+{
+  XpAtomicFile *f = xp_atomic_file_open (path, error);
+  if (!f)
+    return FALSE;
+  gsize n = len < 0 ? strlen (contents) : (gsize) len;
+  if (fwrite (contents, 1, n, f->file) != n)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", path, g_strerror (errno));
+      xp_atomic_file_abort (f);
+      return FALSE;
+    }
+  return xp_atomic_file_commit (f, error);
 }
 
 char *

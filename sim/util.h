@@ -12,8 +12,6 @@ G_BEGIN_DECLS
  * bytes unless @default_unit_bytes says otherwise. */
 gboolean xp_parse_size (const char *text, guint64 default_unit_bytes, guint64 *out_bytes);
 
-/* Write @contents to @path atomically (temporary file, then rename). */
-gboolean xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error);
 
 /* A file that replaces @path only when committed: until then its text
  * goes to a temporary file beside @path (mode 0666 less the umask), which
@@ -25,6 +23,8 @@ FILE *xp_atomic_file_stream (XpAtomicFile *f);
 /* Flush, sync, close and rename into place; frees @f either way. */
 gboolean xp_atomic_file_commit (XpAtomicFile *f, GError **error);
 void xp_atomic_file_abort (XpAtomicFile *f);
+/* The same for a whole text at once (@len -1: up to its NUL). */
+gboolean xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error);
 
 /* Format bytes as "12.5 GiB". */
 char *xp_format_bytes (guint64 bytes);

@@ -107,7 +107,8 @@ typedef struct {
   guint32 len, cap;
   guint32 hc, ho;                      /* head: ids[hc], entry ho */
   guint32 hchunk, pchunk;              /* ids[hc] and the chunk before it */
-  guint32 head;                        /* the head's record, NIL when empty */
+  guint32 head;                        /* the record at (hc, ho), NIL when empty: a copy for the
+                                        * readers, set by list_fix_head() only */
   guint32 n_dirty;                     /* dirty blocks on the list */
 } Spine;
 
@@ -311,21 +312,27 @@ free_hint (const XpHeap *h, guint32 v)
   return h->blk[v].state == BLK_FREE ? (guint8) (h->blk[v].order + 1) : 0;
 }
 
-/* Record @i went on a free list: its entry, if it has one yet, says so. */
-static inline void
-hash_hint_free (XpHeap *h, guint64 pfn, guint32 i)
+/* The hash entry of @pfn (not a 2 MiB head), or NULL. */
+static inline HEnt *
+hash_entry (const XpHeap *h, guint64 pfn)
 {
   guint64 s = hslot (h, pfn);
   while (h->hash[s].key != HASH_EMPTY)
     {
       if (h->hash[s].key == pfn)
-        {
-          if (h->hash[s].val == i)
-            h->hash[s].free_hint = free_hint (h, i);
-          return;
-        }
+        return &h->hash[s];
       s = (s + 1) & h->hmask;
     }
+  return NULL;
+}
+
+/* Record @i went on a free list: its entry, if it has one yet, says so. */
+static inline void
+hash_hint_free (XpHeap *h, guint64 pfn, guint32 i)
+{
+  HEnt *e = hash_entry (h, pfn);
+  if (e && e->val == i)
+    e->free_hint = free_hint (h, i);
 }
 
 /* The record of the free block of @order at @pfn (not a 2 MiB head), or
@@ -334,14 +341,8 @@ hash_hint_free (XpHeap *h, guint64 pfn, guint32 i)
 static inline guint32
 hash_find_free (const XpHeap *h, guint64 pfn, guint order)
 {
-  guint64 s = hslot (h, pfn);
-  while (h->hash[s].key != HASH_EMPTY)
-    {
-      if (h->hash[s].key == pfn)
-        return h->hash[s].free_hint == order + 1 ? h->hash[s].val : NIL;
-      s = (s + 1) & h->hmask;
-    }
-  return NIL;
+  const HEnt *e = hash_entry (h, pfn);
+  return e && e->free_hint == order + 1 ? e->val : NIL;
 }
 
 static void
@@ -387,14 +388,8 @@ hash_get (const XpHeap *h, guint64 pfn)
 {
   if (in_gmap (h, pfn))
     return h->gmap[pfn >> GRAIN] - 1;      /* NIL when 0 */
-  guint64 s = hslot (h, pfn);
-  while (h->hash[s].key != HASH_EMPTY)
-    {
-      if (h->hash[s].key == pfn)
-        return h->hash[s].val;
-      s = (s + 1) & h->hmask;
-    }
-  return NIL;
+  const HEnt *e = hash_entry (h, pfn);
+  return e ? e->val : NIL;
 }
 
 /* Point an existing entry at another record. */
@@ -407,14 +402,10 @@ hash_replace (XpHeap *h, guint64 pfn, guint32 v)
       h->gmap[pfn >> GRAIN] = v + 1;
       return;
     }
-  guint64 s = hslot (h, pfn);
-  while (h->hash[s].key != pfn)
-    {
-      g_assert (h->hash[s].key != HASH_EMPTY);
-      s = (s + 1) & h->hmask;
-    }
-  h->hash[s].val = v;
-  h->hash[s].free_hint = free_hint (h, v);
+  HEnt *e = hash_entry (h, pfn);
+  g_assert (e != NULL);
+  e->val = v;
+  e->free_hint = free_hint (h, v);
 }
 
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
@@ -884,9 +875,8 @@ list_add (XpHeap *h, guint32 i)
   list_sync (h, l);
   gboolean clean = b->n_dirty == 0;
   list_insert (h, l, i, clean);
-  if (clean || !h->count[l])
-    h->spine[l].head = i;
   h->count[l]++;
+  list_fix_head (h, l);
   h->order_mask[zidx (b->node, b->zone)] |= 1u << b->order;
   if (!clean && !h->spine[l].n_dirty++)
     h->dirty_mask[zidx (b->node, b->zone)] |= 1u << b->order;

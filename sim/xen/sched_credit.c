@@ -1823,6 +1823,8 @@ xp_sched_credit_vcpu_add_work (XpXen *xen, XpVcpu *v, XpTime work_ns)
     sched_wake (prv, svc);
 }
 
+/* Not upstream: the charging burn_credits() does at each tick and
+ * schedule, done now for every pCPU so that statistics are up to date. */
 void
 xp_sched_credit_finish (XpXen *xen)
 {
@@ -1834,6 +1836,7 @@ xp_sched_credit_finish (XpXen *xen)
   /* a running vCPU whose work ran out exactly now blocks at its timer event */
 }
 
+/* Not upstream: xp_sched_credit_finish() for @d's pCPUs only. */
 void
 xp_sched_credit_finish_domain (XpXen *xen, XpDomain *d)
 {

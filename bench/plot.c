@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include "bench/plot.h"
 #include "sim/error.h"
+#include "sim/json_scan.h"
 #include "sim/util.h"
 
 #ifndef XP_GNUPLOT
@@ -299,22 +300,6 @@ bars (const char *plots_dir, const char *gnuplot, const XpBenchPlan *plan, const
 
 /* ---- reading the runs -------------------------------------------------- */
 
-/* The results object of @run; *@path_out (to free) names its file. */
-static JsonObject *
-load_run (const char *dir, const XpBenchRun *run, JsonParser *parser, char **path_out, GError **error)
-{
-  char *path = *path_out = xp_bench_run_path (dir, run);
-  if (!xp_bench_json_load (parser, path, error))
-    return NULL;
-  JsonNode *root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: expected a results object", path);
-      return NULL;
-    }
-  return json_node_get_object (root);
-}
-
 /* Values in a results file of the wrong type are errors naming the file
  * and the field; absent ones are left out of the plot. */
 #define BAD_FIELD(...) do { g_set_error (error, XP_ERROR, XP_ERROR_PARSE, __VA_ARGS__); return FALSE; } while (0)
@@ -324,6 +309,35 @@ cmp_double (gconstpointer a, gconstpointer b)
 {
   double x = *(const double *) a, y = *(const double *) b;
   return x < y ? -1 : x > y;
+}
+
+/* The per-VM rows of one run file: the memory locality of every VM that
+ * ran (a start latency, and pages to measure). */
+typedef struct {
+  const char *path;
+  GArray *loc;
+} LocalityRows;
+
+static gboolean
+locality_row (JsonNode *element, guint i, gpointer data, GError **error)
+{
+  LocalityRows *rows = data;
+  const char *path = rows->path;
+  JsonObject *vm = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+  if (!vm)
+    BAD_FIELD ("%s: vms[%u]: expected an object", path, i);
+  gint64 latency = -1;
+  const char *state = xp_json_string (vm, "state");
+  double l = NAN;
+  if (json_object_has_member (vm, "start_latency_ns") && !xp_json_int (vm, "start_latency_ns", &latency))
+    BAD_FIELD ("%s: vms[%u].start_latency_ns: expected an integer", path, i);
+  if (json_object_has_member (vm, "state") && !state)
+    BAD_FIELD ("%s: vms[%u].state: expected a string", path, i);
+  if (json_object_has_member (vm, "locality") && !xp_json_number (vm, "locality", &l))
+    BAD_FIELD ("%s: vms[%u].locality: expected a number", path, i);
+  if (latency >= 0 && g_strcmp0 (state, "failed") != 0 && !isnan (l))
+    g_array_append_val (rows->loc, l);
+  return TRUE;
 }
 
 static gboolean
@@ -345,36 +359,13 @@ cdf (const char *dir, const char *plots_dir, const char *gnuplot, const XpBenchP
           const XpBenchConfig *rc = plan->configs->pdata[run->config];
           if (rc != c)
             continue;
-          g_autoptr (JsonParser) parser = json_parser_new ();
-          g_autofree char *path = NULL;
-          JsonObject *o = load_run (dir, run, parser, &path, error);
+          g_autofree char *path = xp_bench_run_path (dir, run);
+          LocalityRows rows = { .path = path, .loc = loc };
+          g_autoptr (JsonObject) o = xp_json_scan_file (path, NULL, "vms", locality_row, &rows, error);
           if (!o)
             return FALSE;
-          if (!json_object_has_member (o, "vms"))
-            continue;
-          JsonArray *vms = xp_json_array (o, "vms");
-          if (!vms)
+          if (json_object_has_member (o, "vms") && !xp_json_array (o, "vms"))
             BAD_FIELD ("%s: vms: expected an array", path);
-          for (guint i = 0; i < json_array_get_length (vms); i++)
-            {
-              JsonObject *vm = xp_json_element_object (vms, i);
-              if (!vm)
-                BAD_FIELD ("%s: vms[%u]: expected an object", path, i);
-              gint64 latency = -1;
-              const char *state = xp_json_string (vm, "state");
-              double l = NAN;
-              if (json_object_has_member (vm, "start_latency_ns") && !xp_json_int (vm, "start_latency_ns", &latency))
-                BAD_FIELD ("%s: vms[%u].start_latency_ns: expected an integer", path, i);
-              if (json_object_has_member (vm, "state") && !state)
-                BAD_FIELD ("%s: vms[%u].state: expected a string", path, i);
-              if (json_object_has_member (vm, "locality") && !xp_json_number (vm, "locality", &l))
-                BAD_FIELD ("%s: vms[%u].locality: expected a number", path, i);
-              /* VMs that ran: a start latency, and pages to measure */
-              if (latency < 0 || g_strcmp0 (state, "failed") == 0)
-                continue;
-              if (!isnan (l))
-                g_array_append_val (loc, l);
-            }
         }
       if (!loc->len)
         continue;
@@ -438,9 +429,9 @@ timeseries (const char *dir, const char *plots_dir, const char *gnuplot, const X
       run = plan->runs->pdata[r];
   if (!run)
     return TRUE;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autofree char *path = NULL;
-  JsonObject *o = load_run (dir, run, parser, &path, error);
+  g_autofree char *path = xp_bench_run_path (dir, run);
+  static const char *const wanted[] = { "timeseries", NULL };
+  g_autoptr (JsonObject) o = xp_json_scan_file (path, wanted, NULL, NULL, NULL, error);
   if (!o)
     return FALSE;
   if (!json_object_has_member (o, "timeseries"))

@@ -1,5 +1,6 @@
-/* Tests of the results output: the streaming JSON writer against
- * json-glib's generator, and atomic files. */
+/* Tests of the results output and of reading it back: the streaming JSON
+ * writer against json-glib's generator, atomic files, and the scanner
+ * that reads chosen parts of a results file. */
 #include "config.h"
 #include <errno.h>
 #include <math.h>
@@ -8,7 +9,9 @@
 #include <json-glib/json-glib.h>
 #include "tests/testutil.h"
 #include "bench/matrix.h"
+#include "sim/error.h"
 #include "sim/json_out.h"
+#include "sim/json_scan.h"
 #include "sim/util.h"
 
 /* One document, written by both: a builder (j) and the writer (o). */
@@ -283,6 +286,245 @@ START_TEST (test_atomic_file)
 }
 END_TEST
 
+/* ---- reading chosen parts back (xp_json_scan_file) ------------------------ */
+
+static char *
+to_text (JsonNode *n)
+{
+  g_autoptr (JsonGenerator) g = json_generator_new ();
+  json_generator_set_root (g, n);
+  return json_generator_to_data (g, NULL);
+}
+
+static char *
+member_text (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n ? to_text (n) : g_strdup ("(absent)");
+}
+
+typedef struct {
+  GString *seen;
+  guint stop_at;
+} Elements;
+
+static gboolean
+collect (JsonNode *element, guint index, gpointer data, GError **error)
+{
+  Elements *e = data;
+  g_autofree char *t = to_text (element);
+  g_string_append_printf (e->seen, "%u=%s;", index, t);
+  if (index + 1 == e->stop_at)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "stopped at %u", index);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Kept members come back as json-glib reads them, skipped ones are not
+ * there, a streamed array arrives one element at a time and is returned
+ * empty; a streamed member that is no array is returned as it is. */
+START_TEST (test_scan_members)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *path = xp_test_write (dir, "r.json",
+    "{\n \"schema\" : \"x\",\n \"big\" : {\"a\": [1, 2.5e-3, \"\\u00e9\\ud83d\\ude00\", true, null, {}]},\n"
+    " \"run\" : {\"seed\": -0, \"name\": \"caf\xc3\xa9 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\"},\n"
+    " \"vms\" : [{\"n\": 1}, [], 7, \"s\"],\n \"\\u0073ummary\" : {\"v\": 1E+2}\n}\n");
+  static const char *const want[] = { "run", "summary", "missing", NULL };
+  Elements e = { .seen = g_string_new (NULL) };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) o = xp_json_scan_file (path, want, "vms", collect, &e, &error);
+  ck_assert_msg (o != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (json_object_get_size (o), 3);
+  ck_assert (!json_object_has_member (o, "schema") && !json_object_has_member (o, "big"));
+  g_autofree char *run = member_text (o, "run"), *sum = member_text (o, "summary"), *vms = member_text (o, "vms");
+  ck_assert_str_eq (run, "{\"seed\":0,\"name\":\"caf\xc3\xa9 \\\"q\\\" \\\\ / \\b\\f\\n\\r\\t\"}");
+  ck_assert_str_eq (sum, "{\"v\":100.0}");   /* a name written with an escape is found */
+  ck_assert_str_eq (vms, "[]");
+  ck_assert_str_eq (e.seen->str, "0={\"n\":1};1=[];2=7;3=\"s\";");
+  g_string_free (e.seen, TRUE);
+
+  /* a callback's error stops the scan and comes back as it is */
+  e = (Elements) { .seen = g_string_new (NULL), .stop_at = 2 };
+  g_autoptr (JsonObject) stopped = xp_json_scan_file (path, want, "vms", collect, &e, &error);
+  ck_assert_ptr_null (stopped);
+  ck_assert_str_eq (error->message, "stopped at 1");
+  ck_assert_str_eq (e.seen->str, "0={\"n\":1};1=[];");
+  g_string_free (e.seen, TRUE);
+  g_clear_error (&error);
+
+  /* a streamed member that is no array is returned for the caller to refuse */
+  g_autofree char *p2 = xp_test_write (dir, "s.json", "{\"vms\": {\"a\": 1}}");
+  e = (Elements) { .seen = g_string_new (NULL) };
+  g_autoptr (JsonObject) o2 = xp_json_scan_file (p2, NULL, "vms", collect, &e, &error);
+  ck_assert (o2 != NULL);
+  g_autofree char *v2 = member_text (o2, "vms");
+  ck_assert_str_eq (v2, "{\"a\":1}");
+  ck_assert_str_eq (e.seen->str, "");
+  g_string_free (e.seen, TRUE);
+
+  /* nothing asked for: the whole text is still checked */
+  g_autofree char *p3 = xp_test_write (dir, "t.json", " {\n}\n");
+  g_autoptr (JsonObject) o3 = xp_json_scan_file (p3, NULL, NULL, NULL, NULL, &error);
+  ck_assert (o3 != NULL && json_object_get_size (o3) == 0);
+
+  g_autofree char *none = g_build_filename (dir, "none.json", NULL);
+  ck_assert_ptr_null (xp_json_scan_file (none, want, NULL, NULL, NULL, &error));
+  g_autofree char *expect = g_strdup_printf ("%s: no such file", none);
+  ck_assert_str_eq (error->message, expect);
+  xp_test_rmtree (dir);
+}
+END_TEST
+
+/* Malformed text anywhere, in a member that is kept or not, is refused
+ * with the line and column (in bytes) of what is wrong; so is what
+ * json-glib 1.6 would let through. Worked out by hand from each text. */
+START_TEST (test_scan_errors)
+{
+  static const struct { const char *text, *error; } cases[] = {
+    { "", "1:1: Parse error: unexpected the end of the file, expected '{' (the file holds one object)" },
+    { "[1]", "1:1: Parse error: unexpected '[', expected '{' (the file holds one object)" },
+    { "{\"a\": 1} x", "1:10: Parse error: unexpected 'x', expected the end of the file after the object" },
+    { "{\n \"a\": 1,\n \"b\": [1, 2,]\n}", "3:13: Parse error: unexpected ']', expected a value" },
+    { "{\"a\": 1,}", "1:9: Parse error: unexpected '}', expected a member name" },
+    { "{\"b\": {\"x\": 1,}}", "1:15: Parse error: unexpected '}', expected a member name" },
+    { "{\"b\": {\"x\" 1}}", "1:12: Parse error: unexpected '1', expected ':'" },
+    { "{\"b\": [1 2]}", "1:10: Parse error: unexpected '2', expected ',' or ']'" },
+    { "{\"b\": {\"x\": 1 \"y\": 2}}", "1:15: Parse error: unexpected '\"', expected ',' or '}'" },
+    { "{\"a\": 1 \"b\": 2}", "1:9: Parse error: unexpected '\"', expected ',' or '}'" },
+    { "{\"b\": \"abc", "1:7: Parse error: a string that does not end" },
+    { "{\"b\": \"a\tb\"}", "1:9: Parse error: control character 0x09 in a string" },
+    { "{\"b\": \"a\\xb\"}", "1:9: Parse error: invalid escape in a string" },
+    { "{\"b\": \"\\u12g4\"}", "1:12: Parse error: unexpected 'g', expected a hex digit of a \\u escape" },
+    { "{\"b\": \"\\ud800\"}", "1:8: Parse error: unpaired surrogate \\ud800 in a string" },
+    { "{\"b\": \"\\ud800\\u0041\"}", "1:8: Parse error: unpaired surrogate \\ud800 in a string" },
+    { "{\"b\": \"\\udc00\"}", "1:8: Parse error: unpaired surrogate \\udc00 in a string" },
+    { "{\"b\": \"\xff\"}", "1:8: Parse error: invalid UTF-8 in a string" },
+    { "{\"b\": \"\xc3\"}", "1:8: Parse error: invalid UTF-8 in a string" },
+    { "{\"b\": 01}", "1:8: Parse error: unexpected '1', expected ',' or '}'" },
+    { "{\"b\": 1.}", "1:9: Parse error: unexpected '}', expected a digit" },
+    { "{\"b\": .5}", "1:7: Parse error: unexpected '.', expected a value" },
+    { "{\"b\": -}", "1:8: Parse error: unexpected '}', expected a digit" },
+    { "{\"b\": 1e}", "1:9: Parse error: unexpected '}', expected a digit" },
+    { "{\"b\": +1}", "1:7: Parse error: unexpected '+', expected a value" },
+    { "{\"b\": tru}", "1:7: Parse error: unexpected 't', expected a value" },
+    { "{\"b\": nul", "1:7: Parse error: unexpected 'n', expected a value" },
+    { "{\"b\": [", "1:8: Parse error: unexpected the end of the file, expected a value" },
+    { "{\"b\": 1", "1:8: Parse error: unexpected the end of the file, expected ',' or '}'" },
+    { "{'b': 1}", "1:2: Parse error: unexpected ''', expected a member name" },
+    { "{/* c */ \"b\": 1}", "1:2: Parse error: unexpected '/', expected a member name" },
+    { "var x = {\"b\": 1}", "1:1: Parse error: unexpected 'v', expected '{' (the file holds one object)" },
+    { "{\"b\": \x01}", "1:7: Parse error: unexpected byte 0x01, expected a value" },
+    /* members asked for are read once */
+    { "{\"run\": 1,\n \"run\": 2}", "2:2: Parse error: member \"run\" appears twice" },
+    { "{\"vms\": [],\n \"vms\": []}", "2:2: Parse error: member \"vms\" appears twice" },
+  };
+  g_autofree char *dir = xp_test_tmpdir ();
+  static const char *const want[] = { "run", NULL };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = xp_test_write (dir, "x.json", cases[i].text);
+      g_autoptr (GError) error = NULL;
+      Elements e = { .seen = g_string_new (NULL) };
+      g_autoptr (JsonObject) o = xp_json_scan_file (path, want, "vms", collect, &e, &error);
+      g_string_free (e.seen, TRUE);
+      ck_assert_msg (o == NULL, "case %u was read", i);
+      g_autofree char *expect = g_strdup_printf ("%s:%s", path, cases[i].error);
+      ck_assert_msg (strcmp (error->message, expect) == 0, "case %u: '%s', expected '%s'", i, error->message, expect);
+    }
+
+  /* nesting: at the limit read, one deeper refused */
+  for (guint extra = 0; extra < 2; extra++)
+    {
+      guint depth = XP_JSON_SCAN_MAX_DEPTH - 1 + extra;   /* arrays inside the top object */
+      g_autoptr (GString) t = g_string_new ("{\"b\": ");
+      for (guint d = 0; d < depth; d++)
+        g_string_append_c (t, '[');
+      for (guint d = 0; d < depth; d++)
+        g_string_append_c (t, ']');
+      g_string_append_c (t, '}');
+      g_autofree char *path = xp_test_write (dir, "x.json", t->str);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) o = xp_json_scan_file (path, NULL, NULL, NULL, NULL, &error);
+      if (!extra)
+        ck_assert_msg (o != NULL, "%s", error->message);
+      else
+        {
+          ck_assert_ptr_null (o);
+          g_autofree char *expect = g_strdup_printf ("%s:1:%u: Parse error: nested deeper than %u", path,
+                                                     7 + XP_JSON_SCAN_MAX_DEPTH - 1, XP_JSON_SCAN_MAX_DEPTH);
+          ck_assert_str_eq (error->message, expect);
+        }
+    }
+  xp_test_rmtree (dir);
+}
+END_TEST
+
+/* A results-sized file, written by the results writer: the rows stream
+ * past the points where the scan gives pages back (every 8 MiB), and the
+ * members before and after them come back whole. */
+START_TEST (test_scan_large)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "big.json", NULL);
+  FILE *f = fopen (path, "w");
+  ck_assert_ptr_nonnull (f);
+  XpJsonOut *o = xp_json_out_new (f);
+  const guint n = 120000;
+  xp_json_out_begin_object (o, NULL);
+  xp_json_out_string (o, "schema", "x");
+  xp_json_out_begin_array (o, "vms");
+  for (guint i = 0; i < n; i++)
+    {
+      xp_json_out_begin_object (o, NULL);
+      xp_json_out_int (o, "id", i);
+      xp_json_out_string (o, "name", "a VM with a long enough name to fill the file");
+      xp_json_out_int (o, "pages", 2 * i);
+      xp_json_out_end_object (o);
+    }
+  xp_json_out_end_array (o);
+  xp_json_out_begin_object (o, "summary");
+  xp_json_out_int (o, "vms", n);
+  xp_json_out_end_object (o);
+  xp_json_out_end_object (o);
+  g_free (xp_json_out_finish (o));
+  ck_assert_int_eq (fclose (f), 0);
+  struct stat st;
+  ck_assert_int_eq (stat (path, &st), 0);
+  ck_assert_int_gt (st.st_size, 8 << 20);
+
+  /* only the summary: the rows are skipped */
+  static const char *const sum[] = { "summary", "schema", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) head = xp_json_scan_file (path, sum, NULL, NULL, NULL, &error);
+  ck_assert_msg (head != NULL, "%s", error ? error->message : "");
+  g_autofree char *s = member_text (head, "summary");
+  g_autofree char *expect = g_strdup_printf ("{\"vms\":%u}", n);
+  ck_assert_str_eq (s, expect);
+
+  /* the rows one by one */
+  Elements e = { .seen = g_string_new (NULL) };
+  g_autoptr (JsonObject) rows = xp_json_scan_file (path, sum, "vms", collect, &e, &error);
+  ck_assert (rows != NULL);
+  g_autofree char *last = g_strdup_printf ("%u={\"id\":%u,\"name\":\"a VM with a long enough name to fill the file\","
+                                           "\"pages\":%u};", n - 1, n - 1, 2 * (n - 1));
+  ck_assert (g_str_has_suffix (e.seen->str, last));
+  ck_assert (g_str_has_prefix (e.seen->str, "0={\"id\":0,"));
+  g_string_free (e.seen, TRUE);
+
+  /* the rows kept whole */
+  static const char *const all[] = { "vms", NULL };
+  g_autoptr (JsonObject) whole = xp_json_scan_file (path, all, NULL, NULL, NULL, &error);
+  ck_assert (whole != NULL);
+  JsonArray *a = json_object_get_array_member (whole, "vms");
+  ck_assert_uint_eq (json_array_get_length (a), n);
+  ck_assert_int_eq (json_object_get_int_member (json_array_get_object_element (a, n - 1), "pages"), 2 * (n - 1));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 Suite *
 xp_test_results_suite (void)
 {
@@ -294,5 +536,10 @@ xp_test_results_suite (void)
   tcase_add_test (tc, test_write_error);
   tcase_add_test (tc, test_atomic_file);
   suite_add_tcase (s, tc);
+  TCase *in = tcase_create ("input");
+  tcase_add_test (in, test_scan_members);
+  tcase_add_test (in, test_scan_errors);
+  tcase_add_test (in, test_scan_large);
+  suite_add_tcase (s, in);
   return s;
 }

@@ -1,0 +1,472 @@
+/* xenplace — reading chosen parts of a large JSON file (see json_scan.h). */
+#include "config.h"
+#include "sim/json_scan.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include "sim/error.h"
+
+/* Pages behind the scan are given back in steps of this size. */
+#define RELEASE_STEP (8u << 20)
+
+typedef struct {
+  const char *path;
+  const char *text;
+  gsize len, pos;
+  gsize released;     /* bytes from the start already given back */
+  gsize page;
+  gboolean holding;   /* the top-level member being read is kept */
+  JsonParser *parser;
+} Scan;
+
+/* "PATH:LINE:COLUMN: Parse error: ..." at byte @at, as json-glib words
+ * its syntax errors; the column counts bytes from 1. */
+G_GNUC_PRINTF (4, 5) static gboolean
+fail_at (const Scan *s, gsize at, GError **error, const char *fmt, ...)
+{
+  guint line = 1;
+  gsize line_start = 0;
+  for (gsize i = 0; i < at && i < s->len; i++)
+    if (s->text[i] == '\n')
+      {
+        line++;
+        line_start = i + 1;
+      }
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:%u:%" G_GSIZE_FORMAT ": Parse error: %s", s->path, line,
+               at - line_start + 1, what);
+  return FALSE;
+}
+
+/* What stands at @at, for an error message. */
+static char *
+describe (const Scan *s, gsize at)
+{
+  if (at >= s->len)
+    return g_strdup ("the end of the file");
+  guchar c = (guchar) s->text[at];
+  if (c >= 0x21 && c < 0x7f)
+    return g_strdup_printf ("'%c'", c);
+  return g_strdup_printf ("byte 0x%02x", c);
+}
+
+static gboolean
+unexpected (const Scan *s, GError **error, const char *expected)
+{
+  g_autofree char *what = describe (s, s->pos);
+  return fail_at (s, s->pos, error, "unexpected %s, expected %s", what, expected);
+}
+
+static void
+skip_space (Scan *s)
+{
+  while (s->pos < s->len)
+    {
+      char c = s->text[s->pos];
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+        return;
+      s->pos++;
+    }
+}
+
+static int
+hex_digit (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Four hex digits of a \u escape at s->pos. */
+static gboolean
+hex4 (Scan *s, guint *out, GError **error)
+{
+  guint v = 0;
+  for (int i = 0; i < 4; i++, s->pos++)
+    {
+      int d = s->pos < s->len ? hex_digit (s->text[s->pos]) : -1;
+      if (d < 0)
+        return unexpected (s, error, "a hex digit of a \\u escape");
+      v = v << 4 | (guint) d;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* The string starting at s->pos ('"'), decoded into @out unless NULL. */
+static gboolean
+scan_string (Scan *s, GString *out, GError **error)
+{
+  gsize start = s->pos++;
+  for (;;)
+    {
+      if (s->pos >= s->len)
+        return fail_at (s, start, error, "a string that does not end");
+      guchar c = (guchar) s->text[s->pos];
+      if (c == '"')
+        {
+          s->pos++;
+          return TRUE;
+        }
+      if (c < 0x20)
+        return fail_at (s, s->pos, error, "control character 0x%02x in a string", c);
+      if (c < 0x80 && c != '\\')
+        {
+          if (out)
+            g_string_append_c (out, (char) c);
+          s->pos++;
+          continue;
+        }
+      if (c >= 0x80)
+        {
+          gunichar u = g_utf8_get_char_validated (s->text + s->pos, (gssize) (s->len - s->pos));
+          if (u == (gunichar) -1 || u == (gunichar) -2)
+            return fail_at (s, s->pos, error, "invalid UTF-8 in a string");
+          gsize n = (gsize) (g_utf8_next_char (s->text + s->pos) - (s->text + s->pos));
+          if (out)
+            g_string_append_len (out, s->text + s->pos, (gssize) n);
+          s->pos += n;
+          continue;
+        }
+      /* an escape */
+      gsize esc = s->pos++;
+      char e = s->pos < s->len ? s->text[s->pos] : 0;
+      const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
+      const char *k = e ? strchr (from, e) : NULL;
+      if (k)
+        {
+          if (out)
+            g_string_append_c (out, to[k - from]);
+          s->pos++;
+          continue;
+        }
+      if (e != 'u')
+        return fail_at (s, esc, error, "invalid escape in a string");
+      s->pos++;
+      guint u;
+      if (!hex4 (s, &u, error))
+        return FALSE;
+      if (u >= 0xdc00 && u <= 0xdfff)
+        return fail_at (s, esc, error, "unpaired surrogate \\u%04x in a string", u);
+      if (u >= 0xd800 && u <= 0xdbff)
+        {
+          guint lo;
+          if (s->pos + 1 >= s->len || s->text[s->pos] != '\\' || s->text[s->pos + 1] != 'u')
+            return fail_at (s, esc, error, "unpaired surrogate \\u%04x in a string", u);
+          s->pos += 2;
+          if (!hex4 (s, &lo, error))
+            return FALSE;
+          if (lo < 0xdc00 || lo > 0xdfff)
+            return fail_at (s, esc, error, "unpaired surrogate \\u%04x in a string", u);
+          u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+        }
+      if (out)
+        g_string_append_unichar (out, u);
+    }
+}
+
+static gboolean
+digits (Scan *s, GError **error)
+{
+  if (s->pos >= s->len || !g_ascii_isdigit (s->text[s->pos]))
+    return unexpected (s, error, "a digit");
+  while (s->pos < s->len && g_ascii_isdigit (s->text[s->pos]))
+    s->pos++;
+  return TRUE;
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static gboolean
+scan_number (Scan *s, GError **error)
+{
+  if (s->text[s->pos] == '-')
+    s->pos++;
+  if (s->pos < s->len && s->text[s->pos] == '0')
+    s->pos++;
+  else if (!digits (s, error))
+    return FALSE;
+  if (s->pos < s->len && s->text[s->pos] == '.')
+    {
+      s->pos++;
+      if (!digits (s, error))
+        return FALSE;
+    }
+  if (s->pos < s->len && (s->text[s->pos] == 'e' || s->text[s->pos] == 'E'))
+    {
+      s->pos++;
+      if (s->pos < s->len && (s->text[s->pos] == '+' || s->text[s->pos] == '-'))
+        s->pos++;
+      if (!digits (s, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean scan_value (Scan *s, guint depth, GError **error);
+static void release_before (Scan *s, gsize keep);
+
+/* The object or array at s->pos; its members or elements at @depth + 1. */
+static gboolean
+scan_container (Scan *s, guint depth, GError **error)
+{
+  if (depth >= XP_JSON_SCAN_MAX_DEPTH)
+    return fail_at (s, s->pos, error, "nested deeper than %u", XP_JSON_SCAN_MAX_DEPTH);
+  gboolean object = s->text[s->pos] == '{';
+  char close = object ? '}' : ']';
+  s->pos++;
+  skip_space (s);
+  if (s->pos < s->len && s->text[s->pos] == close)
+    {
+      s->pos++;
+      return TRUE;
+    }
+  for (;;)
+    {
+      if (object)
+        {
+          if (s->pos >= s->len || s->text[s->pos] != '"')
+            return unexpected (s, error, "a member name");
+          if (!scan_string (s, NULL, error))
+            return FALSE;
+          skip_space (s);
+          if (s->pos >= s->len || s->text[s->pos] != ':')
+            return unexpected (s, error, "':'");
+          s->pos++;
+          skip_space (s);
+        }
+      if (!scan_value (s, depth + 1, error))
+        return FALSE;
+      if (depth == 1 && !s->holding)
+        release_before (s, s->pos);
+      skip_space (s);
+      if (s->pos < s->len && s->text[s->pos] == ',')
+        {
+          s->pos++;
+          skip_space (s);
+          continue;
+        }
+      if (s->pos < s->len && s->text[s->pos] == close)
+        {
+          s->pos++;
+          return TRUE;
+        }
+      return unexpected (s, error, object ? "',' or '}'" : "',' or ']'");
+    }
+}
+
+/* One value at s->pos (no space before it). */
+static gboolean
+scan_value (Scan *s, guint depth, GError **error)
+{
+  if (s->pos >= s->len)
+    return unexpected (s, error, "a value");
+  char c = s->text[s->pos];
+  switch (c)
+    {
+    case '{':
+    case '[':
+      return scan_container (s, depth, error);
+    case '"':
+      return scan_string (s, NULL, error);
+    case 't':
+    case 'f':
+    case 'n':
+      {
+        const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+        gsize n = strlen (word);
+        if (s->len - s->pos < n || memcmp (s->text + s->pos, word, n) != 0)
+          return unexpected (s, error, "a value");
+        s->pos += n;
+        return TRUE;
+      }
+    default:
+      if (c == '-' || g_ascii_isdigit (c))
+        return scan_number (s, error);
+      return unexpected (s, error, "a value");
+    }
+}
+
+/* Give back the mapped pages before @keep: nothing before it is read again. */
+static void
+release_before (Scan *s, gsize keep)
+{
+#ifdef MADV_DONTNEED
+  gsize end = keep / s->page * s->page;
+  if (end < s->released + RELEASE_STEP)
+    return;
+  /* the mapping starts on a page boundary */
+  madvise ((void *) (s->text + s->released), end - s->released, MADV_DONTNEED);
+  s->released = end;
+#else
+  (void) s;
+  (void) keep;
+#endif
+}
+
+/* The value just scanned, [@start, s->pos), as a tree: json-glib reads
+ * only text that the scan found well-formed. */
+static JsonNode *
+to_tree (Scan *s, gsize start, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  if (!json_parser_load_from_data (s->parser, s->text + start, (gssize) (s->pos - start), &local))
+    {
+      /* json-glib refuses what the grammar allows (an integer beyond 64
+       * bits, say): its message counts from the value's start */
+      const char *m = strstr (local->message, "Parse error: ");
+      fail_at (s, start, error, "%s", m ? m + strlen ("Parse error: ") : local->message);
+      return NULL;
+    }
+  return json_parser_steal_root (s->parser);
+}
+
+static gboolean
+stream_elements (Scan *s, XpJsonElementFunc func, gpointer user_data, GError **error)
+{
+  s->pos++;
+  skip_space (s);
+  if (s->pos < s->len && s->text[s->pos] == ']')
+    {
+      s->pos++;
+      return TRUE;
+    }
+  for (guint index = 0;; index++)
+    {
+      gsize start = s->pos;
+      if (!scan_value (s, 2, error))
+        return FALSE;
+      g_autoptr (JsonNode) element = to_tree (s, start, error);
+      if (!element || !func (element, index, user_data, error))
+        return FALSE;
+      release_before (s, s->pos);
+      skip_space (s);
+      if (s->pos < s->len && s->text[s->pos] == ',')
+        {
+          s->pos++;
+          skip_space (s);
+          continue;
+        }
+      if (s->pos < s->len && s->text[s->pos] == ']')
+        {
+          s->pos++;
+          return TRUE;
+        }
+      return unexpected (s, error, "',' or ']'");
+    }
+}
+
+static gboolean
+scan_top (Scan *s, JsonObject *out, const char *const *members, const char *each, XpJsonElementFunc func,
+          gpointer user_data, GError **error)
+{
+  skip_space (s);
+  if (s->pos >= s->len || s->text[s->pos] != '{')
+    return unexpected (s, error, "'{' (the file holds one object)");
+  s->pos++;
+  skip_space (s);
+  gboolean first = TRUE;
+  g_autoptr (GString) name = g_string_new (NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (;;)
+    {
+      if (s->pos < s->len && s->text[s->pos] == '}' && first)
+        break;
+      first = FALSE;
+      if (s->pos >= s->len || s->text[s->pos] != '"')
+        return unexpected (s, error, "a member name");
+      gsize name_at = s->pos;
+      g_string_truncate (name, 0);
+      if (!scan_string (s, name, error))
+        return FALSE;
+      skip_space (s);
+      if (s->pos >= s->len || s->text[s->pos] != ':')
+        return unexpected (s, error, "':'");
+      s->pos++;
+      skip_space (s);
+      gboolean wanted = members && g_strv_contains (members, name->str);
+      gboolean streamed = each && strcmp (name->str, each) == 0;
+      if ((wanted || streamed) && !g_hash_table_add (seen, g_strdup (name->str)))
+        return fail_at (s, name_at, error, "member \"%s\" appears twice", name->str);
+      gsize start = s->pos;
+      if (streamed && s->pos < s->len && s->text[s->pos] == '[' && func)
+        {
+          if (!stream_elements (s, func, user_data, error))
+            return FALSE;
+          json_object_set_array_member (out, name->str, json_array_new ());
+        }
+      else
+        {
+          s->holding = wanted || streamed;
+          if (!scan_value (s, 1, error))
+            return FALSE;
+          if (wanted || streamed)
+            {
+              JsonNode *tree = to_tree (s, start, error);
+              if (!tree)
+                return FALSE;
+              json_object_set_member (out, name->str, tree);
+            }
+        }
+      release_before (s, s->pos);
+      skip_space (s);
+      if (s->pos < s->len && s->text[s->pos] == ',')
+        {
+          s->pos++;
+          skip_space (s);
+          continue;
+        }
+      if (s->pos < s->len && s->text[s->pos] == '}')
+        break;
+      return unexpected (s, error, "',' or '}'");
+    }
+  s->pos++;
+  skip_space (s);
+  if (s->pos < s->len)
+    return unexpected (s, error, "the end of the file after the object");
+  return TRUE;
+}
+
+JsonObject *
+xp_json_scan_file (const char *path, const char *const *members, const char *each, XpJsonElementFunc func,
+                   gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (!each || func, NULL);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, &local);
+  if (!map)
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: no such file", path);
+      else
+        g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: %s", path, local->message);
+      return NULL;
+    }
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  Scan s = {
+    .path = path,
+    .text = g_mapped_file_get_contents (map),
+    .len = g_mapped_file_get_length (map),
+    .page = (gsize) sysconf (_SC_PAGESIZE),
+    .parser = parser,
+  };
+  if (!s.text)
+    s.len = 0;
+  JsonObject *out = json_object_new ();
+  if (!scan_top (&s, out, members, each, func, user_data, error))
+    {
+      json_object_unref (out);
+      return NULL;
+    }
+  return out;
+}

@@ -1,6 +1,7 @@
 /* xenplace — streaming JSON writer (see json_out.h). */
 #include "config.h"
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include "sim/json_out.h"
 
@@ -41,9 +42,10 @@ flush (XpJsonOut *o)
 }
 
 /* The escaping of json-glib's generator: backslash and quote, the
- * control characters below 0x1f and DEL; everything else (UTF-8
- * included) as it is. tests/test_json_out.c holds it to the installed
- * json-glib byte for byte. */
+ * control characters and DEL; everything else (UTF-8 included) as it is.
+ * json-glib 1.6 leaves 0x1f as it is, which makes invalid JSON; this
+ * escapes it. Suite results holds the rest to the installed json-glib
+ * byte for byte. */
 static void
 append_escaped (GString *b, const char *s)
 {
@@ -55,7 +57,7 @@ append_escaped (GString *b, const char *s)
           g_string_append_c (b, '\\');
           g_string_append_c (b, c);
         }
-      else if ((c > 0 && c < 0x1f) || c == 0x7f)
+      else if ((c > 0 && c < 0x20) || c == 0x7f)
         switch (c)
           {
           case '\b': g_string_append (b, "\\b"); break;
@@ -150,12 +152,18 @@ xp_json_out_string (XpJsonOut *o, const char *name, const char *v)
 /* As json-glib: the shortest text that reads back as @v, with ".0" added
  * when that looks like an integer. json-glib 1.6 adds it after an
  * exponent too ("1e+21.0", which no JSON parser reads); later versions do
- * not, nor does this. */
+ * not, nor does this. JSON has no NaN or infinity: where json-glib writes
+ * "nan.0" or "inf.0", this writes null. */
 void
 xp_json_out_double (XpJsonOut *o, const char *name, double v)
 {
   char text[G_ASCII_DTOSTR_BUF_SIZE];
   start_item (o, name);
+  if (!isfinite (v))
+    {
+      g_string_append (o->buf, "null");
+      return;
+    }
   g_ascii_dtostr (text, sizeof text, v);
   g_string_append (o->buf, text);
   if (!strchr (text, '.') && !strchr (text, 'e') && !strchr (text, 'E'))

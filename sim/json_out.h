@@ -1,10 +1,12 @@
 /* xenplace — a streaming JSON writer for large outputs (results files).
  *
  * Writes the text json-glib's JsonGenerator (1.6, Debian 12) writes with
- * pretty printing and an indent of one space, byte for byte (but for
- * doubles in exponent form, see xp_json_out_double()), without building a
- * tree first: a results file of 100,000 VMs is ~90 MB of text, and its
- * JsonNode tree took several times that in memory. Values go straight to
+ * pretty printing and an indent of one space, byte for byte, without
+ * building a tree first: a results file of 100,000 VMs is ~90 MB of text,
+ * and its JsonNode tree took several times that in memory. Where
+ * json-glib 1.6 writes invalid JSON this writes valid JSON: doubles in
+ * exponent form and non-finite ones (see xp_json_out_double()), and the
+ * control character 0x1f, which json-glib leaves unescaped. Values go straight to
  * a buffer that is flushed to the output file every XP_JSON_OUT_FLUSH
  * bytes (or kept whole when there is no file).
  *

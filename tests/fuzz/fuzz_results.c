@@ -3,7 +3,8 @@
  * (xp_summary_load), timing.tsv (xp_bench_timing_load) — and the report
  * with its plots (xp_bench_report, which reads the runs' per-VM rows and
  * time series). Any input must be read or give one error naming the file,
- * never a crash, a hang or a leak.
+ * never a crash, a hang or a leak. The scanner under the run-file readers
+ * (xp_json_scan_file) must also agree with json-glib where it accepts.
  *
  * Every reader gets the whole input. The report then gets a copy of the
  * hand-made bench directory in tests/data/bench/hand with the input in
@@ -19,6 +20,7 @@
 #include <glib/gstdio.h>
 #include "bench/compare.h"
 #include "bench/report.h"
+#include "sim/json_scan.h"
 #include "sim/results.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -86,6 +88,50 @@ expect_named (const GError *error, const char *path)
     }
 }
 
+/* The scanner that reads results files in part takes no text json-glib
+ * refuses, and a member it keeps is json-glib's. Asked for every member
+ * json-glib found, it must agree with json-glib whenever it accepts (it
+ * may refuse more: comments, numbers such as 01, raw control characters,
+ * duplicate members). */
+static void
+scan_agrees (const char *path, const uint8_t *data, size_t size)
+{
+  JsonParser *parser = json_parser_new ();
+  gboolean glib_ok = json_parser_load_from_data (parser, (const char *) data, (gssize) size, NULL);
+  JsonNode *root = glib_ok ? json_parser_get_root (parser) : NULL;
+  JsonObject *want = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  GList *names = want ? json_object_get_members (want) : NULL;
+  GPtrArray *members = g_ptr_array_new ();
+  for (GList *l = names; l; l = l->next)
+    g_ptr_array_add (members, l->data);
+  g_ptr_array_add (members, NULL);
+  GError *error = NULL;
+  JsonObject *got = xp_json_scan_file (path, (const char *const *) members->pdata, NULL, NULL, NULL, &error);
+  if (got)
+    {
+      if (!want || json_object_get_size (got) != json_object_get_size (want))
+        {
+          fprintf (stderr, "scanner read what json-glib %s\n", want ? "reads otherwise" : "refuses");
+          abort ();
+        }
+      for (GList *l = names; l; l = l->next)
+        if (!json_node_equal (json_object_get_member (got, l->data), json_object_get_member (want, l->data)))
+          {
+            fprintf (stderr, "member %s differs from json-glib's\n", (char *) l->data);
+            abort ();
+          }
+      json_object_unref (got);
+    }
+  else
+    {
+      expect_named (error, path);
+      g_clear_error (&error);
+    }
+  g_ptr_array_unref (members);
+  g_list_free (names);
+  g_object_unref (parser);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -134,6 +180,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       expect_named (error, path);
       g_clear_error (&error);
     }
+
+  scan_agrees (path, data, size);
 
   GHashTable *timing = xp_bench_timing_load (path, &error);
   if (timing)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include "sim/error.h"
 
 /* Pages behind the scan are given back in steps of this size. */
@@ -16,7 +18,8 @@ typedef struct {
   const char *path;
   const char *text;
   gsize len, pos;
-  gsize released;     /* bytes from the start already given back */
+  gsize released;     /* bytes from the start already given back
+                       * (G_MAXSIZE: the text is not mapped) */
   gsize page;
   gboolean holding;   /* the top-level member being read is kept */
   JsonParser *parser;
@@ -302,7 +305,7 @@ release_before (Scan *s, gsize keep)
 {
 #ifdef MADV_DONTNEED
   gsize end = keep / s->page * s->page;
-  if (end < s->released + RELEASE_STEP)
+  if (s->released == G_MAXSIZE || end < s->released + RELEASE_STEP)
     return;
   /* the mapping starts on a page boundary */
   madvise ((void *) (s->text + s->released), end - s->released, MADV_DONTNEED);
@@ -321,8 +324,10 @@ to_tree (Scan *s, gsize start, GError **error)
   g_autoptr (GError) local = NULL;
   if (!json_parser_load_from_data (s->parser, s->text + start, (gssize) (s->pos - start), &local))
     {
-      /* json-glib refuses what the grammar allows (an integer beyond 64
-       * bits, say): its message counts from the value's start */
+      /* not seen: json-glib 1.6 takes all the grammar allows (it wraps
+       * integers beyond 64 bits, as it does reading a whole file); kept in
+       * case a later json-glib refuses something. Its message would count
+       * from the value's start, so the position is the value's. */
       const char *m = strstr (local->message, "Parse error: ");
       fail_at (s, start, error, "%s", m ? m + strlen ("Parse error: ") : local->message);
       return NULL;
@@ -443,8 +448,16 @@ xp_json_scan_file (const char *path, const char *const *members, const char *eac
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (!each || func, NULL);
   g_autoptr (GError) local = NULL;
-  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, &local);
-  if (!map)
+  g_autoptr (GMappedFile) map = NULL;
+  g_autofree char *read_whole = NULL;
+  gsize read_len = 0;
+  GStatBuf st;
+  if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
+    /* not a regular file (a pipe, say): read it whole, nothing given back */
+    g_file_get_contents (path, &read_whole, &read_len, &local);
+  else
+    map = g_mapped_file_new (path, FALSE, &local);
+  if (!map && !read_whole)
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: no such file", path);
@@ -455,9 +468,10 @@ xp_json_scan_file (const char *path, const char *const *members, const char *eac
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   Scan s = {
     .path = path,
-    .text = g_mapped_file_get_contents (map),
-    .len = g_mapped_file_get_length (map),
+    .text = map ? g_mapped_file_get_contents (map) : read_whole,
+    .len = map ? g_mapped_file_get_length (map) : read_len,
     .page = (gsize) sysconf (_SC_PAGESIZE),
+    .released = map ? 0 : G_MAXSIZE,   /* only mapped pages are given back */
     .parser = parser,
   };
   if (!s.text)

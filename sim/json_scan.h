@@ -21,8 +21,10 @@
  * these are refused here, and nesting is limited to
  * XP_JSON_SCAN_MAX_DEPTH. A member asked for that is written twice at
  * the top level is an error (json-glib keeps the last one).
- * The file is mapped, and the pages already read are given back as the
- * scan goes.
+ * A regular file is mapped, and the pages already read are given back as
+ * the scan goes (a file truncated by someone else while it is read ends
+ * the process with SIGBUS: xenplace replaces its files, it never
+ * truncates them); anything else (a pipe) is read whole first.
  */
 #ifndef XP_JSON_SCAN_H
 #define XP_JSON_SCAN_H

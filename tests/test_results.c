@@ -402,6 +402,20 @@ START_TEST (test_scan_members)
   ck_assert_ptr_null (xp_json_scan_file (none, want, NULL, NULL, NULL, &error));
   g_autofree char *expect = g_strdup_printf ("%s: no such file", none);
   ck_assert_str_eq (error->message, expect);
+  g_clear_error (&error);
+  ck_assert_ptr_null (xp_json_scan_file (dir, want, NULL, NULL, NULL, &error));
+  ck_assert_msg (g_str_has_prefix (error->message, dir) && error->code == XP_ERROR_IO, "%s", error->message);
+  g_clear_error (&error);
+
+  /* a pipe cannot be mapped: it is read whole */
+  g_autofree char *fifo = g_build_filename (dir, "fifo.json", NULL);
+  ck_assert_int_eq (mkfifo (fifo, 0600), 0);
+  const char *argv[] = { "/bin/sh", "-c", "printf '%s' \"$0\" > \"$1\"", "{\"run\": [1, 2]}", fifo, NULL };
+  ck_assert (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, &error));
+  g_autoptr (JsonObject) piped = xp_json_scan_file (fifo, want, NULL, NULL, NULL, &error);
+  ck_assert_msg (piped != NULL, "%s", error ? error->message : "");
+  g_autofree char *pr = member_text (piped, "run");
+  ck_assert_str_eq (pr, "[1,2]");
   xp_test_rmtree (dir);
 }
 END_TEST

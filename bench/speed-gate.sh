@@ -33,6 +33,10 @@
 #   alloc-mixed     bench_alloc, 1M extent operations of the mixed workload
 #   alloc-storm     bench_alloc, a start storm of 300k extent operations
 #   sched-credit    bench_sched, 20 simulated seconds of 64 vCPUs on 32 pCPUs
+#   results-merge   `xenplace bench merge` of tests/data/bench/hand with one
+#                   run's file replaced by replay-credit's results (1.6 MB):
+#                   merge and resume read a run's head, not its per-VM rows
+#                   (json-glib's tree of the whole file: 13 x the count)
 # The trace is generated at run time by `xenplace trace gen poisson` (byte-
 # stable: the trace_gen suite checks the generator): rate 2/s, exponential
 # lifetimes of mean 5 s, sizes 1x1GiB:50,2x2GiB:30,4x4GiB:20 (mean 1.9 GiB),
@@ -44,7 +48,7 @@ set -eu
 SPEED_GATE_VMS=2000
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)     # the build tree (--build for out-of-tree builds)
-cases="replay-credit replay-memory replay-xl plan-16n alloc-mixed alloc-storm sched-credit"
+cases="replay-credit replay-memory replay-xl plan-16n alloc-mixed alloc-storm sched-credit results-merge"
 baseline="$here/speed-baseline.tsv"
 margin=${XP_SPEED_MARGIN:-1.25}
 update=0
@@ -112,6 +116,18 @@ trace="$dir/gate-poisson.csv"
 "$top/xenplace" trace gen poisson --rate 2 --vms "$SPEED_GATE_VMS" --lifetime exp:5 \
   --mix 1x1GiB:50,2x2GiB:30,4x4GiB:20 --seed 1 -o "$trace"
 
+# results-merge's bench directory: the hand-written one, a run's file
+# replaced by a real results file (made here, not counted)
+case " $cases " in
+  *" results-merge "*)
+    rm -rf "$dir/merge"
+    cp -R "$here/../tests/data/bench/hand" "$dir/merge"
+    chmod -R u+w "$dir/merge"
+    "$top/xenplace" replay -t "$host" -f "$trace" -p xenopsd -q \
+      -o "$dir/merge/runs/best-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s1.json"
+    ;;
+esac
+
 # case_run NAME OUT: run case NAME under callgrind, its profile to OUT
 case_run () {
   name=$1 out=$2
@@ -123,6 +139,7 @@ case_run () {
     alloc-mixed) set -- "$top/bench/bench_alloc" 1000000 1 mixed ;;
     alloc-storm) set -- "$top/bench/bench_alloc" 300000 1 storm ;;
     sched-credit) set -- "$top/bench/bench_sched" --nodes 4 --cpus-per-node 8 --vcpus 64 --seconds 20 --warmup 1 --mix mixed ;;
+    results-merge) set -- "$top/xenplace" bench merge "$dir/merge" ;;
   esac
   valgrind -q --tool=callgrind --callgrind-out-file="$out" "$@"
 }

@@ -265,8 +265,9 @@ xp_topology_new_host (GError **error)
 }
 
 /* Product of the level counts of a synthetic description ("pack:2 numa:2
- * core:8 pu:2" → 64), saturating; 0 when it cannot tell. hwloc would build
- * a huge description before xenplace's own limits are checked. */
+ * core:8 pu:2" → 64; hwloc also takes bare counts, "2 2 8 2"), saturating;
+ * 0 when it cannot tell. hwloc would build a huge description before
+ * xenplace's own limits are checked. */
 static guint64
 synthetic_leaves (const char *desc)
 {
@@ -275,9 +276,10 @@ synthetic_leaves (const char *desc)
   for (guint i = 0; tokens[i]; i++)
     {
       const char *colon = strchr (tokens[i], ':');
-      if (!colon || !g_ascii_isdigit (colon[1]))
+      const char *count = g_ascii_isdigit (tokens[i][0]) ? tokens[i] : colon ? colon + 1 : NULL;
+      if (!count || !g_ascii_isdigit (count[0]))
         continue;
-      guint64 n = g_ascii_strtoull (colon + 1, NULL, 10);
+      guint64 n = g_ascii_strtoull (count, NULL, 10);
       if (n == 0)
         return 0;
       product = product > G_MAXUINT32 || n > G_MAXUINT32 ? G_MAXUINT64 : product * n;

@@ -571,6 +571,10 @@ static const struct {
   { "pack:9 numa:1 core:57 pu:2", "describes more than 1024 CPUs" },
   /* found by the fuzzer: hwloc used to build all 33156 PUs (seconds) before the limit applied */
   { "pack:2 numa:2 core:9 pu:921", "describes more than 1024 CPUs" },
+  /* found by the fuzzer in CI: bare counts went uncounted, and hwloc spent
+   * minutes building 2.2 billion PUs */
+  { "2211777777", "describes more than 1024 CPUs" },
+  { "2 2 8 33", "describes more than 1024 CPUs" },
 };
 
 START_TEST (test_bad_synthetic)

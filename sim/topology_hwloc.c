@@ -265,23 +265,40 @@ xp_topology_new_host (GError **error)
 }
 
 /* Product of the level counts of a synthetic description ("pack:2 numa:2
- * core:8 pu:2" → 64; hwloc also takes bare counts, "2 2 8 2"), saturating;
- * 0 when it cannot tell. hwloc would build a huge description before
- * xenplace's own limits are checked. */
+ * core:8 pu:2" → 64), saturating: hwloc would build a huge description
+ * before xenplace's own limits are checked. hwloc's reader is loose (the
+ * fuzzer found "pack:3numa:919", "core: 6", bare counts such as "2 2 8 2"
+ * and counts on the next line), so this does not tokenize as hwloc does:
+ * every number after a colon, or standing at the start or after white
+ * space, counts; digits inside a type's name (L2, L1d) do not, nor do
+ * attributes in parentheses and memory children in brackets. It may
+ * overcount a description hwloc would refuse anyway, never undercount
+ * one it takes. */
 static guint64
 synthetic_leaves (const char *desc)
 {
   guint64 product = 1;
-  g_auto (GStrv) tokens = g_strsplit_set (desc, " \t", -1);
-  for (guint i = 0; tokens[i]; i++)
+  int nesting = 0;
+  char before = ' ';   /* the last character outside a number, spaces skipped after a colon */
+  for (const char *p = desc; *p;)
     {
-      const char *colon = strchr (tokens[i], ':');
-      const char *count = g_ascii_isdigit (tokens[i][0]) ? tokens[i] : colon ? colon + 1 : NULL;
-      if (!count || !g_ascii_isdigit (count[0]))
+      if (*p == '(' || *p == '[')
+        nesting++;
+      else if ((*p == ')' || *p == ']') && nesting > 0)
+        nesting--;
+      if (!g_ascii_isdigit (*p))
+        {
+          if (!(before == ':' && g_ascii_isspace (*p)))
+            before = *p;
+          p++;
+          continue;
+        }
+      const char *start = p;
+      while (g_ascii_isdigit (*p))
+        p++;
+      if (nesting || !(before == ':' || g_ascii_isspace (before)))
         continue;
-      guint64 n = g_ascii_strtoull (count, NULL, 10);
-      if (n == 0)
-        return 0;
+      guint64 n = g_ascii_strtoull (start, NULL, 10);
       product = product > G_MAXUINT32 || n > G_MAXUINT32 ? G_MAXUINT64 : product * n;
     }
   return product;

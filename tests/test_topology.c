@@ -575,6 +575,10 @@ static const struct {
    * minutes building 2.2 billion PUs */
   { "2211777777", "describes more than 1024 CPUs" },
   { "2 2 8 33", "describes more than 1024 CPUs" },
+  /* and longer runs found more that hwloc reads: levels without a space
+   * between them, a space after the colon, a count on the next line */
+  { "pack:3numa:919 core:1pu :8", "describes more than 1024 CPUs" },
+  { "pack:1 core: 6\n3642", "describes more than 1024 CPUs" },
 };
 
 START_TEST (test_bad_synthetic)

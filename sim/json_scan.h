@@ -16,11 +16,12 @@
  *   - everything else is checked and skipped.
  *
  * Stricter than json-glib 1.6, which also takes comments, "var name =",
- * single-quoted names, numbers such as 01, 1. and .5, raw control
- * characters, unknown escapes and unpaired surrogates in strings: all of
- * these are refused here, and nesting is limited to
- * XP_JSON_SCAN_MAX_DEPTH. A member asked for that is written twice at
- * the top level is an error (json-glib keeps the last one).
+ * single-quoted names, numbers such as 01, 1. and .5, and raw control
+ * characters and unknown escapes in strings: all of these are refused
+ * here, and nesting is limited to XP_JSON_SCAN_MAX_DEPTH. A member asked
+ * for that is written twice at the top level is an error (json-glib keeps
+ * the last one).
+ *
  * A regular file is mapped, and the pages already read are given back as
  * the scan goes (a file truncated by someone else while it is read ends
  * the process with SIGBUS: xenplace replaces its files, it never

@@ -218,6 +218,54 @@ scan_number (Scan *s, GError **error)
 static gboolean scan_value (Scan *s, guint depth, GError **error);
 static void release_before (Scan *s, gsize keep);
 
+/* Step into the container opening at s->pos: TRUE when it is empty (and
+ * then stepped over). */
+static inline gboolean
+open_container (Scan *s, char close)
+{
+  s->pos++;
+  skip_space (s);
+  if (s->pos < s->len && s->text[s->pos] == close)
+    {
+      s->pos++;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* A member's name and its colon, the name decoded into @name unless NULL. */
+static inline gboolean
+member_name (Scan *s, GString *name, GError **error)
+{
+  if (s->pos >= s->len || s->text[s->pos] != '"')
+    return unexpected (s, error, "a member name");
+  if (!scan_string (s, name, error))
+    return FALSE;
+  skip_space (s);
+  if (s->pos >= s->len || s->text[s->pos] != ':')
+    return unexpected (s, error, "':'");
+  s->pos++;
+  skip_space (s);
+  return TRUE;
+}
+
+/* After a member or element: 1 when another follows, 0 when @close ended
+ * the container (both stepped over), -1 on anything else. */
+static inline int
+next_item (Scan *s, char close, GError **error)
+{
+  skip_space (s);
+  if (s->pos < s->len && (s->text[s->pos] == ',' || s->text[s->pos] == close))
+    {
+      gboolean more = s->text[s->pos++] == ',';
+      if (more)
+        skip_space (s);
+      return more;
+    }
+  unexpected (s, error, close == '}' ? "',' or '}'" : "',' or ']'");
+  return -1;
+}
+
 /* The object or array at s->pos; its members or elements at @depth + 1. */
 static gboolean
 scan_container (Scan *s, guint depth, GError **error)
@@ -226,45 +274,20 @@ scan_container (Scan *s, guint depth, GError **error)
     return fail_at (s, s->pos, error, "nested deeper than %u", XP_JSON_SCAN_MAX_DEPTH);
   gboolean object = s->text[s->pos] == '{';
   char close = object ? '}' : ']';
-  s->pos++;
-  skip_space (s);
-  if (s->pos < s->len && s->text[s->pos] == close)
+  if (open_container (s, close))
+    return TRUE;
+  int more;
+  do
     {
-      s->pos++;
-      return TRUE;
-    }
-  for (;;)
-    {
-      if (object)
-        {
-          if (s->pos >= s->len || s->text[s->pos] != '"')
-            return unexpected (s, error, "a member name");
-          if (!scan_string (s, NULL, error))
-            return FALSE;
-          skip_space (s);
-          if (s->pos >= s->len || s->text[s->pos] != ':')
-            return unexpected (s, error, "':'");
-          s->pos++;
-          skip_space (s);
-        }
+      if (object && !member_name (s, NULL, error))
+        return FALSE;
       if (!scan_value (s, depth + 1, error))
         return FALSE;
       if (depth == 1 && !s->holding)
         release_before (s, s->pos);
-      skip_space (s);
-      if (s->pos < s->len && s->text[s->pos] == ',')
-        {
-          s->pos++;
-          skip_space (s);
-          continue;
-        }
-      if (s->pos < s->len && s->text[s->pos] == close)
-        {
-          s->pos++;
-          return TRUE;
-        }
-      return unexpected (s, error, object ? "',' or '}'" : "',' or ']'");
     }
+  while ((more = next_item (s, close, error)) > 0);
+  return more == 0;
 }
 
 /* One value at s->pos (no space before it). */
@@ -338,103 +361,88 @@ to_tree (Scan *s, gsize start, GError **error)
 static gboolean
 stream_elements (Scan *s, XpJsonElementFunc func, gpointer user_data, GError **error)
 {
-  s->pos++;
-  skip_space (s);
-  if (s->pos < s->len && s->text[s->pos] == ']')
-    {
-      s->pos++;
-      return TRUE;
-    }
-  for (guint index = 0;; index++)
+  if (open_container (s, ']'))
+    return TRUE;
+  guint index = 0;
+  int more;
+  do
     {
       gsize start = s->pos;
       if (!scan_value (s, 2, error))
         return FALSE;
       g_autoptr (JsonNode) element = to_tree (s, start, error);
-      if (!element || !func (element, index, user_data, error))
+      if (!element || !func (element, index++, user_data, error))
         return FALSE;
       release_before (s, s->pos);
-      skip_space (s);
-      if (s->pos < s->len && s->text[s->pos] == ',')
-        {
-          s->pos++;
-          skip_space (s);
-          continue;
-        }
-      if (s->pos < s->len && s->text[s->pos] == ']')
-        {
-          s->pos++;
-          return TRUE;
-        }
-      return unexpected (s, error, "',' or ']'");
     }
+  while ((more = next_item (s, ']', error)) > 0);
+  return more == 0;
+}
+
+/* What the caller asked for, and what the top-level object gave so far. */
+typedef struct {
+  const char *const *members;
+  const char *each;
+  XpJsonElementFunc func;
+  gpointer user_data;
+  JsonObject *out;
+  GHashTable *seen;                    /* names of members kept or streamed */
+  GString *name;
+} Top;
+
+/* One member of the top-level object: kept, streamed or skipped. */
+static gboolean
+top_member (Scan *s, Top *t, GError **error)
+{
+  gsize name_at = s->pos;
+  g_string_truncate (t->name, 0);
+  if (!member_name (s, t->name, error))
+    return FALSE;
+  const char *name = t->name->str;
+  gboolean wanted = t->members && g_strv_contains (t->members, name);
+  gboolean streamed = t->each && strcmp (name, t->each) == 0;
+  if ((wanted || streamed) && !g_hash_table_add (t->seen, g_strdup (name)))
+    return fail_at (s, name_at, error, "member \"%s\" appears twice", name);
+  gsize start = s->pos;
+  if (streamed && s->pos < s->len && s->text[s->pos] == '[')
+    {
+      if (!stream_elements (s, t->func, t->user_data, error))
+        return FALSE;
+      json_object_set_array_member (t->out, name, json_array_new ());
+    }
+  else
+    {
+      s->holding = wanted || streamed;
+      if (!scan_value (s, 1, error))
+        return FALSE;
+      if (s->holding)
+        {
+          JsonNode *tree = to_tree (s, start, error);
+          if (!tree)
+            return FALSE;
+          json_object_set_member (t->out, name, tree);
+        }
+    }
+  release_before (s, s->pos);
+  return TRUE;
 }
 
 static gboolean
-scan_top (Scan *s, JsonObject *out, const char *const *members, const char *each, XpJsonElementFunc func,
-          gpointer user_data, GError **error)
+scan_top (Scan *s, Top *t, GError **error)
 {
   skip_space (s);
   if (s->pos >= s->len || s->text[s->pos] != '{')
     return unexpected (s, error, "'{' (the file holds one object)");
-  s->pos++;
-  skip_space (s);
-  gboolean first = TRUE;
-  g_autoptr (GString) name = g_string_new (NULL);
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (;;)
+  if (!open_container (s, '}'))
     {
-      if (s->pos < s->len && s->text[s->pos] == '}' && first)
-        break;
-      first = FALSE;
-      if (s->pos >= s->len || s->text[s->pos] != '"')
-        return unexpected (s, error, "a member name");
-      gsize name_at = s->pos;
-      g_string_truncate (name, 0);
-      if (!scan_string (s, name, error))
+      int more;
+      do
+        if (!top_member (s, t, error))
+          return FALSE;
+      while ((more = next_item (s, '}', error)) > 0);
+      if (more < 0)
         return FALSE;
-      skip_space (s);
-      if (s->pos >= s->len || s->text[s->pos] != ':')
-        return unexpected (s, error, "':'");
-      s->pos++;
-      skip_space (s);
-      gboolean wanted = members && g_strv_contains (members, name->str);
-      gboolean streamed = each && strcmp (name->str, each) == 0;
-      if ((wanted || streamed) && !g_hash_table_add (seen, g_strdup (name->str)))
-        return fail_at (s, name_at, error, "member \"%s\" appears twice", name->str);
-      gsize start = s->pos;
-      if (streamed && s->pos < s->len && s->text[s->pos] == '[' && func)
-        {
-          if (!stream_elements (s, func, user_data, error))
-            return FALSE;
-          json_object_set_array_member (out, name->str, json_array_new ());
-        }
-      else
-        {
-          s->holding = wanted || streamed;
-          if (!scan_value (s, 1, error))
-            return FALSE;
-          if (wanted || streamed)
-            {
-              JsonNode *tree = to_tree (s, start, error);
-              if (!tree)
-                return FALSE;
-              json_object_set_member (out, name->str, tree);
-            }
-        }
-      release_before (s, s->pos);
-      skip_space (s);
-      if (s->pos < s->len && s->text[s->pos] == ',')
-        {
-          s->pos++;
-          skip_space (s);
-          continue;
-        }
-      if (s->pos < s->len && s->text[s->pos] == '}')
-        break;
-      return unexpected (s, error, "',' or '}'");
     }
-  s->pos++;
   skip_space (s);
   if (s->pos < s->len)
     return unexpected (s, error, "the end of the file after the object");
@@ -476,11 +484,13 @@ xp_json_scan_file (const char *path, const char *const *members, const char *eac
   };
   if (!s.text)
     s.len = 0;
-  JsonObject *out = json_object_new ();
-  if (!scan_top (&s, out, members, each, func, user_data, error))
+  g_autoptr (GString) name = g_string_new (NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  Top t = { members, each, func, user_data, json_object_new (), seen, name };
+  if (!scan_top (&s, &t, error))
     {
-      json_object_unref (out);
+      json_object_unref (t.out);
       return NULL;
     }
-  return out;
+  return t.out;
 }

@@ -252,11 +252,7 @@ xp_results_write (const XpRun *run, const XpResultsReduced *reduced, const char 
   emit (run, reduced, o);
   g_autofree char *done = xp_json_out_finish (o);
   if (!done)
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", path, g_strerror (errno));
-      xp_atomic_file_abort (f);
-      return FALSE;
-    }
+    return xp_atomic_file_fail (f, errno, error);
   return xp_atomic_file_commit (f, error);
 }
 

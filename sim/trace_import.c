@@ -704,12 +704,7 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
       ok = FALSE;
     }
   if (!ok)
-    {
-      /* a failed fwrite() stops the import without an error of its own */
-      if (error && !*error)
-        g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", out_path, g_strerror (errno));
-      xp_atomic_file_abort (af);
-      return FALSE;
-    }
+    /* a failed fwrite() stops the import without an error of its own */
+    return xp_atomic_file_fail (af, errno, error);
   return xp_atomic_file_commit (af, error);
 }

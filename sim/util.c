@@ -147,6 +147,15 @@ xp_atomic_file_abort (XpAtomicFile *f)
 }
 
 gboolean
+xp_atomic_file_fail (XpAtomicFile *f, int err, GError **error)
+{
+  if (error && !*error)
+    g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", f->path, g_strerror (err));
+  xp_atomic_file_abort (f);
+  return FALSE;
+}
+
+gboolean
 xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error)
 {
   XpAtomicFile *f = xp_atomic_file_open (path, error);
@@ -154,11 +163,7 @@ xp_write_file_atomic (const char *path, const char *contents, gssize len, GError
     return FALSE;
   gsize n = len < 0 ? strlen (contents) : (gsize) len;
   if (fwrite (contents, 1, n, f->file) != n)
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", path, g_strerror (errno));
-      xp_atomic_file_abort (f);
-      return FALSE;
-    }
+    return xp_atomic_file_fail (f, errno, error);
   return xp_atomic_file_commit (f, error);
 }
 

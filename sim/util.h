@@ -12,7 +12,6 @@ G_BEGIN_DECLS
  * bytes unless @default_unit_bytes says otherwise. */
 gboolean xp_parse_size (const char *text, guint64 default_unit_bytes, guint64 *out_bytes);
 
-
 /* A file that replaces @path only when committed: until then its text
  * goes to a temporary file beside @path (mode 0666 less the umask), which
  * an abort or a failed commit removes. For outputs written piece by
@@ -23,6 +22,9 @@ FILE *xp_atomic_file_stream (XpAtomicFile *f);
 /* Flush, sync, close and rename into place; frees @f either way. */
 gboolean xp_atomic_file_commit (XpAtomicFile *f, GError **error);
 void xp_atomic_file_abort (XpAtomicFile *f);
+/* Abort after a failed write: "@path: cannot write: strerror(@err)" in
+ * @error, unless it already holds why the output stopped. FALSE. */
+gboolean xp_atomic_file_fail (XpAtomicFile *f, int err, GError **error);
 /* The same for a whole text at once (@len -1: up to its NUL). */
 gboolean xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error);
 

@@ -575,6 +575,18 @@ spine_remove (Spine *s, guint32 pos)
   s->len--;
 }
 
+/* Move the list position (*@hc, *@ho) forwards over the chunks until
+ * *@ho falls inside one (it may start beyond its chunk's end). */
+static inline void
+spine_advance (const XpHeap *h, const Spine *s, guint32 *hc, guint32 *ho)
+{
+  for (guint32 n; *ho >= (n = spine_chunk (h, s, *hc)->n);)
+    {
+      *ho -= n;
+      *hc = spine_next (s, *hc);
+    }
+}
+
 /* Do list @l's pending rotations: move the cut by r entries forwards, or
  * by count - r backwards when that is shorter. */
 static void
@@ -593,11 +605,7 @@ list_sync_rotations (XpHeap *h, gsize l)
   if (r <= count / 2)
     {
       ho += r;
-      for (guint32 n; ho >= (n = spine_chunk (h, s, hc)->n);)
-        {
-          ho -= n;
-          hc = spine_next (s, hc);
-        }
+      spine_advance (h, s, &hc, &ho);
     }
   else
     {
@@ -653,11 +661,7 @@ list_nth (const XpHeap *h, gsize l, guint32 k)
 {
   const Spine *s = &h->spine[l];
   guint32 hc = s->hc, ho = s->ho + k;
-  for (guint32 n; ho >= (n = spine_chunk (h, s, hc)->n);)
-    {
-      ho -= n;
-      hc = spine_next (s, hc);
-    }
+  spine_advance (h, s, &hc, &ho);
   return spine_chunk (h, s, hc)->e[ho];
 }
 

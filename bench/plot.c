@@ -318,25 +318,28 @@ typedef struct {
   GArray *loc;
 } LocalityRows;
 
+/* The members of a VM row the CDF reads, in this order. */
+static const char *const locality_fields[] = { "start_latency_ns", "state", "locality", NULL };
+
 static gboolean
-locality_row (JsonNode *element, guint i, gpointer data, GError **error)
+locality_row (const XpJsonField *f, gboolean is_object, guint i, gpointer data, GError **error)
 {
   LocalityRows *rows = data;
   const char *path = rows->path;
-  JsonObject *vm = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-  if (!vm)
+  if (!is_object)
     BAD_FIELD ("%s: vms[%u]: expected an object", path, i);
-  gint64 latency = -1;
-  const char *state = xp_json_string (vm, "state");
-  double l = NAN;
-  if (json_object_has_member (vm, "start_latency_ns") && !xp_json_int (vm, "start_latency_ns", &latency))
+  const XpJsonField *latency = &f[0], *state = &f[1], *locality = &f[2];
+  if (latency->type != XP_JSON_FIELD_ABSENT && latency->type != XP_JSON_FIELD_INT)
     BAD_FIELD ("%s: vms[%u].start_latency_ns: expected an integer", path, i);
-  if (json_object_has_member (vm, "state") && !state)
+  if (state->type != XP_JSON_FIELD_ABSENT && state->type != XP_JSON_FIELD_STRING)
     BAD_FIELD ("%s: vms[%u].state: expected a string", path, i);
-  if (json_object_has_member (vm, "locality") && !xp_json_number (vm, "locality", &l))
+  if (locality->type != XP_JSON_FIELD_ABSENT && locality->type != XP_JSON_FIELD_INT
+      && locality->type != XP_JSON_FIELD_DOUBLE)
     BAD_FIELD ("%s: vms[%u].locality: expected a number", path, i);
-  if (latency >= 0 && g_strcmp0 (state, "failed") != 0 && !isnan (l))
-    g_array_append_val (rows->loc, l);
+  gboolean failed = state->type == XP_JSON_FIELD_STRING && strcmp (state->string, "failed") == 0;
+  if (latency->type == XP_JSON_FIELD_INT && latency->integer >= 0 && !failed
+      && locality->type != XP_JSON_FIELD_ABSENT)
+    g_array_append_val (rows->loc, locality->number);
   return TRUE;
 }
 
@@ -361,7 +364,8 @@ cdf (const char *dir, const char *plots_dir, const char *gnuplot, const XpBenchP
             continue;
           g_autofree char *path = xp_bench_run_path (dir, run);
           LocalityRows rows = { .path = path, .loc = loc };
-          g_autoptr (JsonObject) o = xp_json_scan_file (path, NULL, "vms", locality_row, &rows, error);
+          g_autoptr (JsonObject) o = xp_json_scan_file_fields (path, NULL, "vms", locality_fields, locality_row,
+                                                                     &rows, error);
           if (!o)
             return FALSE;
           if (json_object_has_member (o, "vms") && !xp_json_array (o, "vms"))

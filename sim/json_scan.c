@@ -358,8 +358,125 @@ to_tree (Scan *s, gsize start, GError **error)
   return json_parser_steal_root (s->parser);
 }
 
+/* The fields a row reader asked for, and the values of the current element. */
+typedef struct {
+  const char *const *names;
+  guint n;
+  XpJsonField *values;
+  GString **strings;      /* one buffer per field: several may be strings */
+  GString *name;          /* scratch: the member name being read */
+  GString *number;        /* scratch: a number's text, NUL-terminated */
+} Fields;
+
+/* The number just scanned, [@start, s->pos), as json-glib 1.6 reads it: its
+ * scanner takes the digits after a minus sign as a token of their own,
+ * g_ascii_strtoull() for an integer, g_strtod() otherwise (the same as
+ * g_ascii_strtod() for any text the grammar allows), and its parser
+ * negates the value when a minus sign came first. */
+static void
+number_field (Scan *s, gsize start, Fields *f, XpJsonField *v)
+{
+  gboolean negative = s->text[start] == '-';
+  gsize from = start + (negative ? 1 : 0);
+  g_string_truncate (f->number, 0);
+  g_string_append_len (f->number, s->text + from, (gssize) (s->pos - from));
+  if (strpbrk (f->number->str, ".eE"))
+    {
+      double d = g_ascii_strtod (f->number->str, NULL);
+      v->type = XP_JSON_FIELD_DOUBLE;
+      v->number = negative ? -d : d;
+    }
+  else
+    {
+      guint64 u = g_ascii_strtoull (f->number->str, NULL, 10);
+      v->type = XP_JSON_FIELD_INT;
+      v->integer = (gint64) (negative ? 0 - u : u);   /* wraps, as json-glib's does */
+      v->number = (double) v->integer;
+    }
+}
+
+/* The value of field @i at s->pos, a member of the element. */
 static gboolean
-stream_elements (Scan *s, XpJsonElementFunc func, gpointer user_data, GError **error)
+field_value (Scan *s, Fields *f, guint i, GError **error)
+{
+  XpJsonField *v = &f->values[i];
+  gsize start = s->pos;
+  char c = s->pos < s->len ? s->text[s->pos] : '\0';
+  if (c == '"')
+    {
+      g_string_truncate (f->strings[i], 0);
+      if (!scan_string (s, f->strings[i], error))
+        return FALSE;
+      v->type = XP_JSON_FIELD_STRING;
+      v->string = f->strings[i]->str;
+      return TRUE;
+    }
+  if (!scan_value (s, 3, error))
+    return FALSE;
+  switch (c)
+    {
+    case '{':
+      v->type = XP_JSON_FIELD_OBJECT;
+      break;
+    case '[':
+      v->type = XP_JSON_FIELD_ARRAY;
+      break;
+    case 'n':
+      v->type = XP_JSON_FIELD_NULL;
+      break;
+    case 't':
+    case 'f':
+      v->type = XP_JSON_FIELD_BOOLEAN;
+      v->boolean = c == 't';
+      break;
+    default:
+      number_field (s, start, f, v);
+    }
+  return TRUE;
+}
+
+/* One element at s->pos: the values of the fields among its members. */
+static gboolean
+element_fields (Scan *s, Fields *f, gboolean *is_object, GError **error)
+{
+  for (guint i = 0; i < f->n; i++)
+    f->values[i].type = XP_JSON_FIELD_ABSENT;
+  *is_object = s->pos < s->len && s->text[s->pos] == '{';
+  if (!*is_object)
+    return scan_value (s, 2, error);
+  if (open_container (s, '}'))
+    return TRUE;
+  int more;
+  do
+    {
+      g_string_truncate (f->name, 0);
+      if (!member_name (s, f->name, error))
+        return FALSE;
+      guint i = 0;
+      while (i < f->n && strcmp (f->name->str, f->names[i]) != 0)
+        i++;
+      if (i < f->n ? !field_value (s, f, i, error) : !scan_value (s, 3, error))
+        return FALSE;
+    }
+  while ((more = next_item (s, '}', error)) > 0);
+  return more == 0;
+}
+
+/* What the caller asked for, and what the top-level object gave so far. */
+typedef struct {
+  const char *const *members;
+  const char *each;
+  XpJsonElementFunc func;       /* elements as trees, or */
+  XpJsonFieldsFunc fields_func; /* elements as fields */
+  Fields *fields;
+  gpointer user_data;
+  JsonObject *out;
+  GHashTable *seen;                    /* names of members kept or streamed */
+  GString *name;
+} Top;
+
+static gboolean
+stream_elements (Scan *s, Top *t, GError **error)
 {
   if (open_container (s, ']'))
     return TRUE;
@@ -368,27 +485,26 @@ stream_elements (Scan *s, XpJsonElementFunc func, gpointer user_data, GError **e
   do
     {
       gsize start = s->pos;
-      if (!scan_value (s, 2, error))
-        return FALSE;
-      g_autoptr (JsonNode) element = to_tree (s, start, error);
-      if (!element || !func (element, index++, user_data, error))
-        return FALSE;
+      if (t->fields)
+        {
+          gboolean is_object;
+          if (!element_fields (s, t->fields, &is_object, error)
+              || !t->fields_func (t->fields->values, is_object, index++, t->user_data, error))
+            return FALSE;
+        }
+      else
+        {
+          if (!scan_value (s, 2, error))
+            return FALSE;
+          g_autoptr (JsonNode) element = to_tree (s, start, error);
+          if (!element || !t->func (element, index++, t->user_data, error))
+            return FALSE;
+        }
       release_before (s, s->pos);
     }
   while ((more = next_item (s, ']', error)) > 0);
   return more == 0;
 }
-
-/* What the caller asked for, and what the top-level object gave so far. */
-typedef struct {
-  const char *const *members;
-  const char *each;
-  XpJsonElementFunc func;
-  gpointer user_data;
-  JsonObject *out;
-  GHashTable *seen;                    /* names of members kept or streamed */
-  GString *name;
-} Top;
 
 /* One member of the top-level object: kept, streamed or skipped. */
 static gboolean
@@ -406,7 +522,7 @@ top_member (Scan *s, Top *t, GError **error)
   gsize start = s->pos;
   if (streamed && s->pos < s->len && s->text[s->pos] == '[')
     {
-      if (!stream_elements (s, t->func, t->user_data, error))
+      if (!stream_elements (s, t, error))
         return FALSE;
       json_object_set_array_member (t->out, name, json_array_new ());
     }
@@ -449,12 +565,10 @@ scan_top (Scan *s, Top *t, GError **error)
   return TRUE;
 }
 
-JsonObject *
-xp_json_scan_file (const char *path, const char *const *members, const char *each, XpJsonElementFunc func,
-                   gpointer user_data, GError **error)
+/* Scan @path for @t (see xp_json_scan_file()). */
+static JsonObject *
+scan_file (const char *path, Top *t, GError **error)
 {
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (!each || func, NULL);
   g_autoptr (GError) local = NULL;
   g_autoptr (GMappedFile) map = NULL;
   g_autofree char *read_whole = NULL;
@@ -486,11 +600,44 @@ xp_json_scan_file (const char *path, const char *const *members, const char *eac
     s.len = 0;
   g_autoptr (GString) name = g_string_new (NULL);
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Top t = { members, each, func, user_data, json_object_new (), seen, name };
-  if (!scan_top (&s, &t, error))
+  t->out = json_object_new ();
+  t->seen = seen;
+  t->name = name;
+  if (!scan_top (&s, t, error))
     {
-      json_object_unref (t.out);
+      g_clear_pointer (&t->out, json_object_unref);
       return NULL;
     }
-  return t.out;
+  return t->out;
+}
+
+JsonObject *
+xp_json_scan_file (const char *path, const char *const *members, const char *each, XpJsonElementFunc func,
+                   gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (!each || func, NULL);
+  Top t = { .members = members, .each = each, .func = func, .user_data = user_data };
+  return scan_file (path, &t, error);
+}
+
+JsonObject *
+xp_json_scan_file_fields (const char *path, const char *const *members, const char *each,
+                          const char *const *fields, XpJsonFieldsFunc func, gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (path != NULL && each != NULL && func != NULL, NULL);
+  g_return_val_if_fail (fields != NULL && fields[0] != NULL, NULL);
+  guint n = g_strv_length ((char **) fields);
+  g_autofree XpJsonField *values = g_new0 (XpJsonField, n);
+  g_autofree GString **strings = g_new (GString *, n);
+  for (guint i = 0; i < n; i++)
+    strings[i] = g_string_new (NULL);
+  g_autoptr (GString) name = g_string_new (NULL);
+  g_autoptr (GString) number = g_string_new (NULL);
+  Fields f = { fields, n, values, strings, name, number };
+  Top t = { .members = members, .each = each, .fields_func = func, .fields = &f, .user_data = user_data };
+  JsonObject *out = scan_file (path, &t, error);
+  for (guint i = 0; i < n; i++)
+    g_string_free (strings[i], TRUE);
+  return out;
 }

@@ -587,6 +587,48 @@ START_TEST (test_report_hand)
 }
 END_TEST
 
+/* The CDF pools the VMs that started: a failed VM, one without a start
+ * latency and one whose latency is negative (never started) are left out,
+ * and an integer locality counts as a number. First-fit's s1 rows become
+ * those four cases (the last with locality 1); s2 and s3 keep 0.75, 0.85,
+ * 0.8, 0.8 and 0.65, 0.75, 0.7, 0.7. Nine VMs, so the steps climb in
+ * ninths: 0.65 once, 0.7 twice, 0.75 twice, 0.8 twice, 0.85, 1. */
+START_TEST (test_report_cdf_rows)
+{
+  char *tmp;
+  g_autofree char *dir = hand_dir (&tmp);
+  g_autofree char *run = g_build_filename (dir, "runs", "first-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s1.json", NULL);
+  g_autofree char *text = read_text (run);
+  static const char *const edits[][2] = {
+    { "\"state\": \"running\",\n   \"start_latency_ns\": 1000000,", "\"state\": \"failed\",\n   \"start_latency_ns\": 1000000," },
+    { "\"start_latency_ns\": 2000000,", "" },
+    { "\"start_latency_ns\": 3000000,", "\"start_latency_ns\": -1," },
+    { "\"start_latency_ns\": 4000000,\n   \"locality\": 0.9", "\"start_latency_ns\": 4000000,\n   \"locality\": 1" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (edits); i++)
+    {
+      char *at = strstr (text, edits[i][0]);
+      ck_assert_msg (at != NULL, "edit %u: '%s' not in the run", i, edits[i][0]);
+      char *changed = g_strdup_printf ("%.*s%s%s", (int) (at - text), text, edits[i][1], at + strlen (edits[i][0]));
+      g_free (text);
+      text = changed;
+    }
+  ck_assert (g_file_set_contents (run, text, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (xp_bench_report (dir, NULL, &error), "%s", error ? error->message : "");
+  g_autofree char *cpath = g_build_filename (dir, "plots", "cdf-00-all.dat", NULL);
+  g_autofree char *cdf = read_text (cpath);
+  ck_assert_msg (g_str_has_prefix (cdf, "# first-fit\n0.65\t0\n0.65\t0.1111111111\n0.7\t0.3333333333\n"
+                                        "0.75\t0.5555555556\n0.8\t0.7777777778\n0.85\t0.8888888889\n1\t1\n1\t1\n\n\n# best-fit\n"),
+                 "%s", cdf);
+  g_autofree char *gpath = g_build_filename (dir, "plots", "cdf-00-all.gp", NULL);
+  g_autofree char *gp = read_text (gpath);
+  ck_assert_msg (strstr (gp, "title \"first-fit (9 VMs)\""), "%s", gp);
+  xp_test_rmtree (tmp);
+  g_free (tmp);
+}
+END_TEST
+
 /* ---- real runs ------------------------------------------------------------ */
 
 static char *
@@ -998,6 +1040,11 @@ START_TEST (test_results_bad_types)
   /* the plots read each run's per-VM rows and time series */
   static const struct { const char *from, *to, *error; } runs[] = {
     { "\"locality\": 0.9\n", "\"locality\": \"high\"\n", "vms[2].locality: expected a number" },
+    { "\"locality\": 0.95\n", "\"locality\": null\n", "vms[1].locality: expected a number" },
+    { "\"start_latency_ns\": 3000000,", "\"start_latency_ns\": 3e6,", "vms[2].start_latency_ns: expected an integer" },
+    { "\"state\": \"running\",\n   \"start_latency_ns\": 4000000,", "\"state\": [],\n   \"start_latency_ns\": 4000000,",
+      "vms[3].state: expected a string" },
+    { "\"vms\": [\n", "\"vms\": [\n  7,\n", "vms[0]: expected an object" },
     { "\"time_ns\": [\n   0,", "\"time_ns\": [\n   {},", "timeseries.time_ns[0]: expected an integer" },
     { "\"node_free_pages\": [\n", "\"node_free_pages\": [\n 5,\n", "timeseries.node_free_pages[0]: expected an array" },
     { "\"node_free_pages\": [\n   [\n    4194304,", "\"node_free_pages\": [\n   [\n    null,",
@@ -1079,6 +1126,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_compare);
   tcase_add_test (tc, test_direction);
   tcase_add_test (tc, test_report_hand);
+  tcase_add_test (tc, test_report_cdf_rows);
   tcase_add_test (tc, test_results_bad_types);
   tcase_add_test (tc, test_bundled_scenarios);
   suite_add_tcase (s, tc);

@@ -420,6 +420,160 @@ START_TEST (test_scan_members)
 }
 END_TEST
 
+/* ---- rows field by field (xp_json_scan_file_fields) ----------------------- */
+
+static void
+describe_field (GString *out, const char *name, XpJsonFieldType type, gboolean b, gint64 i, double d,
+                const char *str)
+{
+  g_string_append_printf (out, " %s=", name);
+  switch (type)
+    {
+    case XP_JSON_FIELD_ABSENT: g_string_append_c (out, '-'); break;
+    case XP_JSON_FIELD_NULL: g_string_append (out, "null"); break;
+    case XP_JSON_FIELD_BOOLEAN: g_string_append (out, b ? "true" : "false"); break;
+    case XP_JSON_FIELD_INT: g_string_append_printf (out, "i%" G_GINT64_FORMAT, i); break;
+    case XP_JSON_FIELD_DOUBLE: g_string_append_printf (out, "d%.17g", d); break;
+    case XP_JSON_FIELD_STRING: g_string_append_printf (out, "s'%s'", str); break;
+    case XP_JSON_FIELD_OBJECT: g_string_append (out, "{}"); break;
+    case XP_JSON_FIELD_ARRAY: g_string_append (out, "[]"); break;
+    }
+}
+
+typedef struct {
+  const char *const *names;
+  GString *seen;
+  guint stop_at;
+} FieldRows;
+
+static gboolean
+collect_fields (const XpJsonField *f, gboolean is_object, guint index, gpointer data, GError **error)
+{
+  FieldRows *r = data;
+  g_string_append_printf (r->seen, "%u:%s", index, is_object ? "obj" : "other");
+  for (guint k = 0; r->names[k]; k++)
+    {
+      if (f[k].type == XP_JSON_FIELD_INT)
+        ck_assert (f[k].number == (double) f[k].integer);
+      describe_field (r->seen, r->names[k], f[k].type, f[k].boolean, f[k].integer, f[k].number, f[k].string);
+    }
+  g_string_append (r->seen, ";\n");
+  if (index + 1 == r->stop_at)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "stopped at %u", index);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The same description from json-glib's tree of the element. */
+static void
+describe_tree (GString *out, JsonNode *element, guint index, const char *const *names)
+{
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+  g_string_append_printf (out, "%u:%s", index, o ? "obj" : "other");
+  for (guint k = 0; names[k]; k++)
+    {
+      JsonNode *n = o ? json_object_get_member (o, names[k]) : NULL;
+      XpJsonFieldType t = XP_JSON_FIELD_ABSENT;
+      gboolean b = FALSE;
+      gint64 i = 0;
+      double d = 0;
+      const char *str = NULL;
+      if (n && JSON_NODE_HOLDS_OBJECT (n))
+        t = XP_JSON_FIELD_OBJECT;
+      else if (n && JSON_NODE_HOLDS_ARRAY (n))
+        t = XP_JSON_FIELD_ARRAY;
+      else if (n && JSON_NODE_HOLDS_NULL (n))
+        t = XP_JSON_FIELD_NULL;
+      else if (n)
+        {
+          GType vt = json_node_get_value_type (n);
+          if (vt == G_TYPE_BOOLEAN)
+            t = XP_JSON_FIELD_BOOLEAN, b = json_node_get_boolean (n);
+          else if (vt == G_TYPE_INT64)
+            t = XP_JSON_FIELD_INT, i = json_node_get_int (n);
+          else if (vt == G_TYPE_DOUBLE)
+            t = XP_JSON_FIELD_DOUBLE, d = json_node_get_double (n);
+          else
+            t = XP_JSON_FIELD_STRING, str = json_node_get_string (n);
+        }
+      describe_field (out, names[k], t, b, i, d, str);
+    }
+  g_string_append (out, ";\n");
+}
+
+/* Each element's asked-for members, as json-glib reads them: worked out
+ * by hand, then held to json-glib's own tree of the same file. Integers
+ * beyond 63 bits wrap as json-glib 1.6 wraps them: 2^64 saturates to
+ * 2^64 - 1 and reads -1, 2^63 reads -2^63, -(2^64 - 1) reads 1. */
+START_TEST (test_scan_fields)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  const char *text =
+    "{\"schema\": \"x\", \"vms\": [\n"
+    " {\"a\": 1, \"b\": \"x\\u00e9\\n\", \"c\": 2.5, \"d\": null, \"e\": true, \"f\": {\"a\": 9}, \"g\": [1]},\n"
+    " {\"a\": -0, \"c\": -1e2, \"b\": \"first\", \"b\": \"second\", \"e\": false},\n"
+    " 7,\n"
+    " {\"a\": 18446744073709551616, \"c\": 9223372036854775808},\n"
+    " {\"nested\": {\"a\": 5}, \"a\\u0062\": 3},\n"
+    " {},\n"
+    " {\"a\": -9223372036854775808, \"c\": -18446744073709551615, \"d\": 0.1E1, \"e\": -0.0},\n"
+    " \"s\"\n"
+    "], \"summary\": {\"n\": 8}}\n";
+  g_autofree char *path = xp_test_write (dir, "r.json", text);
+  static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "ab", NULL };
+  static const char *const want[] = { "summary", NULL };
+  FieldRows r = { .names = names, .seen = g_string_new (NULL) };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) o = xp_json_scan_file_fields (path, want, "vms", names, collect_fields, &r, &error);
+  ck_assert_msg (o != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (json_object_get_size (o), 2);
+  g_autofree char *sum = member_text (o, "summary"), *vms = member_text (o, "vms");
+  ck_assert_str_eq (sum, "{\"n\":8}");
+  ck_assert_str_eq (vms, "[]");
+  ck_assert_str_eq (r.seen->str,
+    "0:obj a=i1 b=s'x\xc3\xa9\n' c=d2.5 d=null e=true f={} g=[] ab=-;\n"
+    "1:obj a=i0 b=s'second' c=d-100 d=- e=false f=- g=- ab=-;\n"
+    "2:other a=- b=- c=- d=- e=- f=- g=- ab=-;\n"
+    "3:obj a=i-1 b=- c=i-9223372036854775808 d=- e=- f=- g=- ab=-;\n"
+    "4:obj a=- b=- c=- d=- e=- f=- g=- ab=i3;\n"
+    "5:obj a=- b=- c=- d=- e=- f=- g=- ab=-;\n"
+    "6:obj a=i-9223372036854775808 b=- c=i1 d=d1 e=d-0 f=- g=- ab=-;\n"
+    "7:other a=- b=- c=- d=- e=- f=- g=- ab=-;\n");
+
+  /* json-glib's tree of the same elements says the same */
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  ck_assert (json_parser_load_from_file (parser, path, NULL));
+  JsonArray *a = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "vms");
+  g_autoptr (GString) glib = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    describe_tree (glib, json_array_get_element (a, i), i, names);
+  ck_assert_str_eq (r.seen->str, glib->str);
+  g_string_free (r.seen, TRUE);
+
+  /* a callback's error stops the scan */
+  r = (FieldRows) { .names = names, .seen = g_string_new (NULL), .stop_at = 2 };
+  g_autoptr (JsonObject) stopped = xp_json_scan_file_fields (path, want, "vms", names, collect_fields, &r, &error);
+  ck_assert_ptr_null (stopped);
+  ck_assert_str_eq (error->message, "stopped at 1");
+  ck_assert (g_str_has_prefix (r.seen->str, "0:obj") && strstr (r.seen->str, "\n1:obj") && !strstr (r.seen->str, "\n2:"));
+  g_string_free (r.seen, TRUE);
+  g_clear_error (&error);
+
+  /* a streamed member that is no array is returned, and no element seen */
+  g_autofree char *p2 = xp_test_write (dir, "s.json", "{\"vms\": {\"a\": 1}}");
+  r = (FieldRows) { .names = names, .seen = g_string_new (NULL) };
+  g_autoptr (JsonObject) o2 = xp_json_scan_file_fields (p2, NULL, "vms", names, collect_fields, &r, &error);
+  ck_assert (o2 != NULL);
+  g_autofree char *v2 = member_text (o2, "vms");
+  ck_assert_str_eq (v2, "{\"a\":1}");
+  ck_assert_str_eq (r.seen->str, "");
+  g_string_free (r.seen, TRUE);
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 /* Malformed text anywhere, in a member that is kept or not, is refused
  * with the line and column (in bytes) of what is wrong; so is what
  * json-glib 1.6 would let through. Worked out by hand from each text. */
@@ -459,6 +613,15 @@ START_TEST (test_scan_errors)
     { "{/* c */ \"b\": 1}", "1:2: Parse error: unexpected '/', expected a member name" },
     { "var x = {\"b\": 1}", "1:1: Parse error: unexpected 'v', expected '{' (the file holds one object)" },
     { "{\"b\": \x01}", "1:7: Parse error: unexpected byte 0x01, expected a value" },
+    /* inside a streamed row, where the rows may be read field by field */
+    { "{\"vms\": [{\"a\": 1,}]}", "1:18: Parse error: unexpected '}', expected a member name" },
+    { "{\"vms\": [{\"a\" 1}]}", "1:15: Parse error: unexpected '1', expected ':'" },
+    { "{\"vms\": [{\"a\": [1 2]}]}", "1:19: Parse error: unexpected '2', expected ',' or ']'" },
+    { "{\"vms\": [{\"a\": \"x\\q\"}]}", "1:18: Parse error: invalid escape in a string" },
+    { "{\"vms\": [{\"a\": 01}]}", "1:17: Parse error: unexpected '1', expected ',' or '}'" },
+    { "{\"vms\": [{\"a\": 1}, ]}", "1:20: Parse error: unexpected ']', expected a value" },
+    { "{\"vms\": [{\"a\": tru}]}", "1:16: Parse error: unexpected 't', expected a value" },
+    { "{\"vms\": [{\"a\": -}]}", "1:17: Parse error: unexpected '}', expected a digit" },
     /* members asked for are read once */
     { "{\"run\": 1,\n \"run\": 2}", "2:2: Parse error: member \"run\" appears twice" },
     { "{\"vms\": [],\n \"vms\": []}", "2:2: Parse error: member \"vms\" appears twice" },
@@ -475,6 +638,15 @@ START_TEST (test_scan_errors)
       ck_assert_msg (o == NULL, "case %u was read", i);
       g_autofree char *expect = g_strdup_printf ("%s:%s", path, cases[i].error);
       ck_assert_msg (strcmp (error->message, expect) == 0, "case %u: '%s', expected '%s'", i, error->message, expect);
+      /* the same, reading the rows field by field */
+      static const char *const fields[] = { "a", NULL };
+      FieldRows r = { .names = fields, .seen = g_string_new (NULL) };
+      g_autoptr (GError) error2 = NULL;
+      g_autoptr (JsonObject) o2 = xp_json_scan_file_fields (path, want, "vms", fields, collect_fields, &r, &error2);
+      g_string_free (r.seen, TRUE);
+      ck_assert_msg (o2 == NULL, "case %u was read field by field", i);
+      ck_assert_msg (strcmp (error2->message, expect) == 0, "case %u field by field: '%s', expected '%s'", i,
+                     error2->message, expect);
     }
 
   /* nesting: at the limit read, one deeper refused */
@@ -503,6 +675,22 @@ START_TEST (test_scan_errors)
   xp_test_rmtree (dir);
 }
 END_TEST
+
+typedef struct {
+  guint rows;
+  guint64 page_sum;
+} LargeRows;
+
+static gboolean
+large_row (const XpJsonField *f, gboolean is_object, guint index, gpointer data, GError **error)
+{
+  LargeRows *lr = data;
+  ck_assert (is_object && f[0].type == XP_JSON_FIELD_INT && f[1].type == XP_JSON_FIELD_INT);
+  ck_assert_int_eq (f[1].integer, index);
+  lr->rows++;
+  lr->page_sum += (guint64) f[0].integer;
+  return TRUE;
+}
 
 /* A results-sized file, written by the results writer: the rows stream
  * past the points where the scan gives pages back (every 8 MiB), and the
@@ -559,6 +747,16 @@ START_TEST (test_scan_large)
   ck_assert (g_str_has_prefix (e.seen->str, "0={\"id\":0,"));
   g_string_free (e.seen, TRUE);
 
+  /* the rows field by field */
+  static const char *const pages[] = { "pages", "id", NULL };
+  LargeRows lr = { 0 };
+  g_autoptr (JsonObject) frows = xp_json_scan_file_fields (path, sum, "vms", pages, large_row, &lr, &error);
+  ck_assert_msg (frows != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (lr.rows, n);
+  ck_assert_uint_eq (lr.page_sum, (guint64) n * (n - 1));   /* 2 × (0 + ... + n-1) */
+  g_autofree char *fs = member_text (frows, "summary");
+  ck_assert_str_eq (fs, expect);
+
   /* the rows kept whole */
   static const char *const all[] = { "vms", NULL };
   g_autoptr (JsonObject) whole = xp_json_scan_file (path, all, NULL, NULL, NULL, &error);
@@ -584,6 +782,7 @@ xp_test_results_suite (void)
   TCase *in = tcase_create ("input");
   tcase_set_timeout (in, 60);   /* a 9 MB file, three times: slow under ASan */
   tcase_add_test (in, test_scan_members);
+  tcase_add_test (in, test_scan_fields);
   tcase_add_test (in, test_scan_errors);
   tcase_add_test (in, test_scan_large);
   suite_add_tcase (s, in);

@@ -4,7 +4,8 @@
  * with its plots (xp_bench_report, which reads the runs' per-VM rows and
  * time series). Any input must be read or give one error naming the file,
  * never a crash, a hang or a leak. The scanner under the run-file readers
- * (xp_json_scan_file) must also agree with json-glib where it accepts.
+ * (xp_json_scan_file) must also agree with json-glib where it accepts,
+ * and so must the rows it reads field by field (xp_json_scan_file_fields).
  *
  * Every reader gets the whole input. The report then gets a copy of the
  * hand-made bench directory in tests/data/bench/hand with the input in
@@ -120,6 +121,113 @@ differs (const char *what)
   abort ();
 }
 
+/* One member of an element as text: how json-glib's tree holds it, or
+ * how the scanner's field-by-field read gave it. The two must agree. */
+static void
+field_text (GString *out, XpJsonFieldType t, gboolean b, gint64 i, double d, const char *str)
+{
+  static const char *const kinds[] = { "-", "null", "bool", "int", "double", "string", "object", "array" };
+  g_string_append_printf (out, "%s:", kinds[t]);
+  if (t == XP_JSON_FIELD_BOOLEAN)
+    g_string_append (out, b ? "true" : "false");
+  else if (t == XP_JSON_FIELD_INT)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, i);
+  else if (t == XP_JSON_FIELD_DOUBLE)
+    g_string_append_printf (out, "%.17g", d);
+  else if (t == XP_JSON_FIELD_STRING)
+    g_string_append (out, str);
+  g_string_append_c (out, ';');
+}
+
+static void
+tree_fields (GString *out, JsonNode *element, const char *const *names)
+{
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+  g_string_append (out, o ? "{" : "(");
+  for (guint k = 0; names[k]; k++)
+    {
+      JsonNode *n = o ? json_object_get_member (o, names[k]) : NULL;
+      if (!n)
+        field_text (out, XP_JSON_FIELD_ABSENT, FALSE, 0, 0, NULL);
+      else if (JSON_NODE_HOLDS_OBJECT (n))
+        field_text (out, XP_JSON_FIELD_OBJECT, FALSE, 0, 0, NULL);
+      else if (JSON_NODE_HOLDS_ARRAY (n))
+        field_text (out, XP_JSON_FIELD_ARRAY, FALSE, 0, 0, NULL);
+      else if (JSON_NODE_HOLDS_NULL (n))
+        field_text (out, XP_JSON_FIELD_NULL, FALSE, 0, 0, NULL);
+      else if (json_node_get_value_type (n) == G_TYPE_BOOLEAN)
+        field_text (out, XP_JSON_FIELD_BOOLEAN, json_node_get_boolean (n), 0, 0, NULL);
+      else if (json_node_get_value_type (n) == G_TYPE_INT64)
+        field_text (out, XP_JSON_FIELD_INT, FALSE, json_node_get_int (n), 0, NULL);
+      else if (json_node_get_value_type (n) == G_TYPE_DOUBLE)
+        field_text (out, XP_JSON_FIELD_DOUBLE, FALSE, 0, json_node_get_double (n), NULL);
+      else
+        field_text (out, XP_JSON_FIELD_STRING, FALSE, 0, 0, json_node_get_string (n));
+    }
+}
+
+typedef struct {
+  guint n;
+  GString *text;
+} FieldsSeen;
+
+static gboolean
+collect_fields (const XpJsonField *f, gboolean is_object, guint index, gpointer data, GError **error)
+{
+  (void) index;
+  (void) error;
+  FieldsSeen *seen = data;
+  g_string_append (seen->text, is_object ? "{" : "(");
+  for (guint k = 0; k < seen->n; k++)
+    field_text (seen->text, f[k].type, f[k].boolean, f[k].integer, f[k].number, f[k].string);
+  return TRUE;
+}
+
+/* Streaming @each field by field, asking for the names its object
+ * elements use (up to 63) and one they may not: every element must read as
+ * json-glib's tree of it (@want, json-glib's array). */
+static void
+fields_agree (const char *path, const char *each, JsonArray *want)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  g_ptr_array_add (names, (gpointer) "a");
+  for (guint i = 0; i < json_array_get_length (want) && names->len < 64; i++)
+    {
+      JsonNode *e = json_array_get_element (want, i);
+      if (!JSON_NODE_HOLDS_OBJECT (e))
+        continue;
+      GList *members = json_object_get_members (json_node_get_object (e));
+      for (GList *l = members; l && names->len < 64; l = l->next)
+        {
+          gboolean dup = FALSE;
+          for (guint k = 0; k < names->len; k++)
+            dup = dup || strcmp (names->pdata[k], l->data) == 0;
+          if (!dup)
+            g_ptr_array_add (names, l->data);
+        }
+      g_list_free (members);
+    }
+  g_ptr_array_add (names, NULL);
+  const char *const *nv = (const char *const *) names->pdata;
+  GString *expect = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (want); i++)
+    tree_fields (expect, json_array_get_element (want, i), nv);
+  FieldsSeen seen = { names->len - 1, g_string_new (NULL) };
+  GError *error = NULL;
+  JsonObject *got = xp_json_scan_file_fields (path, NULL, each, nv, collect_fields, &seen, &error);
+  if (!got)
+    differs (error->message);   /* the same text was accepted streamed as trees */
+  if (strcmp (expect->str, seen.text->str) != 0)
+    {
+      fprintf (stderr, "json-glib: %s\nscanner:   %s\n", expect->str, seen.text->str);
+      differs ("a row read field by field differs from json-glib's");
+    }
+  json_object_unref (got);
+  g_string_free (expect, TRUE);
+  g_string_free (seen.text, TRUE);
+  g_ptr_array_unref (names);
+}
+
 static void
 scan_agrees (const char *path, const uint8_t *data, size_t size)
 {
@@ -161,6 +269,7 @@ scan_agrees (const char *path, const uint8_t *data, size_t size)
                     differs ("an element differs from json-glib's");
                   g_free (t);
                 }
+              fields_agree (path, each, a);
               continue;
             }
           char *t1 = node_text (w), *t2 = node_text (json_object_get_member (got, l->data));

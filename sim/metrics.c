@@ -21,11 +21,7 @@ xp_metrics_free (XpMetrics *m)
 {
   if (!m)
     return;
-  for (guint i = 0; i < m->vms->len; i++)
-    {
-      g_free (g_array_index (m->vms, XpVmMetrics, i).node_pages);
-      g_free (g_array_index (m->vms, XpVmMetrics, i).run_on_node);
-    }
+  g_free (m->no_pages);
   g_free (m->node_utilisation_ppm);
   for (guint i = 0; i < m->samples->len; i++)
     g_free (g_array_index (m->samples, XpSample, i).node_free);
@@ -68,6 +64,13 @@ xp_metrics_finish (XpMetrics *m, GPtrArray *vms, guint64 events)
   XpRunSummary *s = &m->summary;
   memset (s, 0, sizeof *s);
   g_autofree XpTime *lat = g_new (XpTime, vms->len + 1);
+  if (!m->vms->len)
+    {
+      /* one row per VM: sized once, not doubled as it grows (a quarter
+       * of a large run's peak memory could be unused slack) */
+      g_array_unref (m->vms);
+      m->vms = g_array_sized_new (FALSE, TRUE, sizeof (XpVmMetrics), vms->len);
+    }
   guint n_lat = 0;
   double loc_sum = 0, super_pages = 0, all_pages = 0, home_pages = 0;
 
@@ -84,7 +87,9 @@ xp_metrics_finish (XpMetrics *m, GPtrArray *vms, guint64 events)
         .extents_1g = vm->extents_1g, .extents_2m = vm->extents_2m, .pages_4k = vm->pages_4k,
         .dirty_pages_scrubbed = vm->dirty_pages_scrubbed,
       };
-      v.node_pages = g_new0 (XpPages, m->n_nodes);
+      if (!vm->node_pages && !m->no_pages)
+        m->no_pages = g_new0 (XpPages, m->n_nodes);
+      v.node_pages = vm->node_pages ? vm->node_pages : m->no_pages;
       if (vm->has_cpu_stats)
         {
           v.has_cpu = TRUE;
@@ -92,10 +97,8 @@ xp_metrics_finish (XpMetrics *m, GPtrArray *vms, guint64 events)
           v.wait_ns = vm->wait_ns;
           v.wait_count = vm->wait_count;
           v.node_migrations = vm->node_migrations;
-          v.run_on_node = g_memdup2 (vm->run_on_node, m->n_nodes * sizeof (XpTime));
+          v.run_on_node = vm->run_on_node;
         }
-      if (vm->node_pages)
-        memcpy (v.node_pages, vm->node_pages, m->n_nodes * sizeof (XpPages));
       XpPages best = 0;
       for (guint n = 0; n < m->n_nodes; n++)
         {

@@ -46,7 +46,7 @@ typedef struct {
   XpAffinityKind affinity_kind;
   XpClaimKind claim_made;
   XpPages pages;
-  XpPages *node_pages;            /* n_nodes entries */
+  const XpPages *node_pages;      /* n_nodes entries: the VM record's, or zeros */
   guint home_node;
   double locality;
   guint numa_nodes;
@@ -58,7 +58,7 @@ typedef struct {
   gboolean has_cpu;
   XpTime run_ns, wait_ns;
   guint64 wait_count, node_migrations;
-  XpTime *run_on_node;            /* n_nodes, NULL without the CPU model */
+  const XpTime *run_on_node;      /* n_nodes, the VM record's; NULL without the CPU model */
   double exec_locality, remote_factor;
 } XpVmMetrics;
 
@@ -93,13 +93,16 @@ typedef struct {
   XpPages *node_min_free;         /* lowest free pages seen per node */
   guint *node_utilisation_ppm;    /* CPU model: per node, NULL without */
   XpRunSummary summary;
+  XpPages *no_pages;              /* n_nodes zeros, for VMs that never got memory */
 } XpMetrics;
 
 XpMetrics *xp_metrics_new (guint n_nodes);
 void xp_metrics_free (XpMetrics *m);
 void xp_metrics_sample (XpMetrics *m, XpTime time, const XpPages *node_free, XpPages outstanding);
 /* Compute per-VM metrics and the summary from the toolstack's VM records.
- * The VM records must outlive @m (names are borrowed). */
+ * The VM records must outlive @m and stay unchanged (names, per-node pages
+ * and run times are borrowed, not copied: a million-VM replay would hold
+ * them twice). */
 void xp_metrics_finish (XpMetrics *m, GPtrArray *vms, guint64 events);
 /* Execution-locality metrics from the CPU statistics copied in by
  * xp_metrics_finish (no-op for VMs without them). */

@@ -22,7 +22,7 @@ typedef enum {
 typedef struct {
   XpVm vm;              /* first: XpVm* and VmRun* are interchangeable */
   Step step;
-  XpMeminit meminit;
+  XpMeminit *meminit;   /* from placement until the memory is populated */
   XpTime wait_started;
   gboolean holds_builder;
   gboolean holds_numa_mutex;
@@ -295,6 +295,15 @@ pages_time (gint64 pages, guint64 bytes_per_sec)
   /* pages * 4096 * 1e9 overflows 64 bits above ~4.5 TB: use 128-bit */
   unsigned __int128 ns = (unsigned __int128) pages * XP_PAGE_SIZE * XP_NSEC_PER_SEC;
   return (XpTime) ((ns + bytes_per_sec - 1) / bytes_per_sec);
+}
+
+/* The builder's state, kept only while the VM's memory is populated. */
+static XpMeminit *
+meminit_of (VmRun *r)
+{
+  if (!r->meminit)
+    r->meminit = g_new (XpMeminit, 1);
+  return r->meminit;
 }
 
 static XpPages
@@ -767,7 +776,7 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
               fail_build (ts, r, "paging pool of %" G_GUINT64_FORMAT " pages: %s", pool, g_strerror (-rc));
               return;
             }
-          xp_meminit_hvm_init (&r->meminit, r->vm.domid, guest_ram_pages (ts, &r->vm), ts->p.mmio_hole_bytes,
+          xp_meminit_hvm_init (meminit_of (r), r->vm.domid, guest_ram_pages (ts, &r->vm), ts->p.mmio_hole_bytes,
                                r->vm.decision.populate_node, r->vm.decision.populate_exact);
           schedule_step (ts, r, STEP_CLAIM, ts->p.placement_ns + ts->p.build_pre_ns);
           return;
@@ -783,7 +792,7 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
         guint node;
         if (!xenopsd_place (ts, r, &node))
           return;
-        xp_meminit_hvm_init (&r->meminit, r->vm.domid, guest_ram_pages (ts, &r->vm), ts->p.mmio_hole_bytes,
+        xp_meminit_hvm_init (meminit_of (r), r->vm.domid, guest_ram_pages (ts, &r->vm), ts->p.mmio_hole_bytes,
                              node, ts->p.mem_pnode_exact);
       }
       /* the mutex is held for the planning time, then released */
@@ -824,11 +833,11 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
       {
         release_numa_mutex (ts, r);
         gint64 dirty_before = hv->ops->dirty_pages_scrubbed ? hv->ops->dirty_pages_scrubbed (hv) : 0;
-        gint64 done = xp_meminit_step (hv, &r->meminit, ts->p.populate_chunk_pages);
+        gint64 done = xp_meminit_step (hv, r->meminit, ts->p.populate_chunk_pages);
         gint64 dirty = hv->ops->dirty_pages_scrubbed ? hv->ops->dirty_pages_scrubbed (hv) - dirty_before : 0;
-        r->vm.extents_1g = r->meminit.extents_1g;
-        r->vm.extents_2m = r->meminit.extents_2m;
-        r->vm.pages_4k = r->meminit.pages_4k;
+        r->vm.extents_1g = r->meminit->extents_1g;
+        r->vm.extents_2m = r->meminit->extents_2m;
+        r->vm.pages_4k = r->meminit->pages_4k;
         if (done < 0)
           {
             fail_build (ts, r, "populate_physmap: out of memory after %" G_GUINT64_FORMAT " pages",
@@ -840,8 +849,9 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
          * dirty pages Xen zeroed synchronously for it at the scrub rate */
         XpTime t = pages_time (done, ts->p.populate_bytes_per_sec) + pages_time (MAX (dirty, 0), ts->p.scrub_bytes_per_sec);
         r->vm.dirty_pages_scrubbed += (XpPages) MAX (dirty, 0);
-        if (r->meminit.finished)
+        if (r->meminit->finished)
           {
+            g_clear_pointer (&r->meminit, g_free);
             hv->ops->claim_pages (hv, r->vm.domid, 0);   /* meminit releases what is left */
             schedule_step (ts, r, STEP_DEVICE_MODEL, t);
           }
@@ -931,6 +941,7 @@ xp_toolstack_free (XpToolstack *ts)
       g_free (r->vm.hard_affinity);
       g_free (r->vm.run_on_node);
       g_free (r->vm.failure);
+      g_free (r->meminit);
       g_free (r);
     }
   g_ptr_array_free (ts->vms, TRUE);

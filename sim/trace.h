@@ -28,15 +28,16 @@ typedef enum {
   XP_TRACE_TOOLSTACK_RESTART,
 } XpTraceEventType;
 
+/* Members ordered by size: 64 bytes, two per VM of a trace. */
 typedef struct {
   XpTime time;                /* ns since trace start */
-  XpTraceEventType type;
   const char *vm;             /* interned in the trace's string chunk; NULL for toolstack_restart */
-  guint vcpus;
   guint64 memory_mib;
   const XpCpumask *hard_affinity;  /* NULL: none; owned by the trace (xp_trace_intern_mask) */
-  guint cpu_demand_ppm;       /* busy fraction in parts per million; 1000000 = always busy */
   XpTime lifetime;            /* 0 = none; informational: the stop is already in the events */
+  XpTraceEventType type;
+  guint vcpus;
+  guint cpu_demand_ppm;       /* busy fraction in parts per million; 1000000 = always busy */
   guint line;                 /* source line, for messages */
   gboolean from_lifetime;     /* a stop generated from a start's lifetime (not written back) */
 } XpTraceEvent;

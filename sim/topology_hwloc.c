@@ -265,43 +265,68 @@ xp_topology_new_host (GError **error)
 }
 
 /* Product of the level counts of a synthetic description ("pack:2 numa:2
- * core:8 pu:2" → 64), saturating: hwloc would build a huge description
- * before xenplace's own limits are checked. hwloc's reader is loose (the
- * fuzzer found "pack:3numa:919", "core: 6", bare counts such as "2 2 8 2"
- * and counts on the next line), so this does not tokenize as hwloc does:
- * every number after a colon, or standing at the start or after white
- * space, counts; digits inside a type's name (L2, L1d) do not, nor do
- * attributes in parentheses and memory children in brackets. It may
- * overcount a description hwloc would refuse anyway, never undercount
- * one it takes. */
+ * core:8 pu:2" -> 64), saturating: hwloc would build a huge description
+ * before xenplace's own limits are checked. It steps through the text as
+ * hwloc 2.9's reader does (hwloc_backend_synthetic_init()), so that it
+ * reads the very counts hwloc would build: blanks and newlines between
+ * levels are skipped; '[' starts memory children that end at the next
+ * ']'; a level that does not start with a digit is a type name, and its
+ * count follows the next ':' anywhere after it (whatever stands between);
+ * the count is read by strtoul() in base 0 (leading white space, a sign,
+ * 0x for hex, 0 for octal); '(' right after the count, or at the very
+ * start, opens attributes that end at the next ')'. Where hwloc would
+ * refuse the text, the product so far is returned: hwloc then refuses it
+ * itself. Tokenizing more loosely than this, as this function did before,
+ * missed counts that hwloc reads (the fuzzer found "pack:3numa:919",
+ * "core: 6", bare counts such as "2 2 8 33", counts on the next line, and
+ * unbalanced parentheses inside a type name's junk, which hwloc skips). */
 static guint64
 synthetic_leaves (const char *desc)
 {
   guint64 product = 1;
-  int nesting = 0;
-  char before = ' ';   /* the last character outside a number, spaces skipped after a colon */
-  for (const char *p = desc; *p;)
+  const char *pos = desc;
+  if (*pos == '(')
     {
-      if (*p == '(' || *p == '[')
-        nesting++;
-      else if ((*p == ')' || *p == ']') && nesting > 0)
-        nesting--;
-      if (!g_ascii_isdigit (*p))
+      const char *close = strchr (pos + 1, ')');
+      if (!close)
+        return product;
+      pos = close + 1;
+    }
+  for (;;)
+    {
+      while (*pos == ' ' || *pos == '\n')
+        pos++;
+      if (!*pos)
+        return product;
+      if (*pos == '[')
         {
-          if (!(before == ':' && g_ascii_isspace (*p)))
-            before = *p;
-          p++;
+          const char *close = strchr (pos + 1, ']');
+          if (!close)
+            return product;
+          pos = close + 1;
           continue;
         }
-      const char *start = p;
-      while (g_ascii_isdigit (*p))
-        p++;
-      if (nesting || !(before == ':' || g_ascii_isspace (before)))
-        continue;
-      guint64 n = g_ascii_strtoull (start, NULL, 10);
+      if (!g_ascii_isdigit (*pos))
+        {
+          const char *colon = strchr (pos, ':');
+          if (!colon)
+            return product;
+          pos = colon + 1;
+        }
+      char *next;
+      unsigned long n = strtoul (pos, &next, 0);
+      if (next == pos || n == 0)
+        return product;
       product = product > G_MAXUINT32 || n > G_MAXUINT32 ? G_MAXUINT64 : product * n;
+      pos = next;
+      if (*pos == '(')
+        {
+          const char *close = strchr (pos + 1, ')');
+          if (!close)
+            return product;
+          pos = close + 1;
+        }
     }
-  return product;
 }
 
 XpTopology *

@@ -579,7 +579,40 @@ static const struct {
    * between them, a space after the colon, a count on the next line */
   { "pack:3numa:919 core:1pu :8", "describes more than 1024 CPUs" },
   { "pack:1 core: 6\n3642", "describes more than 1024 CPUs" },
+  /* and in CI: hwloc takes a type name's count from the next ':' anywhere
+   * after it, skipping the junk between (here unbalanced parentheses,
+   * which hid the rest from the count), and reads counts in base 0:
+   * 8 x octal 012244 = 8 x 5284 PUs */
+  { "pac000000000000000000\x17" "000000000000<0000000000000000020000000,00000000((((((((((((((((((((00000 core:8 "
+    "pu:00000000000000000012244", "describes more than 1024 CPUs" },
+  { "pack:2 numa:1 core:0x201 pu:1", "describes more than 1024 CPUs" },     /* 2 x 513 */
+  { "pack:2 numa:1 core:01001 pu:1", "describes more than 1024 CPUs" },     /* 2 x octal 513 */
+  { "pack:2(memory=1GB) numa:1 core:600 pu:1", "describes more than 1024 CPUs" },
 };
+
+/* Forms hwloc's reader takes, read as it reads them (CPUs worked out from
+ * each level's count): bare counts, a blank after the colon, cache levels
+ * with digits in their names, hex and octal counts, attributes. */
+static const struct {
+  const char *desc;
+  guint cpus;
+} loose_synthetic[] = {
+  { "2 2 8 2", 64 },
+  { "pack:1 core: 6 pu:2", 12 },
+  { "pack:2 L3:1 L2:4 core:1 pu:2", 16 },
+  { "pack:0x2 numa:1 core:010 pu:1", 16 },
+  { "pack:2(memory=1GB) numa:1 core:4 pu:2", 16 },
+  { "pack:2 numa:1 core:2\npu:3", 12 },
+};
+
+START_TEST (test_loose_synthetic)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpTopology) t = xp_topology_new_synthetic (loose_synthetic[_i].desc, &error);
+  ck_assert_msg (t != NULL, "'%s': %s", loose_synthetic[_i].desc, error ? error->message : "?");
+  ck_assert_uint_eq (t->n_cpus, loose_synthetic[_i].cpus);
+}
+END_TEST
 
 START_TEST (test_bad_synthetic)
 {
@@ -746,6 +779,7 @@ xp_test_topology_suite (void)
   tcase_add_loop_test (tc, test_bad_ini, 0, G_N_ELEMENTS (bad_inis));
   tcase_add_test (tc, test_bad_files);
   tcase_add_loop_test (tc, test_bad_synthetic, 0, G_N_ELEMENTS (bad_synthetic));
+  tcase_add_loop_test (tc, test_loose_synthetic, 0, G_N_ELEMENTS (loose_synthetic));
   tcase_add_test (tc, test_export_irregular_synthetic);
   suite_add_tcase (s, tc);
   return s;

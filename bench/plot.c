@@ -343,9 +343,24 @@ locality_row (const XpJsonField *f, gboolean is_object, guint i, gpointer data, 
   return TRUE;
 }
 
+#define XP_MAX_TIMESERIES_PLOTS 24
+
+/* The run whose time series is plotted for configuration @ci: its first. */
+static const XpBenchRun *
+first_run (const XpBenchPlan *plan, guint ci)
+{
+  for (guint r = 0; r < plan->runs->len; r++)
+    if (((XpBenchRun *) plan->runs->pdata[r])->config == ci)
+      return plan->runs->pdata[r];
+  return NULL;
+}
+
+/* @series: the time series met on the way, by configuration index (the
+ * top-level object holding "timeseries"), so that the free-memory plots
+ * need not check a large file's text a second time. */
 static gboolean
 cdf (const char *dir, const char *plots_dir, const char *gnuplot, const XpBenchPlan *plan, const XpSummary *s,
-     const Variant *var, guint index, GPtrArray *out, GError **error)
+     const Variant *var, guint index, GHashTable *series, GPtrArray *out, GError **error)
 {
   g_autoptr (GString) dat = g_string_new (NULL);
   g_autoptr (GString) plot = g_string_new ("plot ");
@@ -364,10 +379,14 @@ cdf (const char *dir, const char *plots_dir, const char *gnuplot, const XpBenchP
             continue;
           g_autofree char *path = xp_bench_run_path (dir, run);
           LocalityRows rows = { .path = path, .loc = loc };
-          g_autoptr (JsonObject) o = xp_json_scan_file_fields (path, NULL, "vms", locality_fields, locality_row,
-                                                                     &rows, error);
+          static const char *const with_series[] = { "timeseries", NULL };
+          gboolean plotted = run->config < XP_MAX_TIMESERIES_PLOTS && first_run (plan, run->config) == run;
+          g_autoptr (JsonObject) o = xp_json_scan_file_fields (path, plotted ? with_series : NULL, "vms",
+                                                                     locality_fields, locality_row, &rows, error);
           if (!o)
             return FALSE;
+          if (plotted)
+            g_hash_table_insert (series, GUINT_TO_POINTER (run->config), json_object_ref (o));
           if (json_object_has_member (o, "vms") && !xp_json_array (o, "vms"))
             BAD_FIELD ("%s: vms: expected an array", path);
         }
@@ -420,24 +439,18 @@ cdf (const char *dir, const char *plots_dir, const char *gnuplot, const XpBenchP
 
 /* ---- free memory over time ------------------------------------------- */
 
-#define XP_MAX_TIMESERIES_PLOTS 24
-
+/* @series: what cdf() kept of the runs' files, by configuration index
+ * (every configuration is in one variant, so cdf() read its first run). */
 static gboolean
 timeseries (const char *dir, const char *plots_dir, const char *gnuplot, const XpBenchPlan *plan, const XpSummary *s,
-            guint ci, GPtrArray *out, GError **error)
+            guint ci, GHashTable *series, GPtrArray *out, GError **error)
 {
   const XpBenchConfig *c = plan->configs->pdata[ci];
-  const XpBenchRun *run = NULL;
-  for (guint r = 0; r < plan->runs->len && !run; r++)
-    if (((XpBenchRun *) plan->runs->pdata[r])->config == ci)
-      run = plan->runs->pdata[r];
-  if (!run)
+  const XpBenchRun *run = first_run (plan, ci);
+  JsonObject *o = g_hash_table_lookup (series, GUINT_TO_POINTER (ci));
+  if (!run || !o)
     return TRUE;
   g_autofree char *path = xp_bench_run_path (dir, run);
-  static const char *const wanted[] = { "timeseries", NULL };
-  g_autoptr (JsonObject) o = xp_json_scan_file (path, wanted, NULL, NULL, NULL, error);
-  if (!o)
-    return FALSE;
   if (!json_object_has_member (o, "timeseries"))
     return TRUE;
   JsonObject *ts = xp_json_object (o, "timeseries");
@@ -551,11 +564,12 @@ xp_bench_plots (const char *dir, const XpBenchPlan *plan, const XpSummary *s, co
       if (!bars (plots_dir, gnuplot, plan, s, variants, &spec, out, error))
         return NULL;
     }
+  g_autoptr (GHashTable) series = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) json_object_unref);
   for (guint v = 0; v < variants->len; v++)
-    if (!cdf (dir, plots_dir, gnuplot, plan, s, variants->pdata[v], v, out, error))
+    if (!cdf (dir, plots_dir, gnuplot, plan, s, variants->pdata[v], v, series, out, error))
       return NULL;
   for (guint c = 0; c < plan->configs->len && c < XP_MAX_TIMESERIES_PLOTS; c++)
-    if (!timeseries (dir, plots_dir, gnuplot, plan, s, c, out, error))
+    if (!timeseries (dir, plots_dir, gnuplot, plan, s, c, series, out, error))
       return NULL;
   return g_steal_pointer (&out);
 }

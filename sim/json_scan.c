@@ -400,6 +400,7 @@ static gboolean
 field_value (Scan *s, Fields *f, guint i, GError **error)
 {
   XpJsonField *v = &f->values[i];
+  *v = (XpJsonField) { .type = XP_JSON_FIELD_ABSENT };   /* a member written twice may change type */
   gsize start = s->pos;
   char c = s->pos < s->len ? s->text[s->pos] : '\0';
   if (c == '"')
@@ -440,7 +441,7 @@ static gboolean
 element_fields (Scan *s, Fields *f, gboolean *is_object, GError **error)
 {
   for (guint i = 0; i < f->n; i++)
-    f->values[i].type = XP_JSON_FIELD_ABSENT;
+    f->values[i] = (XpJsonField) { .type = XP_JSON_FIELD_ABSENT };
   *is_object = s->pos < s->len && s->text[s->pos] == '{';
   if (!*is_object)
     return scan_value (s, 2, error);
@@ -455,8 +456,20 @@ element_fields (Scan *s, Fields *f, gboolean *is_object, GError **error)
       guint i = 0;
       while (i < f->n && strcmp (f->name->str, f->names[i]) != 0)
         i++;
-      if (i < f->n ? !field_value (s, f, i, error) : !scan_value (s, 3, error))
-        return FALSE;
+      if (i == f->n)
+        {
+          if (!scan_value (s, 3, error))
+            return FALSE;
+        }
+      else
+        {
+          if (!field_value (s, f, i, error))
+            return FALSE;
+          /* A name asked for twice gets the same value in every place. */
+          for (guint j = i + 1; j < f->n; j++)
+            if (strcmp (f->names[j], f->names[i]) == 0)
+              f->values[j] = f->values[i];
+        }
     }
   while ((more = next_item (s, '}', error)) > 0);
   return more == 0;

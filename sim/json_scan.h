@@ -80,6 +80,7 @@ typedef enum {
   XP_JSON_FIELD_ARRAY,     /* checked and skipped: no value */
 } XpJsonFieldType;
 
+/* Only the members for the value's type are set; the others are zero. */
 typedef struct {
   XpJsonFieldType type;
   gboolean boolean;
@@ -90,7 +91,8 @@ typedef struct {
 } XpJsonField;
 
 /* One element of the streamed array: @fields holds one value per name the
- * scan was asked for, in that order; @is_object says whether the element
+ * scan was asked for, in that order (a name asked for twice has the same
+ * value in both places); @is_object says whether the element
  * is an object at all. Return FALSE with @error set to stop the scan. */
 typedef gboolean (*XpJsonFieldsFunc) (const XpJsonField *fields, gboolean is_object, guint index,
                                       gpointer user_data, GError **error);

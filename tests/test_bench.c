@@ -603,7 +603,7 @@ START_TEST (test_report_cdf_rows)
     { "\"state\": \"running\",\n   \"start_latency_ns\": 1000000,", "\"state\": \"failed\",\n   \"start_latency_ns\": 1000000," },
     { "\"start_latency_ns\": 2000000,", "" },
     { "\"start_latency_ns\": 3000000,", "\"start_latency_ns\": -1," },
-    { "\"start_latency_ns\": 4000000,\n   \"locality\": 0.9", "\"start_latency_ns\": 4000000,\n   \"locality\": 1" },
+    { "\"start_latency_ns\": 4000000,\n   \"locality\": 0.9", "\"start_latency_ns\": 0,\n   \"locality\": 1" },   /* started at once: counted */
   };
   for (guint i = 0; i < G_N_ELEMENTS (edits); i++)
     {

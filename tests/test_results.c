@@ -455,6 +455,15 @@ collect_fields (const XpJsonField *f, gboolean is_object, guint index, gpointer 
     {
       if (f[k].type == XP_JSON_FIELD_INT)
         ck_assert (f[k].number == (double) f[k].integer);
+      /* only the members of the value's type are set */
+      if (f[k].type != XP_JSON_FIELD_INT)
+        ck_assert (f[k].integer == 0);
+      if (f[k].type != XP_JSON_FIELD_INT && f[k].type != XP_JSON_FIELD_DOUBLE)
+        ck_assert (f[k].number == 0);
+      if (f[k].type != XP_JSON_FIELD_BOOLEAN)
+        ck_assert (!f[k].boolean);
+      if (f[k].type != XP_JSON_FIELD_STRING)
+        ck_assert_ptr_null (f[k].string);
       describe_field (r->seen, r->names[k], f[k].type, f[k].boolean, f[k].integer, f[k].number, f[k].string);
     }
   g_string_append (r->seen, ";\n");
@@ -519,10 +528,12 @@ START_TEST (test_scan_fields)
     " {\"nested\": {\"a\": 5}, \"a\\u0062\": 3},\n"
     " {},\n"
     " {\"a\": -9223372036854775808, \"c\": -18446744073709551615, \"d\": 0.1E1, \"e\": -0.0},\n"
-    " \"s\"\n"
-    "], \"summary\": {\"n\": 8}}\n";
+    " \"s\",\n"
+    " {\"h\": \"y\", \"b\": \"x\", \"a\": 1E5, \"c\": 2e-1, \"d\": -3E+0},\n"
+    " {\"e\": \"str\", \"e\": 7, \"c\": true, \"c\": null, \"h\": 1, \"h\": [\"h\"], \"b\": 0, \"b\": \"z\"}\n"
+    "], \"summary\": {\"n\": 10}}\n";
   g_autofree char *path = xp_test_write (dir, "r.json", text);
-  static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "ab", NULL };
+  static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "ab", "h", NULL };
   static const char *const want[] = { "summary", NULL };
   FieldRows r = { .names = names, .seen = g_string_new (NULL) };
   g_autoptr (GError) error = NULL;
@@ -530,17 +541,19 @@ START_TEST (test_scan_fields)
   ck_assert_msg (o != NULL, "%s", error ? error->message : "");
   ck_assert_uint_eq (json_object_get_size (o), 2);
   g_autofree char *sum = member_text (o, "summary"), *vms = member_text (o, "vms");
-  ck_assert_str_eq (sum, "{\"n\":8}");
+  ck_assert_str_eq (sum, "{\"n\":10}");
   ck_assert_str_eq (vms, "[]");
   ck_assert_str_eq (r.seen->str,
-    "0:obj a=i1 b=s'x\xc3\xa9\n' c=d2.5 d=null e=true f={} g=[] ab=-;\n"
-    "1:obj a=i0 b=s'second' c=d-100 d=- e=false f=- g=- ab=-;\n"
-    "2:other a=- b=- c=- d=- e=- f=- g=- ab=-;\n"
-    "3:obj a=i-1 b=- c=i-9223372036854775808 d=- e=- f=- g=- ab=-;\n"
-    "4:obj a=- b=- c=- d=- e=- f=- g=- ab=i3;\n"
-    "5:obj a=- b=- c=- d=- e=- f=- g=- ab=-;\n"
-    "6:obj a=i-9223372036854775808 b=- c=i1 d=d1 e=d-0 f=- g=- ab=-;\n"
-    "7:other a=- b=- c=- d=- e=- f=- g=- ab=-;\n");
+    "0:obj a=i1 b=s'x\xc3\xa9\n' c=d2.5 d=null e=true f={} g=[] ab=- h=-;\n"
+    "1:obj a=i0 b=s'second' c=d-100 d=- e=false f=- g=- ab=- h=-;\n"
+    "2:other a=- b=- c=- d=- e=- f=- g=- ab=- h=-;\n"
+    "3:obj a=i-1 b=- c=i-9223372036854775808 d=- e=- f=- g=- ab=- h=-;\n"
+    "4:obj a=- b=- c=- d=- e=- f=- g=- ab=i3 h=-;\n"
+    "5:obj a=- b=- c=- d=- e=- f=- g=- ab=- h=-;\n"
+    "6:obj a=i-9223372036854775808 b=- c=i1 d=d1 e=d-0 f=- g=- ab=- h=-;\n"
+    "7:other a=- b=- c=- d=- e=- f=- g=- ab=- h=-;\n"
+    "8:obj a=d100000 b=s'x' c=d0.20000000000000001 d=d-3 e=- f=- g=- ab=- h=s'y';\n"
+    "9:obj a=- b=s'z' c=null d=- e=i7 f=- g=- ab=- h=[];\n");
 
   /* json-glib's tree of the same elements says the same */
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -560,6 +573,24 @@ START_TEST (test_scan_fields)
   ck_assert (g_str_has_prefix (r.seen->str, "0:obj") && strstr (r.seen->str, "\n1:obj") && !strstr (r.seen->str, "\n2:"));
   g_string_free (r.seen, TRUE);
   g_clear_error (&error);
+
+  /* a name asked for twice has the same value in both places */
+  static const char *const twice[] = { "b", "a", "b", NULL };
+  r = (FieldRows) { .names = twice, .seen = g_string_new (NULL) };
+  g_autoptr (JsonObject) o3 = xp_json_scan_file_fields (path, want, "vms", twice, collect_fields, &r, &error);
+  ck_assert_msg (o3 != NULL, "%s", error ? error->message : "");
+  ck_assert_str_eq (r.seen->str,
+    "0:obj b=s'x\xc3\xa9\n' a=i1 b=s'x\xc3\xa9\n';\n"
+    "1:obj b=s'second' a=i0 b=s'second';\n"
+    "2:other b=- a=- b=-;\n"
+    "3:obj b=- a=i-1 b=-;\n"
+    "4:obj b=- a=- b=-;\n"
+    "5:obj b=- a=- b=-;\n"
+    "6:obj b=- a=i-9223372036854775808 b=-;\n"
+    "7:other b=- a=- b=-;\n"
+    "8:obj b=s'x' a=d100000 b=s'x';\n"
+    "9:obj b=s'z' a=- b=s'z';\n");
+  g_string_free (r.seen, TRUE);
 
   /* a streamed member that is no array is returned, and no element seen */
   g_autofree char *p2 = xp_test_write (dir, "s.json", "{\"vms\": {\"a\": 1}}");
@@ -647,6 +678,49 @@ START_TEST (test_scan_errors)
       ck_assert_msg (o2 == NULL, "case %u was read field by field", i);
       ck_assert_msg (strcmp (error2->message, expect) == 0, "case %u field by field: '%s', expected '%s'", i,
                      error2->message, expect);
+    }
+
+  /* nesting inside a streamed row, read as a tree, field by field with the
+   * deep member asked for, and not: the top object, "vms" and the row are
+   * three levels, so the row's member holds at most MAX - 3 arrays */
+  for (guint extra = 0; extra < 2; extra++)
+    {
+      guint depth = XP_JSON_SCAN_MAX_DEPTH - 3 + extra;
+      g_autoptr (GString) t = g_string_new ("{\"vms\": [{\"a\": ");
+      for (guint d = 0; d < depth; d++)
+        g_string_append_c (t, '[');
+      for (guint d = 0; d < depth; d++)
+        g_string_append_c (t, ']');
+      g_string_append (t, "}, [[1]]]}");
+      g_autofree char *path = xp_test_write (dir, "x.json", t->str);
+      g_autofree char *expect = g_strdup_printf ("%s:1:%u: Parse error: nested deeper than %u", path,
+                                                 16 + XP_JSON_SCAN_MAX_DEPTH - 3, XP_JSON_SCAN_MAX_DEPTH);
+      static const char *const asked[] = { "a", NULL }, *const other[] = { "b", NULL };
+      for (guint mode = 0; mode < 3; mode++)
+        {
+          g_autoptr (GError) error = NULL;
+          Elements e = { .seen = g_string_new (NULL) };
+          FieldRows r = { .names = mode == 1 ? asked : other, .seen = g_string_new (NULL) };
+          g_autoptr (JsonObject) o = mode == 0
+            ? xp_json_scan_file (path, NULL, "vms", collect, &e, &error)
+            : xp_json_scan_file_fields (path, NULL, "vms", r.names, collect_fields, &r, &error);
+          if (!extra)
+            {
+              ck_assert_msg (o != NULL, "mode %u: %s", mode, error->message);
+              if (mode == 1)
+                ck_assert_str_eq (r.seen->str, "0:obj a=[];\n1:other a=-;\n");
+              if (mode == 2)
+                ck_assert_str_eq (r.seen->str, "0:obj b=-;\n1:other b=-;\n");
+            }
+          else
+            {
+              ck_assert_msg (o == NULL, "mode %u read it", mode);
+              ck_assert_str_eq (error->message, expect);
+              ck_assert_str_eq (r.seen->str, "");
+            }
+          g_string_free (e.seen, TRUE);
+          g_string_free (r.seen, TRUE);
+        }
     }
 
   /* nesting: at the limit read, one deeper refused */

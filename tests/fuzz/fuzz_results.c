@@ -228,6 +228,37 @@ fields_agree (const char *path, const char *each, JsonArray *want)
   g_ptr_array_unref (names);
 }
 
+/* Refused text: streaming @each as trees and field by field must refuse it
+ * with the same message (an error inside a row is found either way). */
+static void
+errors_agree (const char *path, const char *const *members, const char *each)
+{
+  for (guint i = 0; members[i]; i++)
+    if (strcmp (members[i], each) == 0)
+      return;
+  GPtrArray *elements = g_ptr_array_new_with_free_func (g_free);
+  GError *e1 = NULL, *e2 = NULL;
+  JsonObject *o1 = xp_json_scan_file (path, members, each, collect_text, elements, &e1);
+  static const char *const fields[] = { "a", NULL };
+  FieldsSeen seen = { 1, g_string_new (NULL) };
+  JsonObject *o2 = xp_json_scan_file_fields (path, members, each, fields, collect_fields, &seen, &e2);
+  if (!o1 && !o2 && strcmp (e1->message, e2->message) != 0)
+    {
+      fprintf (stderr, "trees: %s\nfields: %s\n", e1->message, e2->message);
+      differs ("refused with another message field by field");
+    }
+  if (!o1 != !o2)
+    differs ("refused one way and read the other");
+  if (o1)
+    json_object_unref (o1);
+  if (o2)
+    json_object_unref (o2);
+  g_clear_error (&e1);
+  g_clear_error (&e2);
+  g_string_free (seen.text, TRUE);
+  g_ptr_array_unref (elements);
+}
+
 static void
 scan_agrees (const char *path, const uint8_t *data, size_t size)
 {
@@ -284,6 +315,7 @@ scan_agrees (const char *path, const uint8_t *data, size_t size)
     {
       expect_named (error, path);
       g_clear_error (&error);
+      errors_agree (path, (const char *const *) members->pdata, each ? each : "vms");
     }
   g_ptr_array_unref (elements);
   g_ptr_array_unref (members);

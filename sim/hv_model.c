@@ -77,6 +77,10 @@ m_domain_getinfo (XpHv *hv, guint32 domid, XpDomainInfo *out)
   return 0;
 }
 
+/* As sim/hv.h asks: fill up to the capacity, report the total. Reporting
+ * only what fitted hid every domain past the toolstack's first buffer, so
+ * libxl's per-node vCPU count (nr_vcpus_on_nodes(), which walks the whole
+ * libxl_list_domain()) missed them on hosts with more than 255 guests. */
 static int
 m_domain_list (XpHv *hv, guint *n, guint32 *domids)
 {
@@ -84,7 +88,7 @@ m_domain_list (XpHv *hv, guint *n, guint32 *domids)
   guint m = MIN (*n, l->len);
   for (guint i = 0; i < m; i++)
     domids[i] = ((XpDomain *) g_ptr_array_index (l, i))->domid;
-  *n = m;
+  *n = l->len;
   return 0;
 }
 

@@ -6,6 +6,9 @@
 #include "tests/testutil.h"
 #include "tests/fake_hv.h"
 #include "sim/toolstack.h"
+#include "sim/hv.h"
+#include "sim/xen/xen.h"
+#include "policies/builtins.h"
 
 /* ---- a scriptable policy ---- */
 
@@ -519,6 +522,96 @@ START_TEST (test_xenopsd_hard_affinity_skips_placement)
 }
 END_TEST
 
+/* ---- the model host behind the toolstack ---- */
+
+/* 2 sockets, one node each, 2 CPUs per node, 8 GiB per node; no dom0
+ * memory, no pages of Xen's own, no MMIO hole: node 0 has one page less
+ * free than node 1 (pfn 0 never reaches the heap). */
+#define MODEL_2N "synthetic:pack:2 numa:1 core:2 pu:1; mem=8GiB; dist=10,20"
+
+typedef struct {
+  XpTopology *topo;
+  XpXen *xen;
+  XpHv *hv;
+} ModelHost;
+
+static void
+model_host_new (ModelHost *h)
+{
+  static const char *const bare[] = { "dom0_mem=0", "xen_pages_per_node=0", "mmio_hole=0", "dom0_vcpus=2", NULL };
+  g_autoptr (GError) err = NULL;
+  XpXenBehaviour b;
+  XpXenParams p;
+  h->topo = xp_topology_load (MODEL_2N, &err);
+  ck_assert_msg (h->topo, "%s", err ? err->message : "");
+  ck_assert (xp_xen_behaviour_init (&b, "4.17", &err));
+  xp_xen_params_init_defaults (&p);
+  for (guint i = 0; bare[i]; i++)
+    ck_assert (xp_xen_params_set (&p, bare[i], &err));
+  h->xen = xp_xen_new (h->topo, &b, &p, NULL, &err);
+  ck_assert_msg (h->xen, "%s", err ? err->message : "");
+  h->hv = xp_hv_model_new (h->xen);
+}
+
+static void
+model_host_free (ModelHost *h)
+{
+  xp_hv_free (h->hv);
+  xp_xen_free (h->xen);
+  xp_topology_free (h->topo);
+}
+
+/* An idle 1-vCPU domain, with node affinity @nodes (0: automatic). */
+static guint32
+idle_domain (XpHv *hv, XpNodemask nodes)
+{
+  guint32 d = 0;
+  ck_assert_int_eq (hv->ops->domain_create (hv, XP_GUEST_HVM, 1, &d), 0);
+  ck_assert_int_eq (hv->ops->max_vcpus (hv, d, 1), 0);
+  if (nodes)
+    ck_assert_int_eq (hv->ops->node_setaffinity (hv, d, nodes), 0);
+  return d;
+}
+
+/* xl + libxl on a host with more domains than the toolstack's first
+ * domain-list buffer (256 ids): libxl_list_domain() lists every domain, so
+ * the vCPUs of the last ones count too. dom0 and 255 idle domains with
+ * automatic node affinity count once on each node (a tie); four more idle
+ * domains (domids 256-259) have node affinity {1}, so node 1 runs 4 more
+ * vCPUs and node 0 wins although node 1 has one page more free memory.
+ * Seeing only the first 256 domains, the tie would go to node 1 by memory. */
+START_TEST (test_xl_libxl_counts_every_domain)
+{
+  ModelHost h;
+  model_host_new (&h);
+  for (guint i = 0; i < 255; i++)
+    idle_domain (h.hv, 0);
+  for (guint i = 0; i < 4; i++)
+    ck_assert_uint_eq (idle_domain (h.hv, xp_nodemask_of (1)), 256 + i);
+  guint32 ids[1];
+  guint n = 1;
+  ck_assert_int_eq (h.hv->ops->domain_list (h.hv, &n, ids), 0);
+  ck_assert_uint_eq (n, 260);   /* the total, beyond the capacity */
+
+  g_autoptr (GError) err = NULL;
+  gpointer st = xp_policy_libxl.init (h.topo, NULL, 0, &err);
+  ck_assert (st != NULL);
+  XpEventQueue *q = xp_event_queue_new ();
+  XpToolstackParams p;
+  xp_toolstack_params_init (&p, XP_TOOLSTACK_XL);
+  XpToolstack *ts = xp_toolstack_new (&p, h.hv, q, h.topo, &xp_policy_libxl, st, NULL, NULL);
+  XpVm *vm = xp_toolstack_start (ts, "vm", 1, 64, NULL, 1000000);
+  while (xp_event_run_one (q))
+    ;
+  ck_assert (vm->decision.placed);
+  ck_assert_uint_eq (vm->decision.nodes, xp_nodemask_of (0));
+  xp_toolstack_free (ts);
+  xp_event_queue_free (q);
+  xp_policy_libxl.free (st);
+  model_host_free (&h);
+}
+END_TEST
+
 START_TEST (test_params)
 {
   XpToolstackParams p;
@@ -569,6 +662,7 @@ xp_test_toolstack_suite (void)
   tcase_add_test (tc, test_unpausing_hook);
   tcase_add_test (tc, test_xenopsd_hard_affinity_skips_placement);
   tcase_add_test (tc, test_params);
+  tcase_add_test (tc, test_xl_libxl_counts_every_domain);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -31,6 +31,12 @@
  *   candidates differ by 2 TiB or more); full ties keep the first.
  * - result: explicit node affinity to the chosen nodes, soft affinity to
  *   their CPUs, the toolstack's usual claim.
+ * - no candidate (including ≤ 1 or > 16 nodes): libxl__build_pre had filled
+ *   the node map with ones before the search, and it still applies it: soft
+ *   affinity to every CPU and node affinity to every bit of a map of
+ *   ceil(nodes / 8) bytes, which Xen takes as explicit (not automatic)
+ *   unless that makes all 64 of its nodes. Reported as placed = FALSE with
+ *   set_node_affinity, for the toolstack to carry out.
  *
  * Not modelled: cpupools other than Pool-0 holding every CPU.
  */
@@ -103,6 +109,11 @@ libxl_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpP
           return FALSE;
         }
     }
+
+  /* From here on a search that finds nothing leaves libxl__build_pre's
+   * all-ones node map in place, and that map is still applied. */
+  out->set_node_affinity = TRUE;
+  out->affinity = XP_AFFINITY_SOFT;
 
   guint nr_nodes = topo->n_nodes;
   if (nr_nodes <= 1 || nr_nodes > LIBXL_MAX_PLACEMENT_NODES)
@@ -182,7 +193,7 @@ libxl_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpP
         }
     }
   if (!found)
-    return TRUE;   /* "NUMA placement failed": auto node affinity stays */
+    return TRUE;   /* "NUMA placement failed": the all-ones map is applied */
 
   out->placed = TRUE;
   out->nodes = best.nodes;

@@ -72,7 +72,10 @@ typedef struct {
   gboolean placed;              /* FALSE: no plan, the toolstack's fallback applies */
   XpNodemask nodes;             /* chosen nodes */
   XpAffinityKind affinity;
-  gboolean set_node_affinity;   /* XEN_DOMCTL_setnodeaffinity(nodes), as libxl does */
+  gboolean set_node_affinity;   /* XEN_DOMCTL_setnodeaffinity(nodes), as libxl does. With
+                                 * placed FALSE (xl only): libxl's search found nothing, and
+                                 * the toolstack writes libxl's all-ones node map and soft
+                                 * affinity to every CPU, as libxl__build_pre does then */
   XpClaimKind claim;
   guint populate_node;          /* node passed to populate (xenguest -mem_pnode), XP_NO_NODE if none */
   gboolean populate_exact;      /* XENMEMF_exact_node_request with populate_node */

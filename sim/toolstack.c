@@ -671,6 +671,32 @@ xenopsd_place (XpToolstack *ts, VmRun *r, guint *populate_node)
   return host_claim_outcome (ts, r, ts->hv->ops->claim_pages_node (ts->hv, r->vm.domid, XP_NO_NODE, pages), pages);
 }
 
+/* libxl__build_pre when numa_place_domain() found no candidate: the node
+ * map it filled with ones beforehand is applied anyway. Soft affinity goes
+ * to the CPUs of those nodes (every CPU), then the map becomes the node
+ * affinity. The map has ceil(nodes / 8) bytes (libxl_node_bitmap_alloc()
+ * sized from physinfo), all bits set; Xen only goes back to automatic node
+ * affinity for a map covering all 64 of its nodes, so on a smaller host the
+ * domain keeps an explicit affinity to every node, and a later cpus= does
+ * not narrow where its memory goes. Not recorded as the VM's affinity: it
+ * is not a placement. */
+static void
+xl_unplaced_affinity (XpToolstack *ts, VmRun *r)
+{
+  guint bits = (ts->topo->n_nodes + 7) / 8 * 8;
+  XpNodemask map = bits >= XP_MAX_NODES ? XP_NODEMASK_ALL : (xp_nodemask_of (bits) - 1);
+  XpCpumask cpus;
+  xp_topology_nodes_cpumask (ts->topo, map, &cpus);
+  for (guint v = 0; v < r->vm.vcpus && !xp_cpumask_empty (&cpus); v++)
+    {
+      XpCpumask m = cpus;
+      int rc = ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, NULL, &m);
+      if (rc < 0)
+        g_debug ("vm %s: vcpu %u soft affinity: %s", r->vm.name, v, g_strerror (-rc));
+    }
+  ts->hv->ops->node_setaffinity (ts->hv, r->vm.domid, map);
+}
+
 /* libxl numa_place_domain + libxl__build_pre's affinity calls. */
 static gboolean
 xl_place (XpToolstack *ts, VmRun *r)
@@ -687,6 +713,8 @@ xl_place (XpToolstack *ts, VmRun *r)
         ts->hv->ops->node_setaffinity (ts->hv, r->vm.domid, d.nodes);
       set_affinity (ts, r, d.nodes, d.affinity == XP_AFFINITY_NONE ? XP_AFFINITY_SOFT : d.affinity);
     }
+  else if (!d.placed && d.set_node_affinity)
+    xl_unplaced_affinity (ts, r);
   /* the user's cpus= is applied per vCPU after placement */
   apply_user_affinity (ts, r);
   return TRUE;

@@ -96,6 +96,7 @@ START_TEST (test_min_nodes)
   XpPlacement p;
   ck_assert_uint_eq (lplace (&v.view, &r9, &p), 0);
   ck_assert (!p.placed);
+  ck_assert (p.set_node_affinity);   /* the all-nodes map of the failed search */
   ptest_topo_free (t);
 
   const guint cpus[] = { 2, 4, 2, 2 };
@@ -148,6 +149,9 @@ START_TEST (test_node_limits)
   v.node_free[0] = GIB_PAGES (8);
   ck_assert_uint_eq (lplace (&v.view, &r, &p), 0);
   ck_assert (!p.placed);
+  /* libxl__build_pre still writes its all-ones node map (no plan nodes) */
+  ck_assert (p.set_node_affinity);
+  ck_assert_uint_eq (p.nodes, 0);
   ptest_topo_free (t);
 
   t = ptest_topo_uniform (17, 1, 1, NULL);
@@ -156,6 +160,8 @@ START_TEST (test_node_limits)
     v.node_free[n] = GIB_PAGES (8);
   ck_assert_uint_eq (lplace (&v.view, &r, &p), 0);
   ck_assert (!p.placed);
+  ck_assert (p.set_node_affinity);
+  ck_assert_uint_eq (p.nodes, 0);
   ptest_topo_free (t);
 
   /* 16 nodes still place: all equal → node 0 */

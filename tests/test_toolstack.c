@@ -612,6 +612,52 @@ START_TEST (test_xl_libxl_counts_every_domain)
 }
 END_TEST
 
+/* xl + libxl when the search finds nothing: libxl__build_pre filled the
+ * node map with ones before numa_place_domain() and, the search having
+ * left it alone, still sets soft affinity to the CPUs of those nodes and
+ * writes it as the node affinity. The map is one byte for this 2-node host
+ * (physinfo's max_node_id + 1 = 2 bits, rounded up to a byte), so Xen gets
+ * nodes 0-7: not all of its 64, hence not "automatic" but explicit. The
+ * user's cpus= (CPUs 2-3, node 1) then no longer narrows where memory
+ * goes: 5 vCPUs on 4 CPUs leave libxl no candidate at any size, and the
+ * guest's memory is spread over both nodes. With automatic node affinity
+ * the hard affinity would pull all of it onto node 1. */
+START_TEST (test_xl_libxl_no_candidate_all_nodes)
+{
+  ModelHost h;
+  model_host_new (&h);
+  g_autoptr (GError) err = NULL;
+  gpointer st = xp_policy_libxl.init (h.topo, NULL, 0, &err);
+  ck_assert (st != NULL);
+  XpEventQueue *q = xp_event_queue_new ();
+  XpToolstackParams p;
+  xp_toolstack_params_init (&p, XP_TOOLSTACK_XL);
+  XpToolstack *ts = xp_toolstack_new (&p, h.hv, q, h.topo, &xp_policy_libxl, st, NULL, NULL);
+  XpCpumask hard;
+  const char *why;
+  ck_assert (xp_cpumask_parse ("2-3", &hard, &why));
+  XpVm *vm = xp_toolstack_start (ts, "wide", 5, 1024, &hard, 1000000);
+  /* run until the build is over, then look at the domain */
+  while (vm->state == XP_VM_QUEUED || vm->state == XP_VM_BUILDING)
+    ck_assert (xp_event_run_one (q));
+  ck_assert_int_eq (vm->state, XP_VM_RUNNING);
+  ck_assert (!vm->decision.placed);
+  ck_assert_uint_eq (vm->affinity_nodes, 0);   /* not reported as a placement */
+  XpNodemask aff;
+  ck_assert_int_eq (h.hv->ops->node_getaffinity (h.hv, vm->domid, &aff), 0);
+  ck_assert_uint_eq (aff, 0xFF);
+  XpCpumask hd, sf;
+  ck_assert_int_eq (h.hv->ops->vcpu_getaffinity (h.hv, vm->domid, 4, &hd, &sf), 0);
+  ck_assert_uint_eq (xp_cpumask_weight (&hd), 2);
+  ck_assert_uint_gt (vm->node_pages[0], 0);
+  ck_assert_uint_gt (vm->node_pages[1], 0);
+  xp_toolstack_free (ts);
+  xp_event_queue_free (q);
+  xp_policy_libxl.free (st);
+  model_host_free (&h);
+}
+END_TEST
+
 START_TEST (test_params)
 {
   XpToolstackParams p;
@@ -663,6 +709,7 @@ xp_test_toolstack_suite (void)
   tcase_add_test (tc, test_xenopsd_hard_affinity_skips_placement);
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_xl_libxl_counts_every_domain);
+  tcase_add_test (tc, test_xl_libxl_no_candidate_all_nodes);
   suite_add_tcase (s, tc);
   return s;
 }

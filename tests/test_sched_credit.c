@@ -1373,6 +1373,70 @@ START_TEST (test_real_core_and_scrub_coupling)
 }
 END_TEST
 
+START_TEST (test_initial_cpu_follows_previous_pick)
+{
+  /* sched_select_initial_cpu() starts vCPU n at the pCPU after the one
+   * vCPU n-1 ended up on, and that is where csched_unit_insert()'s
+   * csched_res_pick() put it, not where its own search started. One node
+   * of 4 pCPUs (one thread each), dom0 idle. Domain A's 2 vCPUs are pinned
+   * to pCPU 0 and busy: pCPU 0 runs A.0 with A.1 queued behind it.
+   * Domain B gets 2 vCPUs:
+   *  - B.0 starts at pCPU 0 (first of its node); the pick finds pCPU 0
+   *    busy with a non-empty queue, so it takes the next idler: pCPU 1;
+   *  - B.1 starts after B.0's pCPU, at pCPU 2, which is idle: pCPU 2.
+   * Unpaused at 1 ms with full demand, each runs on its own idle pCPU at
+   * once (the first wake after an insertion is not boosted, but both pCPUs
+   * are idle): by 21 ms each has run 20 ms and waited 0. Starting B.1's
+   * search at pCPU 1 instead puts it behind B.0 on pCPU 1, where it waits
+   * until B.0's tick at 20 ms moves B.0 away. */
+  static const guint mem[] = { 4 };
+  XpTopology *t = xp_test_topo (1, 4, mem);
+  XpEventQueue *q = xp_event_queue_new ();
+  XpXen *xen = xp_test_xen (t, "4.17", q, NULL);
+  GRand *r = g_rand_new_with_seed (3);
+  ck_assert (xp_sched_credit_attach (xen, NULL, r, NULL));
+
+  XpDomainConfig cfg = { .type = XP_DOMAIN_HVM, .max_vcpus = 2 };
+  XpDomain *a = NULL, *b = NULL;
+  ck_assert_int_eq (xp_domain_create (xen, &cfg, &a), 0);
+  ck_assert_int_eq (xp_domain_max_vcpus (xen, a, 2), 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      XpCpumask h;
+      xp_cpumask_clear (&h);
+      xp_cpumask_set (&h, 0);
+      ck_assert_int_eq (xp_vcpu_set_affinity (xen, &a->vcpus[i], &h, NULL, XP_VCPUAFFINITY_HARD), 0);
+    }
+  xp_sched_credit_set_demand (xen, a, XP_DEMAND_FULL);
+  ck_assert_int_eq (xp_domain_unpause (xen, a), 0);
+  xp_event_run_until (q, 1 * MS);
+  ck_assert_ptr_eq (xp_sched_credit_pcpu_current (xen, 0), &a->vcpus[0]);
+  ck_assert_uint_eq (xp_sched_credit_pcpu_runq_length (xen, 0), 1);
+
+  ck_assert_int_eq (xp_domain_create (xen, &cfg, &b), 0);
+  ck_assert_int_eq (xp_domain_max_vcpus (xen, b, 2), 0);
+  ck_assert_uint_eq (b->vcpus[0].processor, 1);
+  ck_assert_uint_eq (b->vcpus[1].processor, 2);
+
+  xp_sched_credit_set_demand (xen, b, XP_DEMAND_FULL);
+  ck_assert_int_eq (xp_domain_unpause (xen, b), 0);
+  xp_event_run_until (q, 21 * MS);
+  xp_sched_credit_finish (xen);
+  for (guint i = 0; i < 2; i++)
+    {
+      XpCreditVcpuStats s;
+      ck_assert (xp_sched_credit_vcpu_stats (xen, &b->vcpus[i], &s));
+      ck_assert_int_eq (s.run_ns, 20 * MS);
+      ck_assert_int_eq (s.wait_ns, 0);
+      ck_assert_uint_eq (s.processor, 1 + i);
+    }
+  xp_xen_free (xen);
+  xp_event_queue_free (q);
+  g_rand_free (r);
+  xp_test_topo_free (t);
+}
+END_TEST
+
 START_TEST (test_params_errors)
 {
   XpCreditParams p;
@@ -1433,6 +1497,7 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_adjust_affinity_moves_vcpu);
   tcase_add_test (tc, test_params_errors);
   tcase_add_test (tc, test_real_core_and_scrub_coupling);
+  tcase_add_test (tc, test_initial_cpu_follows_previous_pick);
   tcase_add_test (tc, test_weight_change_midway);
   tcase_add_test (tc, test_attach_errors_and_dom0);
   suite_add_tcase (s, tc);

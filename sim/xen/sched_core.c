@@ -82,10 +82,12 @@ xp_domain_max_vcpus (XpXen *xen, XpDomain *d, guint n)
       if (cpu >= XP_MAX_CPUS)
         cpu = xp_cpumask_next (&cpus, 0);
       v->processor = cpu;
-      prev = cpu;
       d->n_vcpus = i + 1;
       if (xen->sched && xen->sched->insert_vcpu)
         xen->sched->insert_vcpu (xen, v);
+      /* sched_select_initial_cpu(): the next vCPU starts after the pCPU this
+       * one was inserted on (the scheduler's pick may have moved it) */
+      prev = v->processor;
     }
   xp_domain_update_node_affinity (xen, d);
   return 0;

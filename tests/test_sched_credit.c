@@ -455,6 +455,56 @@ yield_wait (guint version, XpVcpu **cur_at_6ms)
   return w;
 }
 
+static void
+do_yield_and_pause (XpEventQueue *q, gpointer a, gpointer b)
+{
+  Host *h = a;
+  XpVcpu *v = b;
+  xp_sched_credit_vcpu_yield (&h->xen, v);
+  v->domain->paused = TRUE;
+  h->xen.sched->domain_pause (&h->xen, v->domain);
+}
+
+static XpVcpu *
+yield_then_block (guint version)
+{
+  /* One pCPU; X, R, L (one busy vCPU each) unpaused at 0 in that order,
+   * all UNDER (the first wake after insertion is not boosted): X runs, R
+   * and L queue. At 0.5 ms X yields and its domain is paused in the same
+   * instant, so X leaves the pCPU without being queued again; R runs. At
+   * 1 ms X's domain is unpaused: X wakes BOOST while R runs and L (UNDER)
+   * is queued. R has run 0.5 ms, so the ratelimit keeps it until 1.5 ms,
+   * when R is queued again behind every UNDER/BOOST unit and the head runs.
+   *  4.17: csched_schedule cleared X's yield flag when X was switched out,
+   *        so X wakes into the queue ahead of L: [X, L, R]; X runs.
+   *  4.18 on: the flag stays until X is next taken off a runqueue, so X
+   *        goes behind the first lower-priority unit: [L, X, R]; L runs. */
+  Host *h = host_new_full (1, 1, 1, version, NULL, 1);
+  XpDomain *x = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *r = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *l = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  host_unpause (h, x);
+  host_unpause (h, r);
+  host_unpause (h, l);
+  xp_event_schedule (h->q, MS / 2, do_yield_and_pause, h, &x->vcpus[0]);
+  host_run (h, MS);
+  ck_assert_ptr_eq (xp_sched_credit_pcpu_current (&h->xen, 0), &r->vcpus[0]);
+  host_unpause (h, x);
+  host_run (h, 2 * MS);
+  XpVcpu *cur = xp_sched_credit_pcpu_current (&h->xen, 0);
+  XpVcpu *want = version >= 418 ? &l->vcpus[0] : &x->vcpus[0];
+  ck_assert_ptr_eq (cur, want);
+  host_free (h);
+  return cur;
+}
+
+START_TEST (test_yield_flag_of_blocked_vcpu_by_version)
+{
+  yield_then_block (417);
+  yield_then_block (422);
+}
+END_TEST
+
 START_TEST (test_yield_and_steal_by_version)
 {
   XpVcpu *cur;
@@ -1478,6 +1528,7 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_load_balance_ratelimit_by_version);
   tcase_add_test (tc, test_smt_prefers_idle_core);
   tcase_add_test (tc, test_yield_and_steal_by_version);
+  tcase_add_test (tc, test_yield_flag_of_blocked_vcpu_by_version);
   tcase_add_test (tc, test_hard_affinity_never_broken);
   tcase_add_test (tc, test_credit_evolution);
   tcase_add_test (tc, test_weights_share_one_pcpu);

@@ -1069,6 +1069,10 @@ do_schedule (Credit *prv, guint cpu)
         runq_insert_raw (prv, scurr);
       else
         nr_dec (prv, cpu);
+      /* csched_schedule() before 4.18 drops the yield once scurr is queued
+       * again, or off the pCPU blocked; from 4.18 __runq_remove() does */
+      if (!prv->xen->behaviour.credit_skip_yielded)
+        scurr->flags &= ~FLAG_YIELD;
     }
 
   CVcpu *snext = spc->rq_head;

@@ -225,6 +225,46 @@ START_TEST (test_consumption_point)
 }
 END_TEST
 
+/* Stable releases that carry the claim backports (4.19.5, 4.20.3,
+ * 4.21.1: claim consumed in alloc_heap_pages(), no re-grow on free) against
+ * the point releases just before them. Worked with a claim of 1024 pages on
+ * an empty domain: a 2 MiB extent consumes 512 everywhere (512 left). A
+ * 4 KiB MEMF_no_refcount page is a PGC_extra page: where assign_pages()
+ * consumes (via domain_adjust_tot_pages) it takes one more (511), where
+ * alloc_heap_pages() consumes it does not (refcounted requests only: 512).
+ * Freeing the 2 MiB extent of the live domain then adds 512 back where
+ * domain_adjust_tot_pages() still re-grows (<= 4.20 before the backport:
+ * 1023) and nothing elsewhere. */
+START_TEST (test_stable_backports)
+{
+  static const char *versions[] = { "4.19.4", "4.19.5", "4.20.2", "4.20.3", "4.21", "4.21.1", "4.18.6", "4.17.7" };
+  static const XpPages after_extra[] = { 511, 512, 511, 512, 511, 512, 511, 511 };
+  static const XpPages after_free[] = { 1023, 512, 1023, 512, 511, 512, 1023, 1023 };
+  XpTopology *t = xp_test_topo (1, 2, (const guint[]) { 2 });
+  XpXen *xen = xp_test_xen (t, versions[_i], NULL, no_hole);
+  XpDomain *d = xp_test_domain (xen, 1, 2048);
+  ck_assert_int_eq (xp_memory_claim_pages (xen, d->domid, 1024), 0);
+  guint64 pfn = xp_alloc_domheap_pages (xen, d, XP_ORDER_2M, 0);
+  ck_assert_uint_ne (pfn, XP_INVALID_PFN);
+  ck_assert_uint_eq (d->outstanding_pages, 512);
+  ck_assert_uint_ne (xp_alloc_domheap_pages (xen, d, 0, XP_MEMF_no_refcount), XP_INVALID_PFN);
+  ck_assert_uint_eq (d->outstanding_pages, after_extra[_i]);
+  xp_free_domheap_pages (xen, d, pfn, XP_ORDER_2M);
+  ck_assert_uint_eq (d->outstanding_pages, after_free[_i]);
+  ck_assert_uint_eq (xp_heap_outstanding_claims (xen), after_free[_i]);
+  /* the same releases refuse a claim on a dying domain */
+  ck_assert_int_eq (xp_memory_claim_pages (xen, d->domid, 0), 0);
+  d->dying = TRUE;
+  ck_assert_int_eq (xp_memory_claim_pages (xen, d->domid, 1024), after_extra[_i] == 512 ? -EINVAL : 0);
+  ck_assert_int_eq (xp_memory_claim_pages (xen, d->domid, 0), after_extra[_i] == 512 ? -EINVAL : 0);
+  d->dying = FALSE;
+  ck_assert_int_eq (xp_domain_set_outstanding_pages (xen, d, 0), 0);
+  xp_test_check (xen);
+  xp_xen_free (xen);
+  xp_test_topo_free (t);
+}
+END_TEST
+
 /* Node-claims what-if (not upstream; reference §2.8 item 2). 2 nodes x
  * 4 GiB, no hole: node 0 has 4 GiB - 1 = 1048575 free pages. A claims 3 GiB
  * (786432) on node 0. B, affine to {0}, asks for 1 GiB: per-node check
@@ -277,6 +317,7 @@ xp_test_claims_suite (void)
   tcase_add_test (tc, test_claim_errors);
   tcase_add_test (tc, test_release_on_destroy);
   tcase_add_loop_test (tc, test_regrow_on_free, 0, 4);
+  tcase_add_loop_test (tc, test_stable_backports, 0, 8);
   tcase_add_loop_test (tc, test_consumption_point, 0, 2);
   tcase_add_loop_test (tc, test_node_claims_what_if, 0, 2);
   suite_add_tcase (s, tc);

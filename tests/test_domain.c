@@ -205,6 +205,19 @@ START_TEST (test_behaviour_table)
   ck_assert (b.claim_regrow_on_free);
   ck_assert (xp_xen_behaviour_init (&b, "4.21", &err));
   ck_assert (!b.claim_regrow_on_free && !b.claim_consumed_in_alloc && b.libxc_claim_enosys_ok);
+  /* the claim backports of 4.19.5 / 4.20.3 / 4.21.1; deferred scrubbing
+   * and libxc's ENOSYS squashing stay as before */
+  ck_assert (xp_xen_behaviour_init (&b, "4.21.1", &err));
+  ck_assert (!b.claim_regrow_on_free && b.claim_consumed_in_alloc && b.claim_rejects_dying);
+  ck_assert (!b.populate_defers_scrub && b.libxc_claim_enosys_ok);
+  ck_assert (xp_xen_behaviour_init (&b, "4.20.3", &err));
+  ck_assert (!b.claim_regrow_on_free && b.claim_consumed_in_alloc && b.claim_rejects_dying);
+  ck_assert (xp_xen_behaviour_init (&b, "4.20.2", &err));
+  ck_assert (b.claim_regrow_on_free && !b.claim_consumed_in_alloc && !b.claim_rejects_dying);
+  ck_assert (xp_xen_behaviour_init (&b, "4.19.5", &err));
+  ck_assert (!b.claim_regrow_on_free && b.claim_consumed_in_alloc && b.claim_rejects_dying);
+  ck_assert (xp_xen_behaviour_init (&b, "4.18.6", &err));
+  ck_assert (b.claim_regrow_on_free && !b.claim_consumed_in_alloc && !b.claim_rejects_dying);
   ck_assert (xp_xen_behaviour_init (&b, "4.22.0", &err));
   ck_assert_uint_eq (b.version, 422);
   ck_assert (b.claim_consumed_in_alloc && b.claim_rejects_dying && b.populate_defers_scrub);

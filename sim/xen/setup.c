@@ -38,9 +38,17 @@ xp_xen_behaviour_init (XpXenBehaviour *b, const char *version, GError **error)
     }
   memset (b, 0, sizeof *b);
   b->version = major * 100 + minor;
-  b->claim_regrow_on_free = minor <= 20;
-  b->claim_consumed_in_alloc = minor >= 22;
-  b->claim_rejects_dying = minor >= 22;
+  /* Three of 4.22's claim changes were backported to the stable branches
+   * still supported in early 2026 and ship in RELEASE-4.19.5, 4.20.3 and
+   * 4.21.1 (not in any 4.17 or 4.18 release): alloc_heap_pages() consumes
+   * the claim itself, domain_adjust_tot_pages() no longer re-grows it on
+   * free, and XENMEM_claim_pages refuses a dying domain. A version without
+   * a patch level means the .0 release. */
+  gboolean claim_backports = (minor == 19 && patch >= 5) || (minor == 20 && patch >= 3)
+    || (minor == 21 && patch >= 1);
+  b->claim_regrow_on_free = minor <= 20 && !claim_backports;
+  b->claim_consumed_in_alloc = minor >= 22 || claim_backports;
+  b->claim_rejects_dying = minor >= 22 || claim_backports;
   b->populate_defers_scrub = minor >= 22;
   b->libxc_claim_enosys_ok = minor <= 21;
   b->credit_balance_ratelimit = minor >= 18;

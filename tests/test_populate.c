@@ -123,6 +123,12 @@ START_TEST (test_address_bits)
   ck_assert_uint_lt (g_array_index (d->memory, XpExtent, 0).pfn, 4 * GIB);
   ck_assert_uint_eq (xp_populate_physmap (xen, d, 1, XP_ORDER_1G, 0), 1);
   ck_assert_uint_ge (g_array_index (d->memory, XpExtent, 1).pfn, 4 * GIB);
+  /* construct_memop_from_reservation() refuses a limit of 12 bits or less
+   * (not one page fits): nothing is populated, although pfn 1 (zone 1,
+   * the zone such a limit would allow) is free */
+  ck_assert_uint_eq (xp_populate_physmap (xen, d, 1, XP_ORDER_4K, XP_XENMEMF_address_bits (12)), 0);
+  ck_assert_uint_eq (xp_populate_physmap (xen, d, 1, XP_ORDER_4K, XP_XENMEMF_address_bits (1)), 0);
+  ck_assert_uint_eq (d->tot_pages, 2 * GIB);
   xp_test_check (xen);
   xp_xen_free (xen);
   xp_test_topo_free (t);

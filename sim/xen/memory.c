@@ -20,7 +20,15 @@ xp_populate_physmap (XpXen *xen, XpDomain *d, guint64 nr_extents, guint extent_o
     return 0;
   guint bits = XP_XENMEMF_address_bits (xenmemflags);
   if (bits && bits < 52)
-    memflags |= XP_MEMF_bits (bits);
+    {
+      /* construct_memop_from_reservation(): a limit that does not even
+       * cover one page is refused (-EINVAL, nothing populated); a limit at
+       * or above the host's top address is dropped, which the zone clamp
+       * of the allocator makes the same as keeping it */
+      if (bits <= XP_PAGE_SHIFT)
+        return 0;
+      memflags |= XP_MEMF_bits (bits);
+    }
   guint node = XP_XENMEMF_get_node (xenmemflags);
   if (node != XP_NO_NODE)
     {

@@ -179,15 +179,6 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
 {
   g_return_val_if_fail (plan->source != NULL, FALSE);
   XpBenchRunStats st = { .total = plan->runs->len };
-  g_autofree char *runs_dir = g_build_filename (dir, "runs", NULL);
-  if (g_mkdir_with_parents (runs_dir, 0755) != 0)
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot create: %s", runs_dir, g_strerror (errno));
-      return FALSE;
-    }
-  g_autofree char *mpath = g_build_filename (dir, "matrix.json", NULL);
-  if (!xp_bench_plan_write (plan, mpath, error))
-    return FALSE;
 
   /* what is left to do */
   guint n_runs = plan->runs->len;
@@ -303,6 +294,20 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
           return FALSE;
         }
     }
+
+  /* Only once every input has loaded is the directory made or touched:
+   * a scenario naming a topology or trace that does not load leaves no
+   * directory behind, and an existing one keeps the matrix.json that
+   * describes its runs. */
+  g_autofree char *runs_dir = g_build_filename (dir, "runs", NULL);
+  if (g_mkdir_with_parents (runs_dir, 0755) != 0)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot create: %s", runs_dir, g_strerror (errno));
+      return FALSE;
+    }
+  g_autofree char *mpath = g_build_filename (dir, "matrix.json", NULL);
+  if (!xp_bench_plan_write (plan, mpath, error))
+    return FALSE;
 
   /* run */
   guint n_todo = n_runs - st.skipped;

@@ -886,6 +886,37 @@ START_TEST (test_run_bad_input)
   /* the trace is named with the scenario line that lists it */
   g_autofree char *expect = g_strdup_printf ("%s:4: traces: 'missing.csv': ", path);
   xp_assert_error_contains (error, expect);
+  /* bad input changes nothing: no bench directory is left behind */
+  ck_assert_msg (!g_file_test (out, G_FILE_TEST_EXISTS), "a bench directory was created for a scenario that does not load");
+
+  /* nor is an existing one touched: its matrix.json still describes the
+   * runs it holds, and it still merges */
+  g_free (xp_test_write (tmp, "t.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,1,1024\n"));
+  g_autofree char *good = xp_test_write (tmp, "good.ini",
+                                         "[scenario]\nname = same\npolicies = first-fit\ntopologies = generic-2n\n"
+                                         "traces = t.csv\n");
+  g_autofree char *bad = xp_test_write (tmp, "bad.ini",
+                                        "[scenario]\nname = same\npolicies = first-fit\ntopologies = nosuch\n"
+                                        "traces = t.csv\n");
+  g_autoptr (XpScenario) gs = xp_scenario_load (good, &error);
+  ck_assert (gs != NULL);
+  g_autoptr (XpBenchPlan) gp = xp_bench_plan_new (gs, &error);
+  ck_assert (gp != NULL);
+  ck_assert (xp_bench_run (gp, out, &o, NULL, &error));
+  g_autofree char *mpath = g_build_filename (out, "matrix.json", NULL);
+  g_autofree char *before = read_text (mpath);
+  g_autoptr (XpScenario) bs = xp_scenario_load (bad, &error);
+  ck_assert (bs != NULL);
+  g_autoptr (XpBenchPlan) bp = xp_bench_plan_new (bs, &error);
+  ck_assert (bp != NULL);
+  g_clear_error (&error);
+  ck_assert (!xp_bench_run (bp, out, &o, NULL, &error));
+  xp_assert_error_contains (error, "topologies: 'nosuch'");
+  g_autofree char *after = read_text (mpath);
+  ck_assert_str_eq (after, before);
+  g_autoptr (XpSummary) sum = NULL;
+  g_clear_error (&error);
+  ck_assert_msg (xp_bench_merge (out, &sum, &error), "%s", error ? error->message : "");
   xp_test_rmtree (tmp);
 }
 END_TEST

@@ -275,13 +275,14 @@ int
 xp_cmd_compare (int argc, char **argv)
 {
   g_auto (GStrv) tolerances = NULL;
-  gdouble speed_margin = -1;
+  g_autofree char *margin_text = NULL;
+  double speed_margin = -1;   /* none given: the baseline's [gate], else 0.25 */
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
     { "tolerance", 't', 0, G_OPTION_ARG_STRING_ARRAY, &tolerances,
       "Allowed change of a metric, absolute or relative to the baseline (repeatable): mean_locality=0.01, spread=5%",
       "METRIC=VALUE" },
-    { "speed-margin", 0, 0, G_OPTION_ARG_DOUBLE, &speed_margin,
+    { "speed-margin", 0, 0, G_OPTION_ARG_STRING, &margin_text,
       "Wall time may grow by this fraction before it counts as slower (default: the baseline's [gate], else 0.25)", "F" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only regressions and the verdict", NULL },
     { NULL }
@@ -294,6 +295,13 @@ xp_cmd_compare (int argc, char **argv)
   if (argc != 3)
     {
       xp_cli_error ("compare: expected BASELINE and CURRENT (summary.json files or bench directories)");
+      return 2;
+    }
+  /* as speed_margin in a scenario's [gate]: 0.25 or 25% */
+  gboolean margin_rel;
+  if (margin_text && !xp_tolerance_parse (margin_text, &speed_margin, &margin_rel))
+    {
+      xp_cli_error ("compare: --speed-margin '%s': expected a non-negative number or a percentage (25%%)", margin_text);
       return 2;
     }
   g_autoptr (GPtrArray) extra = g_ptr_array_new_with_free_func (tolerance_free);

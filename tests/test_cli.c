@@ -151,6 +151,34 @@ START_TEST (test_replay_progress)
 }
 END_TEST
 
+/* compare --speed-margin: a margin that is not a non-negative finite
+ * number (or N%) is refused in one line with exit 2, as the same value in
+ * a scenario's [gate]; it was taken as "no margin given" (negative) or
+ * turned the speed check off (nan, inf) and let the gate pass. */
+START_TEST (test_compare_speed_margin)
+{
+  static const char *const bad[] = { "nan", "inf", "-1", "-0.5", "x", "" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *args[] = { "compare", "results/baseline/ci-gate", "results/baseline/ci-gate", "-q", "--speed-margin", bad[i],
+                             NULL };
+      g_autofree char *o = NULL, *e = NULL;
+      ck_assert_int_eq (run_xenplace (args, &o, &e), 2);
+      ck_assert_msg (strstr (e, "--speed-margin") && count_lines (e) == 1, "'%s': %s", bad[i], e);
+      ck_assert_str_eq (o, "");
+    }
+  static const char *const good[] = { "0", "0.25", "25%", "3" };
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      const char *args[] = { "compare", "results/baseline/ci-gate", "results/baseline/ci-gate", "-q", "--speed-margin", good[i],
+                             NULL };
+      g_autofree char *o = NULL, *e = NULL;
+      ck_assert_msg (run_xenplace (args, &o, &e) == 0, "'%s': %s", good[i], e);
+      ck_assert_str_eq (o, "OK\n");
+    }
+}
+END_TEST
+
 START_TEST (test_good_run_is_reproducible)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -189,6 +217,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_gen_demand);
   tcase_add_test (tc, test_replay_progress);
   tcase_add_test (tc, test_good_run_is_reproducible);
+  tcase_add_test (tc, test_compare_speed_margin);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -151,6 +151,12 @@ cmd_gen (int argc, char **argv)
       if (!opt_seconds ("--window", window ? window : "5", &p.window)
           || (spacing && !opt_seconds ("--spacing", spacing, &p.spacing)))
         return 2;
+      /* a spacing of 0 would be no spacing: the starts drawn at random */
+      if (spacing && p.spacing <= 0)
+        {
+          xp_cli_error ("--spacing: expected a number of seconds > 0, got '%s'", spacing);
+          return 2;
+        }
       trace = xp_trace_gen_storm (&p, &error);
     }
   else

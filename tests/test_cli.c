@@ -179,6 +179,24 @@ START_TEST (test_compare_speed_margin)
 }
 END_TEST
 
+/* trace gen storm --spacing: an explicit spacing of 0 is refused (it was
+ * taken as no spacing at all and the starts drawn at random in the
+ * window); a positive one puts VM i at i * S. */
+START_TEST (test_gen_spacing)
+{
+  const char *zero[] = { "trace", "gen", "storm", "--vms", "3", "--spacing", "0", NULL };
+  g_autofree char *so = NULL, *se = NULL;
+  ck_assert_int_eq (run_xenplace (zero, &so, &se), 2);
+  ck_assert_msg (strstr (se, "--spacing") && count_lines (se) == 1, "%s", se);
+  ck_assert_str_eq (so, "");
+  const char *good[] = { "trace", "gen", "storm", "--vms", "3", "--spacing", "0.5", "--mix", "fixed:1:1GiB", NULL };
+  g_autofree char *o = NULL, *e = NULL;
+  ck_assert_int_eq (run_xenplace (good, &o, &e), 0);
+  ck_assert_str_eq (o, "time,event,vm,vcpus,memory_mib,hard_affinity,cpu_demand,lifetime\n"
+                       "0,start,vm1,1,1024,,,\n0.5,start,vm2,1,1024,,,\n1,start,vm3,1,1024,,,\n");
+}
+END_TEST
+
 START_TEST (test_good_run_is_reproducible)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -215,6 +233,7 @@ xp_test_cli_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_bad_inputs);
   tcase_add_test (tc, test_gen_demand);
+  tcase_add_test (tc, test_gen_spacing);
   tcase_add_test (tc, test_replay_progress);
   tcase_add_test (tc, test_good_run_is_reproducible);
   tcase_add_test (tc, test_compare_speed_margin);

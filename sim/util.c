@@ -1,7 +1,9 @@
 /* xenplace — small helpers. */
 #include "config.h"
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +56,7 @@ xp_parse_size (const char *text, guint64 default_unit_bytes, guint64 *out_bytes)
 struct XpAtomicFile {
   FILE *file;
   char *path, *tmp;
+  int slot;                     /* in tmp_slots, or -1 */
 };
 
 /* Files get the mode open() would give them, 0666 less the umask, as
@@ -70,11 +73,84 @@ read_umask (void)
   new_file_mode = 0666 & ~mask;
 }
 
+/* Temporary files being written, so that a process stopped by SIGINT,
+ * SIGTERM or SIGHUP removes them instead of leaving "OUT.tmp-XXXXXX"
+ * behind. The handler reads the table without a lock (it may run in any
+ * thread, in the middle of anything), so each slot is a fixed buffer with
+ * a state: free, being filled, or holding a path; a slot is filled before
+ * it is marked as holding one. A file whose slot cannot be had (all busy,
+ * path too long) is written all the same, only not cleaned up. */
+enum { TMP_SLOTS = 64, TMP_FREE = 0, TMP_FILLING = 1, TMP_HELD = 2 };
+static struct {
+  volatile gint state;
+  char path[PATH_MAX];
+} tmp_slots[TMP_SLOTS];
+
+static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+tmp_cleanup_handler (int sig)
+{
+  int saved = errno;
+  for (guint i = 0; i < TMP_SLOTS; i++)
+    if (g_atomic_int_get (&tmp_slots[i].state) == TMP_HELD)
+      unlink (tmp_slots[i].path);
+  /* then die of the signal as without the handler */
+  signal (sig, SIG_DFL);
+  raise (sig);
+  errno = saved;
+}
+
+static gpointer
+install_cleanup_handlers (gpointer unused)
+{
+  (void) unused;
+  for (guint i = 0; i < G_N_ELEMENTS (cleanup_signals); i++)
+    {
+      struct sigaction old, sa = { 0 };
+      /* a signal ignored on entry (nohup, a background job) stays ignored,
+       * and one a caller handles itself is left to it */
+      if (sigaction (cleanup_signals[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+        continue;
+      sa.sa_handler = tmp_cleanup_handler;
+      sigemptyset (&sa.sa_mask);
+      for (guint k = 0; k < G_N_ELEMENTS (cleanup_signals); k++)
+        sigaddset (&sa.sa_mask, cleanup_signals[k]);
+      sigaction (cleanup_signals[i], &sa, NULL);
+    }
+  return NULL;
+}
+
+static int
+tmp_register (const char *tmp)
+{
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, install_cleanup_handlers, NULL);
+  if (strlen (tmp) >= PATH_MAX)
+    return -1;
+  for (int i = 0; i < TMP_SLOTS; i++)
+    if (g_atomic_int_compare_and_exchange (&tmp_slots[i].state, TMP_FREE, TMP_FILLING))
+      {
+        strcpy (tmp_slots[i].path, tmp);
+        g_atomic_int_set (&tmp_slots[i].state, TMP_HELD);
+        return i;
+      }
+  return -1;
+}
+
+static void
+tmp_unregister (int slot)
+{
+  if (slot >= 0)
+    g_atomic_int_set (&tmp_slots[slot].state, TMP_FREE);
+}
+
 XpAtomicFile *
 xp_atomic_file_open (const char *path, GError **error)
 {
   g_autofree char *tmp = g_strdup_printf ("%s.tmp-XXXXXX", path);
   int fd = g_mkstemp (tmp);
+  int slot = fd >= 0 ? tmp_register (tmp) : -1;
   FILE *file = NULL;
   if (fd >= 0)
     {
@@ -83,18 +159,21 @@ xp_atomic_file_open (const char *path, GError **error)
     }
   if (!file)
     {
-      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", path, g_strerror (errno));
+      int err = errno;
       if (fd >= 0)
         {
           close (fd);
           g_unlink (tmp);
         }
+      tmp_unregister (slot);
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot write: %s", path, g_strerror (err));
       return NULL;
     }
   XpAtomicFile *f = g_new0 (XpAtomicFile, 1);
   f->file = file;
   f->path = g_strdup (path);
   f->tmp = g_steal_pointer (&tmp);
+  f->slot = slot;
   return f;
 }
 
@@ -107,6 +186,7 @@ xp_atomic_file_stream (XpAtomicFile *f)
 static void
 atomic_file_free (XpAtomicFile *f)
 {
+  tmp_unregister (f->slot);
   g_free (f->path);
   g_free (f->tmp);
   g_free (f);

@@ -3,6 +3,7 @@
  * run writes a complete results file; the same run twice gives the same
  * bytes. */
 #include "config.h"
+#include <signal.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -197,6 +198,60 @@ START_TEST (test_gen_spacing)
 }
 END_TEST
 
+/* Only the files of @dir whose name contains @part. */
+static guint
+count_named (const char *dir, const char *part)
+{
+  guint n = 0;
+  GDir *d = g_dir_open (dir, 0, NULL);
+  ck_assert (d != NULL);
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    n += strstr (name, part) != NULL;
+  g_dir_close (d);
+  return n;
+}
+
+/* A command stopped by SIGTERM or SIGHUP while its output is being written
+ * (here trace import streaming from a pipe that stays open) removes its
+ * temporary file: no "OUT.tmp-XXXXXX" is left beside where the output
+ * would have gone, the output itself is not made, and the process still
+ * ends by the signal. */
+START_TEST (test_signal_removes_temp_file)
+{
+  static const int sigs[] = { SIGTERM, SIGHUP };
+  g_autofree char *exe = xenplace_path ();
+  ck_assert (exe != NULL);
+  g_autofree char *vmtable = xp_test_srcpath ("tests/data/traces/azure-v1-vmtable.csv");
+  g_autofree char *rows = NULL;
+  ck_assert (g_file_get_contents (vmtable, &rows, NULL, NULL));
+  for (guint k = 0; k < G_N_ELEMENTS (sigs); k++)
+    {
+      g_autofree char *dir = xp_test_tmpdir ();
+      g_autofree char *out = g_build_filename (dir, "imp.csv", NULL);
+      const char *argv[] = { exe, "trace", "import", "--format", "azure-v1", "-", "-o", out, NULL };
+      GPid pid;
+      int in_fd;
+      g_autoptr (GError) error = NULL;
+      ck_assert (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &in_fd,
+                                           NULL, NULL, &error));
+      ck_assert (write (in_fd, rows, strlen (rows)) == (ssize_t) strlen (rows));
+      /* wait until the output is under way */
+      for (guint i = 0; i < 1000 && count_named (dir, ".tmp-") == 0; i++)
+        g_usleep (10000);
+      ck_assert_uint_eq (count_named (dir, ".tmp-"), 1);
+      ck_assert_int_eq (kill (pid, sigs[k]), 0);
+      int status;
+      ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+      close (in_fd);
+      g_spawn_close_pid (pid);
+      ck_assert_msg (WIFSIGNALED (status) && WTERMSIG (status) == sigs[k], "signal %d: status %d", sigs[k], status);
+      ck_assert_msg (count_named (dir, "imp.csv") == 0, "signal %d: a temporary or partial file is left", sigs[k]);
+      xp_test_rmtree (dir);
+    }
+}
+END_TEST
+
 START_TEST (test_good_run_is_reproducible)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -237,6 +292,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_replay_progress);
   tcase_add_test (tc, test_good_run_is_reproducible);
   tcase_add_test (tc, test_compare_speed_margin);
+  tcase_add_test (tc, test_signal_removes_temp_file);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -111,6 +111,10 @@ xp_cmd_replay (int argc, char **argv)
       return 2;
     }
 
+  const char *inputs[] = { trace_path, topology, plugin };
+  if (xp_cli_output_is_input ("replay", "--out", out, inputs, G_N_ELEMENTS (inputs)))
+    return 2;
+
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) params = NULL;
   g_autoptr (GArray) param_array = g_array_new (FALSE, FALSE, sizeof (XpPolicyParam));

@@ -106,6 +106,9 @@ topo_export (int argc, char **argv)
       xp_cli_error ("topo export: --format xml|synthetic is required");
       return 2;
     }
+  const char *inputs[] = { argv[1] };
+  if (xp_cli_output_is_input ("topo export", "--output", output, inputs, 1))
+    return 2;
   g_autoptr (GError) error = NULL;
   g_autoptr (XpTopology) t = xp_topology_load (argv[1], &error);
   g_autoptr (GString) out = g_string_new (NULL);

@@ -229,6 +229,9 @@ cmd_import (int argc, char **argv)
       xp_cli_error ("trace import: expected one input file and --output FILE");
       return 2;
     }
+  const char *inputs[] = { argv[1], vmtypes };
+  if (xp_cli_output_is_input ("trace import", "--output", out, inputs, G_N_ELEMENTS (inputs)))
+    return 2;
   if (g_str_has_suffix (out, ".jsonl") || g_str_has_suffix (out, ".ndjson"))
     {
       xp_cli_error ("%s: import writes native CSV; expected a name ending in .csv", out);

@@ -19,6 +19,10 @@ int xp_cmd_live (int argc, char **argv);      /* cli/cmd_live.c */
 
 /* Print "xenplace: MESSAGE" to stderr. */
 void xp_cli_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+/* If @out is the same file as one of the @n @inputs (NULLs and "-"
+ * skipped), say so in one line as @cmd and return TRUE. */
+gboolean xp_cli_output_is_input (const char *cmd, const char *option, const char *out, const char *const *inputs,
+                                 guint n);
 /* Parse @entries from @argv with GOption; on failure print the error and
  * return FALSE. @summary is the usage line after "xenplace". */
 gboolean xp_cli_parse (int *argc, char ***argv, const char *usage, const char *summary,

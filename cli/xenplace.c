@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/commands.h"
+#include "sim/util.h"
 
 #pragma weak xp_cmd_replay
 #pragma weak xp_cmd_topo
@@ -40,6 +41,20 @@ xp_cli_error (const char *fmt, ...)
   va_end (ap);
   fprintf (stderr, "xenplace: %s\n", msg);
   g_free (msg);
+}
+
+gboolean
+xp_cli_output_is_input (const char *cmd, const char *option, const char *out, const char *const *inputs, guint n)
+{
+  if (!out || strcmp (out, "-") == 0)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (inputs[i] && strcmp (inputs[i], "-") != 0 && xp_same_file (out, inputs[i]))
+      {
+        xp_cli_error ("%s: %s '%s' is also an input ('%s'); refusing to overwrite it", cmd, option, out, inputs[i]);
+        return TRUE;
+      }
+  return FALSE;
 }
 
 gboolean

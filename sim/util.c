@@ -247,6 +247,13 @@ xp_write_file_atomic (const char *path, const char *contents, gssize len, GError
   return xp_atomic_file_commit (f, error);
 }
 
+gboolean
+xp_same_file (const char *a, const char *b)
+{
+  GStatBuf sa, sb;
+  return a && b && g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 char *
 xp_format_bytes (guint64 bytes)
 {

@@ -28,6 +28,10 @@ gboolean xp_atomic_file_fail (XpAtomicFile *f, int err, GError **error);
 /* The same for a whole text at once (@len -1: up to its NUL). */
 gboolean xp_write_file_atomic (const char *path, const char *contents, gssize len, GError **error);
 
+/* Whether @a and @b name one existing file (the same device and inode),
+ * whatever the spelling: an output about to replace an input. */
+gboolean xp_same_file (const char *a, const char *b);
+
 /* Format bytes as "12.5 GiB". */
 char *xp_format_bytes (guint64 bytes);
 

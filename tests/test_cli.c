@@ -252,6 +252,46 @@ START_TEST (test_signal_removes_temp_file)
 }
 END_TEST
 
+/* An output that is one of the command's inputs (the same file, by
+ * whatever path) is refused with exit 2 and the input left as it was:
+ * replay -o over its trace or topology, trace import -o over its source,
+ * topo export -o over the topology file. They used to overwrite it. */
+START_TEST (test_output_is_an_input)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  const char *trace_text = "time,event,vm,vcpus,memory_mib\n0,start,a,1,1024\n";
+  g_autofree char *trace = xp_test_write (dir, "t.csv", trace_text);
+  g_autofree char *trace_other = g_build_filename (dir, ".", "t.csv", NULL);
+  g_autofree char *topo_src = xp_test_srcpath ("topologies/generic-2n.ini");
+  g_autofree char *topo_text = NULL;
+  ck_assert (g_file_get_contents (topo_src, &topo_text, NULL, NULL));
+  g_autofree char *topo = xp_test_write (dir, "h.ini", topo_text);
+  g_autofree char *vmtable_src = xp_test_srcpath ("tests/data/traces/azure-v1-vmtable.csv");
+  g_autofree char *vm_text = NULL;
+  ck_assert (g_file_get_contents (vmtable_src, &vm_text, NULL, NULL));
+  g_autofree char *vmtable = xp_test_write (dir, "vmtable.csv", vm_text);
+  const char *replay_trace[] = { "replay", "-q", "-t", "generic-2n", "-f", trace, "-p", "none", "-o", trace_other, NULL };
+  const char *replay_topo[] = { "replay", "-q", "-t", topo, "-f", trace, "-p", "none", "-o", topo, NULL };
+  const char *import[] = { "trace", "import", "--format", "azure-v1", vmtable, "-o", vmtable, NULL };
+  const char *export[] = { "topo", "export", topo, "--format", "xml", "-o", topo, NULL };
+  const char *const *cases[] = { replay_trace, replay_topo, import, export };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *o = NULL, *e = NULL;
+      ck_assert_msg (run_xenplace (cases[i], &o, &e) == 2, "case %u: %s", i, e);
+      ck_assert_msg (strstr (e, "is also an input") && count_lines (e) == 1, "case %u: %s", i, e);
+    }
+  g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL;
+  ck_assert (g_file_get_contents (trace, &t1, NULL, NULL));
+  ck_assert_str_eq (t1, trace_text);
+  ck_assert (g_file_get_contents (topo, &t2, NULL, NULL));
+  ck_assert_str_eq (t2, topo_text);
+  ck_assert (g_file_get_contents (vmtable, &t3, NULL, NULL));
+  ck_assert_str_eq (t3, vm_text);
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 START_TEST (test_good_run_is_reproducible)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -293,6 +333,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_good_run_is_reproducible);
   tcase_add_test (tc, test_compare_speed_margin);
   tcase_add_test (tc, test_signal_removes_temp_file);
+  tcase_add_test (tc, test_output_is_an_input);
   suite_add_tcase (s, tc);
   return s;
 }

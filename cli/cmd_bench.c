@@ -77,7 +77,9 @@ bench_run (int argc, char **argv)
   XpBenchRunOptions opts = { (guint) jobs, !quiet && isatty (STDERR_FILENO) };
   XpBenchRunStats st = { 0 };
   gboolean ok = xp_bench_run (plan, out, &opts, &st, &error);
-  if (!quiet)
+  /* the counts, once there are any: a scenario whose inputs do not load,
+   * or a directory that cannot be made, stops before any run */
+  if (!quiet && (ok || st.executed + st.skipped + st.failed > 0))
     {
       printf ("xenplace bench: %s: %u runs (%u configurations × %u seeds): %u executed, %u already done, %u failed\n",
               s->name, st.total, plan->configs->len, max_seeds ? MIN ((guint) max_seeds, s->seeds->len) : s->seeds->len,

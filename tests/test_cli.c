@@ -292,6 +292,27 @@ START_TEST (test_output_is_an_input)
 }
 END_TEST
 
+/* bench run of a scenario whose topology does not load: one error line,
+ * exit 2, nothing on standard output (it printed a count line saying
+ * "0 runs (1 configurations × 1 seeds)", which was wrong besides), and
+ * no bench directory. */
+START_TEST (test_bench_run_bad_input_output)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_free (xp_test_write (dir, "t.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,1,1024\n"));
+  g_autofree char *ini = xp_test_write (dir, "s.ini",
+                                        "[scenario]\npolicies = none\ntopologies = nosuch\ntraces = t.csv\n");
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  const char *args[] = { "bench", "run", ini, "-j", "1", "-o", out, NULL };
+  g_autofree char *o = NULL, *e = NULL;
+  ck_assert_int_eq (run_xenplace (args, &o, &e), 2);
+  ck_assert_str_eq (o, "");
+  ck_assert_msg (strstr (e, "s.ini:3: topologies: 'nosuch'") && count_lines (e) == 1, "%s", e);
+  ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 START_TEST (test_good_run_is_reproducible)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -334,6 +355,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_compare_speed_margin);
   tcase_add_test (tc, test_signal_removes_temp_file);
   tcase_add_test (tc, test_output_is_an_input);
+  tcase_add_test (tc, test_bench_run_bad_input_output);
   suite_add_tcase (s, tc);
   return s;
 }

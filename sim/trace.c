@@ -861,6 +861,67 @@ keypos_clear (gpointer p)
   g_free (((KeyPos *) p)->key);
 }
 
+/* Where the text after the first JSON value of @line begins, past
+ * whitespace, or NULL if nothing follows it. json-glib 1.6 takes a line
+ * such as '{...} {}' or '{...}[]' as the first object alone. The line has
+ * been accepted by json-glib, so its strings are closed. */
+static const char *
+json_after_first_value (const char *line)
+{
+  const char *p = line;
+  while (g_ascii_isspace (*p))
+    p++;
+  int depth = 0;
+  do
+    {
+      if (*p == '"')
+        {
+          for (p++; *p && *p != '"'; p++)
+            if (*p == '\\' && p[1])
+              p++;
+        }
+      else if (*p == '{' || *p == '[')
+        depth++;
+      else if (*p == '}' || *p == ']')
+        depth--;
+      if (*p)
+        p++;
+    }
+  while (*p && depth > 0);
+  while (g_ascii_isspace (*p))
+    p++;
+  return *p ? p : NULL;
+}
+
+/* Whether the JSON string starting at @line[@off - 1] (its opening quote)
+ * holds an escaped NUL, which json-glib decodes into a C string that then
+ * ends there: "a\u0000b" would be read as "a". */
+static gboolean
+json_string_has_nul (const char *line, guint off)
+{
+  const char *p = line + off - 1;
+  if (*p != '"')
+    return FALSE;
+  for (p++; *p && *p != '"'; p++)
+    if (*p == '\\' && p[1])
+      {
+        p++;
+        if (*p == 'u' && strncmp (p + 1, "0000", 4) == 0)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+/* The raw text between the quotes of the JSON string at @line[@off - 1]. */
+static char *
+raw_string (const char *line, guint off)
+{
+  const char *s = line + off, *e = s;
+  while (*e && *e != '"')
+    e += *e == '\\' && e[1] ? 2 : 1;
+  return g_strndup (s, (gsize) (e - s));
+}
+
 /* The raw text of a JSON number starting at @line[@off - 1]. */
 static char *
 raw_number (const char *line, guint off)
@@ -929,6 +990,17 @@ xp_trace_load_jsonl (const char *path, GError **error)
           ok = FALSE;
           break;
         }
+      const char *extra = json_after_first_value (line);
+      if (extra)
+        {
+          g_autofree char *shown = g_strescape (line, NULL);
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE,
+                       "%s:%u:%u: field '(json)': expected one complete JSON object (one per line, nothing after it), "
+                       "got '%s'",
+                       path, lineno, (guint) (extra - line) + 1, shown);
+          ok = FALSE;
+          break;
+        }
       g_array_set_size (keys, 0);
       scan_keys (line, keys);
       JsonObject *obj = json_node_get_object (root);
@@ -971,6 +1043,12 @@ xp_trace_load_jsonl (const char *path, GError **error)
               break;
             }
           GType vt = json_node_get_value_type (node);
+          if (vt == G_TYPE_STRING && json_string_has_nul (line, kp->value_off))
+            {
+              g_autofree char *raw = raw_string (line, kp->value_off);
+              ok = field_error (error, path, lineno, kp->value_off, f, "a string without NUL characters (\\u0000)", raw);
+              break;
+            }
           if (vt == G_TYPE_STRING)
             r.text[f] = json_node_get_string (node);
           else if (vt == G_TYPE_INT64 || vt == G_TYPE_DOUBLE)

@@ -308,6 +308,18 @@ static const BadCase bad_cases[] = {
   { "b.jsonl", "{\"event\":\"stop\",\"vm\":\"a\"}\n", "1:26", "time", "this field in every object", "" },
   { "b.jsonl", "{\"time\":0,\"event\":\"start\",\"vm\":\"a\",\"vc\n", "1:", "(json)", "one complete JSON object", "" },
   { "b.jsonl", "[1,2]\n", "1:1", "(json)", "a JSON object", "[1,2]" },
+  /* an escaped NUL would cut the string short ("a" for "a\u0000b") */
+  { "b.jsonl", "{\"time\":0,\"event\":\"start\",\"vm\":\"a\\u0000b\",\"vcpus\":1,\"memory_mib\":1}\n",
+    "1:32", "vm", "a string without NUL characters", "a\\\\u0000b" },
+  { "b.jsonl", "{\"time\":0,\"event\":\"start\",\"vm\":\"a\",\"vcpus\":1,\"memory_mib\":1,\"hard_affinity\":\"0\\u0000,9\"}\n",
+    "1:77", "hard_affinity", "a string without NUL characters", "" },
+  /* json-glib takes a line of several values as its first one */
+  { "b.jsonl", "{\"time\":0,\"event\":\"start\",\"vm\":\"a\",\"vcpus\":1,\"memory_mib\":1} {}\n", "1:62", "(json)",
+    "one complete JSON object (one per line", "" },
+  { "b.jsonl", "{\"time\":0,\"event\":\"start\",\"vm\":\"a\",\"vcpus\":1,\"memory_mib\":1}[]\n", "1:61", "(json)",
+    "one complete JSON object (one per line", "" },
+  { "b.jsonl", "{\"time\":0,\"event\":\"start\",\"vm\":\"a\",\"vcpus\":1} {\"memory_mib\":1}\n", "1:47", "(json)",
+    "one complete JSON object (one per line", "" },
 };
 
 START_TEST (test_bad_input)

@@ -195,7 +195,7 @@ cmd_import (int argc, char **argv)
   g_autofree char *format = NULL, *out = NULL, *start = NULL, *end = NULL, *vmtypes = NULL;
   g_autofree char *machine_memory = NULL, *over_memory = NULL;
   gint64 limit = 0, machine_id = -1;
-  int machine_cpus = 0, over_cores = 0;
+  int machine_cpus = 0, over_cores = 32;
   gboolean include_running = FALSE;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "azure-v1, azure-v2, azure-packing-2020 or alibaba-openb", "F" },
@@ -237,9 +237,14 @@ cmd_import (int argc, char **argv)
       xp_cli_error ("%s: import writes native CSV; expected a name ending in .csv", out);
       return 2;
     }
-  if (limit < 0 || machine_cpus < 0 || over_cores < 0)
+  if (limit < 0 || machine_cpus < 0)
     {
-      xp_cli_error ("--limit, --machine-cpus and --over-cores must not be negative");
+      xp_cli_error ("--limit and --machine-cpus must not be negative");
+      return 2;
+    }
+  if (over_cores < 1 || over_cores > (int) XP_TRACE_MAX_VCPUS)
+    {
+      xp_cli_error ("--over-cores: expected vCPUs from 1 to %d, got %d", (int) XP_TRACE_MAX_VCPUS, over_cores);
       return 2;
     }
   o.limit = (guint64) limit;

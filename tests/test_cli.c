@@ -313,6 +313,34 @@ START_TEST (test_bench_run_bad_input_output)
 }
 END_TEST
 
+/* trace import --over-cores: the vCPUs of the '>24' bucket must be 1 to
+ * 1024. 0 was silently taken as the default (32), and a value over the
+ * limit was blamed on the input file's first '>24' row. */
+START_TEST (test_import_over_cores)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *out = g_build_filename (dir, "imp.csv", NULL);
+  static const char *const bad[] = { "0", "1025", "-1" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *args[] = { "trace", "import", "--format", "azure-v1", "tests/data/traces/azure-v1-vmtable.csv",
+                             "--over-cores", bad[i], "-o", out, NULL };
+      g_autofree char *o = NULL, *e = NULL;
+      ck_assert_int_eq (run_xenplace (args, &o, &e), 2);
+      ck_assert_msg (strstr (e, "--over-cores") && count_lines (e) == 1, "'%s': %s", bad[i], e);
+      ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
+    }
+  const char *good[] = { "trace", "import", "--format", "azure-v1", "tests/data/traces/azure-v1-vmtable.csv",
+                         "--over-cores", "48", "-o", out, NULL };
+  g_autofree char *o = NULL, *e = NULL;
+  ck_assert_msg (run_xenplace (good, &o, &e) == 0, "%s", e);
+  g_autofree char *text = NULL;
+  ck_assert (g_file_get_contents (out, &text, NULL, NULL));
+  ck_assert_msg (strstr (text, ",start,x3Cc5SuJo2,48,"), "%s", text);
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 START_TEST (test_good_run_is_reproducible)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -356,6 +384,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_signal_removes_temp_file);
   tcase_add_test (tc, test_output_is_an_input);
   tcase_add_test (tc, test_bench_run_bad_input_output);
+  tcase_add_test (tc, test_import_over_cores);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "sim/error.h"
 #include "sim/results.h"
+#include "sim/util.h"
 
 /* "NAME:key=value,key=value" for a plugin named NAME. The strings point
  * into a copy kept alive by @params' first element. */
@@ -203,6 +204,21 @@ xp_cmd_replay (int argc, char **argv)
     goto fail;
   cfg.trace = trace;
   cfg.trace_spec = trace_name;
+
+  /* an output that cannot be written is found now, not after the run:
+   * a temporary file beside it is made and removed */
+  if (out)
+    {
+      if (g_file_test (out, G_FILE_TEST_IS_DIR))
+        {
+          xp_cli_error ("%s: cannot write: is a directory", out);
+          return 1;
+        }
+      XpAtomicFile *probe = xp_atomic_file_open (out, &error);
+      if (!probe)
+        goto fail;
+      xp_atomic_file_abort (probe);
+    }
 
   run = xp_replay_run (&cfg, &error);
   if (!run)

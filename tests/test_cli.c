@@ -341,6 +341,30 @@ START_TEST (test_import_over_cores)
 }
 END_TEST
 
+/* replay --out that cannot be written (a missing directory, a directory)
+ * is refused before the simulation runs, not after it: a long replay is
+ * not thrown away at the end. The topology here makes the run itself
+ * fail (dom0 does not fit), so which error comes shows the order. */
+START_TEST (test_replay_out_checked_first)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *trace = xp_test_write (dir, "t.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,1,1024\n");
+  g_autofree char *missing = g_build_filename (dir, "nodir", "r.json", NULL);
+  const char *outs[] = { missing, dir };
+  for (guint i = 0; i < G_N_ELEMENTS (outs); i++)
+    {
+      const char *args[] = { "replay", "-q", "-t", "synthetic:pack:1 pu:2; mem=1GiB", "-f", trace, "-p", "none",
+                             "-o", outs[i], NULL };
+      g_autofree char *o = NULL, *e = NULL;
+      ck_assert_int_ne (run_xenplace (args, &o, &e), 0);
+      ck_assert_msg (g_str_has_prefix (e, "xenplace: ") && strstr (e, outs[i]) && !strstr (e, "dom0"), "case %u: %s", i, e);
+      ck_assert_msg (count_lines (e) == 1, "case %u: %s", i, e);
+    }
+  ck_assert (g_file_test (dir, G_FILE_TEST_IS_DIR));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 START_TEST (test_good_run_is_reproducible)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -385,6 +409,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_output_is_an_input);
   tcase_add_test (tc, test_bench_run_bad_input_output);
   tcase_add_test (tc, test_import_over_cores);
+  tcase_add_test (tc, test_replay_out_checked_first);
   suite_add_tcase (s, tc);
   return s;
 }

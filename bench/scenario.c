@@ -425,6 +425,9 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
   s->speed_margin = -1;
   s->repeat = 1;
 
+  /* a UTF-8 byte order mark, as some editors save, is not text */
+  if (g_str_has_prefix (text, "\xef\xbb\xbf"))
+    text += 3;
   g_autoptr (GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   LineMap map = { path, lines };
   if (!scan_lines (&map, text, error))

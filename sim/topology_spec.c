@@ -361,6 +361,9 @@ xp_topology_load_ini (const char *path, GError **error)
       g_error_free (local);
       return NULL;
     }
+  /* a UTF-8 byte order mark, as some editors save, is not text */
+  if (g_str_has_prefix (text, "\xef\xbb\xbf"))
+    memmove (text, text + 3, strlen (text + 3) + 1);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   /* Our own syntax pass first, for errors with line numbers. */
   for (guint i = 0; lines[i]; i++)

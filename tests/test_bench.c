@@ -101,6 +101,23 @@ END_TEST
 
 /* ---- scenario files ------------------------------------------------------ */
 
+/* A scenario saved with a UTF-8 byte order mark (as some Windows editors
+ * do) reads as without it, as traces do; it was refused as
+ * "expected 'key = value', '[group]' ..., got '[scenario]'" with the mark
+ * invisible in the message. Errors still count lines from 1. */
+START_TEST (test_scenario_bom)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = parse ("\xef\xbb\xbf[scenario]\npolicies = first-fit\ntopologies = generic-2n\n"
+                                    "traces = a.csv\n", &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (s->axis_line[XP_AXIS_POLICY], 2);
+  g_autoptr (XpScenario) bad = parse ("\xef\xbb\xbf[scenario]\npolcies = first-fit\n", &error);
+  ck_assert (bad == NULL);
+  xp_assert_error_contains (error, "dir/s.ini:2: unknown key 'polcies'");
+}
+END_TEST
+
 START_TEST (test_scenario_parse)
 {
   g_autoptr (GError) error = NULL;
@@ -1148,6 +1165,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_student_t);
   tcase_add_test (tc, test_stat);
   tcase_add_test (tc, test_scenario_parse);
+  tcase_add_test (tc, test_scenario_bom);
   tcase_add_test (tc, test_scenario_errors);
   tcase_add_test (tc, test_scenario_limits);
   tcase_add_test (tc, test_scenario_unknown_policy);

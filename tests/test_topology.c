@@ -480,6 +480,20 @@ static const BadIni bad_inis[] = {
   { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = 4GiB\n\n[distances]\n0 = 10,\xe7 21\n1 = 21,10\n", ":6: [distances] 0:" },
 };
 
+/* A description file with a UTF-8 byte order mark loads as without it
+ * (it was refused: "expected 'key = value', '[group]' or a '#' comment"
+ * on line 1, which reads "[topology]"). */
+START_TEST (test_ini_bom)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *text = g_strconcat ("\xef\xbb\xbf", good_ini, NULL);
+  g_autofree char *path = xp_test_write (dir, "bom.ini", text);
+  g_autoptr (XpTopology) t = load_ok (path);
+  ck_assert_str_eq (t->name, "t");
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 START_TEST (test_bad_ini)
 {
   g_autofree char *dir = xp_test_tmpdir ();
@@ -776,6 +790,7 @@ xp_test_topology_suite (void)
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("errors");
+  tcase_add_test (tc, test_ini_bom);
   tcase_add_loop_test (tc, test_bad_ini, 0, G_N_ELEMENTS (bad_inis));
   tcase_add_test (tc, test_bad_files);
   tcase_add_loop_test (tc, test_bad_synthetic, 0, G_N_ELEMENTS (bad_synthetic));

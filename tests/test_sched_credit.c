@@ -834,6 +834,34 @@ START_TEST (test_boost_waits_for_ratelimit)
 }
 END_TEST
 
+START_TEST (test_wait_in_progress_is_counted)
+{
+  /* The statistics count a wait that has not ended yet both in its time
+   * and in the number of waits, so that wait_ns / wait_count is the mean
+   * length of a wait. One pCPU, A always busy, B gets 1 ms of work at
+   * 5 ms: unboosted, it queues behind A until A's slice ends at 30 ms.
+   * Read at 20 ms, B has waited once, for 15 ms so far: one wait of
+   * 15 ms (the count was 0 with 15 ms of time, an empty mean). Read again
+   * at 40 ms, after the wait ended at 30 ms: still one wait, of 25 ms. */
+  Host *h = host_new (1, 1);
+  XpDomain *a = host_dom (h, 1, NULL, NULL, 256, 0, XP_DEMAND_FULL);
+  XpDomain *b = host_dom (h, 1, NULL, NULL, 256, 0, 0);
+  host_unpause (h, a);
+  host_unpause (h, b);
+  BoostProbe p = { .h = h, .b = b };
+  xp_event_schedule (h->q, 5 * MS, kick_b, &p, NULL);
+  host_run (h, 20 * MS);
+  XpCreditVcpuStats s = vstats (h, b, 0);
+  ck_assert_int_eq (s.wait_ns, 15 * MS);
+  ck_assert_uint_eq (s.wait_count, 1);
+  host_run (h, 40 * MS);
+  s = vstats (h, b, 0);
+  ck_assert_int_eq (s.wait_ns, 25 * MS);
+  ck_assert_uint_eq (s.wait_count, 1);
+  host_free (h);
+}
+END_TEST
+
 
 static void
 count_schedules (XpEventQueue *q, gpointer a, gpointer b)
@@ -1535,6 +1563,7 @@ xp_test_sched_credit_suite (void)
   tcase_add_test (tc, test_cap_limits_share);
   tcase_add_test (tc, test_acct_cap_balance_park);
   tcase_add_test (tc, test_boost_preempts_under);
+  tcase_add_test (tc, test_wait_in_progress_is_counted);
   tcase_add_test (tc, test_boost_waits_for_ratelimit);
   tcase_add_test (tc, test_ratelimit_min_timer_guard);
   tcase_add_test (tc, test_same_seed_same_statistics);

@@ -1862,8 +1862,11 @@ fill_stats (Credit *prv, CVcpu *svc, XpCreditVcpuStats *o)
 {
   XpTime now = NOW (prv);
   o->run_ns = svc->run_total;
+  /* a wait still under way counts in both the time and the number of
+   * waits: its time alone would inflate the mean wait per wait (and with
+   * no finished wait leave a time with a count of zero) */
   o->wait_ns = svc->wait_ns + (svc->wait_since >= 0 ? now - svc->wait_since : 0);
-  o->wait_count = svc->wait_count;
+  o->wait_count = svc->wait_count + (svc->wait_since >= 0);
   o->migrations = svc->migrations;
   o->node_migrations = svc->node_migrations;
   o->wakeups = svc->wakeups;

@@ -11,7 +11,8 @@
  *                    numbers, whatever the toolstack believed)
  *   superpage share  pages populated as 1 GiB or 2 MiB extents / all pages
  *   start latency    from the start request to the VM running (queueing for
- *                    a builder included)
+ *                    a builder included); p50 / p95 over the started VMs by
+ *                    nearest rank: the ceil(p * n / 100)-th smallest
  * With the CPU model (credit scheduler):
  *   execution locality  Σ_n (run time on node n's pCPUs / run time) ×
  *                    (pages on n / pages): the share of memory accesses that

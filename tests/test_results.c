@@ -12,6 +12,7 @@
 #include "sim/error.h"
 #include "sim/json_out.h"
 #include "sim/json_scan.h"
+#include "sim/metrics.h"
 #include "sim/util.h"
 
 /* One document, written by both: a builder (j) and the writer (o). */
@@ -842,6 +843,61 @@ START_TEST (test_scan_large)
 }
 END_TEST
 
+
+/* ---- run metrics ----------------------------------------------------------- */
+
+START_TEST (test_metrics_by_hand)
+{
+  /* Five VMs on two nodes, started at 0 and running after 10, 20, 30, 40
+   * and 50 ms, and one that failed. Latency percentiles are nearest rank
+   * (the ceil(p * n / 100)-th smallest): p50 of five is the 3rd (30 ms),
+   * p95 the 5th (50 ms); the mean is 30 ms, the failed VM is left out.
+   * Spread counts nodes holding more than 4096 pages: 4096 on node 0 is
+   * not a node (v0), 4097 is (v1, which could have fitted on one node:
+   * avoidable). v2 is split evenly: spread, home node 0 on the tie,
+   * locality 0.5. Superpage share: v0 one 1 GiB extent (262144 pages),
+   * v1 two 2 MiB extents (1024 pages) and 1024 4 KiB pages, the others
+   * none, so (262144 + 1024) / (262144 + 2048) = 263168 / 264192. */
+  XpPages np[5][2] = { { 4096, 100000 }, { 4097, 100000 }, { 50000, 50000 }, { 8192, 0 }, { 0, 8192 } };
+  XpVm vm[6];
+  memset (vm, 0, sizeof vm);
+  g_autoptr (GPtrArray) vms = g_ptr_array_new ();
+  for (guint i = 0; i < 6; i++)
+    {
+      vm[i].name = "v";
+      vm[i].state = i < 5 ? XP_VM_RUNNING : XP_VM_FAILED;
+      vm[i].running_time = i < 5 ? (XpTime) (i + 1) * 10 * XP_NSEC_PER_MSEC : 0;
+      vm[i].node_pages = i < 5 ? np[i] : NULL;
+      g_ptr_array_add (vms, &vm[i]);
+    }
+  vm[0].extents_1g = 1;
+  vm[1].extents_2m = 2;
+  vm[1].pages_4k = 1024;
+  vm[1].single_node_fit = TRUE;
+  g_autoptr (XpMetrics) m = xp_metrics_new (2);
+  xp_metrics_finish (m, vms, 0);
+  const XpRunSummary *s = &m->summary;
+  ck_assert_uint_eq (s->vms, 6);
+  ck_assert_uint_eq (s->started, 5);
+  ck_assert_uint_eq (s->failed, 1);
+  ck_assert_int_eq (s->latency_p50, 30 * XP_NSEC_PER_MSEC);
+  ck_assert_int_eq (s->latency_p95, 50 * XP_NSEC_PER_MSEC);
+  ck_assert_int_eq (s->latency_max, 50 * XP_NSEC_PER_MSEC);
+  ck_assert_int_eq (s->latency_mean, 30 * XP_NSEC_PER_MSEC);
+  ck_assert_uint_eq (s->spread, 2);
+  ck_assert_uint_eq (s->avoidable_spread, 1);
+  const XpVmMetrics *v = (const XpVmMetrics *) m->vms->data;
+  ck_assert_uint_eq (v[0].numa_nodes, 1);
+  ck_assert_uint_eq (v[1].numa_nodes, 2);
+  ck_assert_uint_eq (v[2].home_node, 0);
+  ck_assert_double_eq_tol (v[2].locality, 0.5, 1e-12);
+  /* mean locality: (100000/104096 + 100000/104097 + 0.5 + 1 + 1) / 5 */
+  ck_assert_double_eq_tol (s->mean_locality, (100000.0 / 104096 + 100000.0 / 104097 + 2.5) / 5, 1e-12);
+  ck_assert_double_eq_tol (s->superpage_share, 263168.0 / 264192.0, 1e-12);
+  ck_assert_int_eq (v[5].start_latency, -1);
+}
+END_TEST
+
 Suite *
 xp_test_results_suite (void)
 {
@@ -852,6 +908,7 @@ xp_test_results_suite (void)
   tcase_add_test (tc, test_streams_in_pieces);
   tcase_add_test (tc, test_write_error);
   tcase_add_test (tc, test_atomic_file);
+  tcase_add_test (tc, test_metrics_by_hand);
   suite_add_tcase (s, tc);
   TCase *in = tcase_create ("input");
   tcase_set_timeout (in, 60);   /* a 9 MB file, three times: slow under ASan */

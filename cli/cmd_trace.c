@@ -127,9 +127,14 @@ cmd_gen (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (XpSizeMix) mix = xp_size_mix_parse (mix_spec ? mix_spec : "azure2017", &error);
   XpLifetimeDist lt;
-  if (!mix || !xp_lifetime_parse (lifetime ? lifetime : storm ? "none" : "exp:600", &lt, &error))
+  if (!mix)
     {
       xp_cli_error ("%s", error->message);
+      return 2;
+    }
+  if (!xp_lifetime_parse (lifetime ? lifetime : storm ? "none" : "exp:600", &lt, &error))
+    {
+      xp_cli_error ("--lifetime: %s", error->message);
       return 2;
     }
   if (vms < 0 || seed < 0)

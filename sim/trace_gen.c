@@ -189,6 +189,21 @@ xp_size_mix_draw (const XpSizeMix *mix, GRand *rand, guint *vcpus, guint64 *memo
   g_assert_not_reached ();
 }
 
+/* The range of a lifetime's parameters in seconds: a drawn lifetime is
+ * raised to 1 ms, and a generated time may reach a quarter of the parser's
+ * limit (so that a start plus its lifetime stays within it). */
+#define LIFETIME_MIN_S 0.001
+#define GEN_MAX_S ((double) XP_TRACE_MAX_SECONDS / 4)
+/* A lognormal's sigma: e^(+-3 sigma) around the median (99.7 % of the
+ * draws) spans at most the 1 ms .. 1e9 s a generated lifetime may take. */
+#define LOGNORMAL_MAX_SIGMA 4.6
+
+static gboolean
+in_range (double v)
+{
+  return isfinite (v) && v >= LIFETIME_MIN_S && v <= GEN_MAX_S;
+}
+
 gboolean
 xp_lifetime_parse (const char *spec, XpLifetimeDist *out, GError **error)
 {
@@ -202,7 +217,7 @@ xp_lifetime_parse (const char *spec, XpLifetimeDist *out, GError **error)
     {
       d.kind = p[0] == 'f' ? XP_LIFETIME_FIXED : XP_LIFETIME_EXPONENTIAL;
       d.a = g_ascii_strtod (spec + strlen (p), &end);
-      ok = *end == '\0' && end != spec + strlen (p) && d.a > 0 && isfinite (d.a);
+      ok = *end == '\0' && end != spec + strlen (p) && in_range (d.a);
     }
   else if (g_str_has_prefix (spec, "uniform:"))
     {
@@ -212,7 +227,7 @@ xp_lifetime_parse (const char *spec, XpLifetimeDist *out, GError **error)
       if (ok)
         {
           d.b = g_ascii_strtod (end + 1, &end);
-          ok = *end == '\0' && d.a > 0 && d.b >= d.a && isfinite (d.b);
+          ok = *end == '\0' && in_range (d.a) && in_range (d.b) && d.b >= d.a;
         }
     }
   else if (g_str_has_prefix (spec, "lognormal:"))
@@ -223,7 +238,7 @@ xp_lifetime_parse (const char *spec, XpLifetimeDist *out, GError **error)
       if (ok)
         {
           d.b = g_ascii_strtod (end + 1, &end);
-          ok = *end == '\0' && d.a > 0 && d.b >= 0 && isfinite (d.a) && isfinite (d.b);
+          ok = *end == '\0' && in_range (d.a) && d.b >= 0 && d.b <= LOGNORMAL_MAX_SIGMA;
         }
     }
   else
@@ -231,23 +246,25 @@ xp_lifetime_parse (const char *spec, XpLifetimeDist *out, GError **error)
   if (!ok)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE,
-                   "lifetime '%s': expected none, fixed:S, uniform:A-B, exp:MEAN or lognormal:MEDIAN:SIGMA "
-                   "(seconds > 0)", spec);
+                   "lifetime '%s': expected none, fixed:S, uniform:A-B (A <= B), exp:MEAN or lognormal:MEDIAN:SIGMA "
+                   "with seconds from 0.001 to 1e9 and SIGMA from 0 to %.1f", spec, LOGNORMAL_MAX_SIGMA);
       return FALSE;
     }
   *out = d;
   return TRUE;
 }
 
-/* Seconds (double) to ns rounded to whole microseconds, clamped to a
- * quarter of the parser's time limit so that a start plus its lifetime
- * stays within it. */
+/* Seconds (double) to ns rounded to whole microseconds, clamped to
+ * [0, GEN_MAX_S]; *beyond (if given) tells whether it was clamped above. */
 static XpTime
-seconds_to_ns_us (double s)
+seconds_to_ns_us (double s, gboolean *beyond)
 {
   double us = floor (s * 1e6 + 0.5);
-  if (us > (double) XP_TRACE_MAX_SECONDS * 1e6 / 4)
-    us = (double) XP_TRACE_MAX_SECONDS * 1e6 / 4;
+  gboolean over = !(us <= GEN_MAX_S * 1e6);   /* NaN too */
+  if (beyond)
+    *beyond = over;
+  if (over)
+    us = GEN_MAX_S * 1e6;
   if (us < 0)
     us = 0;
   return (XpTime) us * XP_NSEC_PER_USEC;
@@ -260,10 +277,13 @@ draw_exp1 (GRand *rand)
   return -log1p (-g_rand_double (rand));   /* g_rand_double is in [0, 1) */
 }
 
-XpTime
-xp_lifetime_draw (const XpLifetimeDist *dist, GRand *rand)
+/* One lifetime; *beyond is set when the draw was above GEN_MAX_S and
+ * clamped to it. */
+static XpTime
+lifetime_draw (const XpLifetimeDist *dist, GRand *rand, gboolean *beyond)
 {
   double s;
+  *beyond = FALSE;
   switch (dist->kind)
     {
     case XP_LIFETIME_NONE:
@@ -289,8 +309,24 @@ xp_lifetime_draw (const XpLifetimeDist *dist, GRand *rand)
     default:
       g_assert_not_reached ();
     }
-  XpTime t = seconds_to_ns_us (s);
+  XpTime t = seconds_to_ns_us (s, beyond);
   return MAX (t, XP_NSEC_PER_MSEC);
+}
+
+XpTime
+xp_lifetime_draw (const XpLifetimeDist *dist, GRand *rand)
+{
+  gboolean beyond;
+  return lifetime_draw (dist, rand, &beyond);
+}
+
+static gboolean
+lifetime_beyond_error (GError **error, const char *gen, const char *vm)
+{
+  g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+               "%s: --lifetime: %s drew a lifetime beyond the %.0f s a generated time may reach; "
+               "lower the mean or median (or sigma)", gen, vm, GEN_MAX_S);
+  return FALSE;
 }
 
 static char *
@@ -416,7 +452,14 @@ xp_trace_gen_storm (const XpStormParams *p, GError **error)
   for (guint i = 0; i < p->n_vms; i++)
     {
       g_autofree char *name = vm_name (p->prefix, i + 1, p->n_vms);
-      add_start (t, times[i], name, vcpus[i], mem[i], xp_lifetime_draw (&p->lifetime, rand), p->demand_ppm);
+      gboolean beyond;
+      XpTime lt = lifetime_draw (&p->lifetime, rand, &beyond);
+      if (beyond)
+        {
+          lifetime_beyond_error (error, "storm", name);
+          return NULL;
+        }
+      add_start (t, times[i], name, vcpus[i], mem[i], lt, p->demand_ppm);
     }
   if (!xp_trace_finish (t, error))
     return NULL;
@@ -432,6 +475,18 @@ xp_trace_gen_poisson (const XpPoissonParams *p, GError **error)
                    "poisson: expected a rate > 0, a size mix and a duration or a VM count");
       return NULL;
     }
+  if (p->rate < XP_TRACE_GEN_MIN_RATE || p->rate > XP_TRACE_GEN_MAX_RATE)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "poisson: --rate: expected arrivals per second from %g to %g, "
+                   "got %g", XP_TRACE_GEN_MIN_RATE, XP_TRACE_GEN_MAX_RATE, p->rate);
+      return NULL;
+    }
+  if ((double) p->duration > GEN_MAX_S * XP_NSEC_PER_SEC)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "poisson: --duration: expected at most %.0f s, the limit of a "
+                   "generated time", GEN_MAX_S);
+      return NULL;
+    }
   g_autoptr (GRand) rand = g_rand_new_with_seed (p->seed);
   g_autoptr (XpTrace) t = xp_trace_new ("(poisson)");
   /* Arrival times accumulate in double seconds; each is rounded to whole
@@ -441,14 +496,26 @@ xp_trace_gen_poisson (const XpPoissonParams *p, GError **error)
   for (guint i = 0; p->n_vms == 0 || i < p->n_vms; i++)
     {
       clock += draw_exp1 (rand) / p->rate;
-      XpTime at = seconds_to_ns_us (clock);
+      gboolean beyond;
+      XpTime at = seconds_to_ns_us (clock, &beyond);
       if (p->duration > 0 && at >= p->duration)
         break;
+      if (beyond)
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "poisson: --rate: arrival %u falls beyond the %.0f s a "
+                       "generated time may reach; raise the rate or lower the VM count", i + 1, GEN_MAX_S);
+          return NULL;
+        }
       guint v;
       guint64 m;
       xp_size_mix_draw (p->mix, rand, &v, &m);
-      XpTime lt = xp_lifetime_draw (&p->lifetime, rand);
       g_autofree char *name = vm_name (p->prefix, i + 1, n_width);
+      XpTime lt = lifetime_draw (&p->lifetime, rand, &beyond);
+      if (beyond)
+        {
+          lifetime_beyond_error (error, "poisson", name);
+          return NULL;
+        }
       add_start (t, at, name, v, m, lt, p->demand_ppm);
       if (t->events->len >= 10000000)
         {

@@ -56,7 +56,9 @@ typedef struct {
   double a, b;
 } XpLifetimeDist;
 
-/* "none", "fixed:S", "uniform:A-B", "exp:MEAN", "lognormal:MEDIAN:SIGMA" (seconds). */
+/* "none", "fixed:S", "uniform:A-B", "exp:MEAN", "lognormal:MEDIAN:SIGMA"
+ * (seconds from 0.001 to 1e9, the range a generated lifetime may take;
+ * SIGMA from 0 to 4.6). */
 gboolean xp_lifetime_parse (const char *spec, XpLifetimeDist *out, GError **error);
 /* 0 for XP_LIFETIME_NONE; otherwise >= 1 ms, rounded to whole microseconds. */
 XpTime xp_lifetime_draw (const XpLifetimeDist *dist, GRand *rand);
@@ -83,6 +85,13 @@ typedef struct {
   const char *prefix;
   guint demand_ppm;         /* as XpStormParams */
 } XpPoissonParams;
+
+/* Poisson arrival rates (per second) the generator takes: below, the
+ * first arrival alone is expected beyond the 1e9 s a generated time may
+ * reach; above, the gaps are far below the microsecond times are rounded
+ * to. A draw (arrival or lifetime) beyond 1e9 s is an error, not clamped. */
+#define XP_TRACE_GEN_MIN_RATE 1e-9
+#define XP_TRACE_GEN_MAX_RATE 1e6
 
 XpTrace *xp_trace_gen_storm (const XpStormParams *params, GError **error);
 XpTrace *xp_trace_gen_poisson (const XpPoissonParams *params, GError **error);

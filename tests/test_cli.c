@@ -180,6 +180,45 @@ START_TEST (test_compare_speed_margin)
 }
 END_TEST
 
+/* trace gen: parameters whose draws would all be cut to the generator's
+ * 1e9 s (or raised to 1 ms) are refused in one line naming the option, with
+ * exit 2 and no output file; they gave VMs arriving or living exactly 1e9 s.
+ * The documented commands still work. */
+START_TEST (test_gen_absurd)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *out = g_build_filename (dir, "t.csv", NULL);
+  static const struct { const char *gen, *opt, *val, *name; } bad[] = {
+    { "poisson", "--rate", "1e-300", "--rate" },
+    { "poisson", "--rate", "1e-9", "--rate" },          /* the first arrival is beyond 1e9 s */
+    { "poisson", "--rate", "1e300", "--rate" },
+    { "poisson", "--lifetime", "exp:1e300", "--lifetime" },
+    { "poisson", "--lifetime", "exp:1e9", "--lifetime" },   /* a draw beyond 1e9 s */
+    { "poisson", "--lifetime", "lognormal:1:1000", "--lifetime" },
+    { "storm", "--lifetime", "fixed:0.00001", "--lifetime" },
+    { "storm", "--lifetime", "fixed:2e9", "--lifetime" },
+    { "poisson", "--duration", "2000000000", "--duration" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      gboolean poisson = strcmp (bad[i].gen, "poisson") == 0;
+      const char *rate = poisson && strcmp (bad[i].opt, "--rate") != 0 ? "1" : bad[i].val;
+      const char *args[] = { "trace", "gen", bad[i].gen, "--vms", "20", "-o", out, bad[i].opt, bad[i].val,
+                             poisson ? "--rate" : NULL, rate, NULL };
+      g_autofree char *o = NULL, *e = NULL;
+      ck_assert_int_eq (run_xenplace (args, &o, &e), 2);
+      ck_assert_msg (strstr (e, bad[i].name) && count_lines (e) == 1, "%s %s: %s", bad[i].opt, bad[i].val, e);
+      ck_assert_msg (!g_file_test (out, G_FILE_TEST_EXISTS), "%s %s: output written", bad[i].opt, bad[i].val);
+    }
+  const char *good[] = { "trace", "gen", "poisson", "--rate", "10", "--vms", "2000", "--lifetime", "exp:22.26",
+                         "--seed", "1", "-o", out, NULL };
+  g_autofree char *o = NULL, *e = NULL;
+  ck_assert_int_eq (run_xenplace (good, &o, &e), 0);
+  ck_assert (g_file_test (out, G_FILE_TEST_EXISTS));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 /* trace gen storm --spacing: an explicit spacing of 0 is refused (it was
  * taken as no spacing at all and the starts drawn at random in the
  * window); a positive one puts VM i at i * S. */
@@ -402,6 +441,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_bad_inputs);
   tcase_add_test (tc, test_gen_demand);
   tcase_add_test (tc, test_gen_spacing);
+  tcase_add_test (tc, test_gen_absurd);
   tcase_add_test (tc, test_replay_progress);
   tcase_add_test (tc, test_good_run_is_reproducible);
   tcase_add_test (tc, test_compare_speed_margin);

@@ -69,7 +69,10 @@ START_TEST (test_mix_parse)
   XpLifetimeDist d;
   ck_assert (xp_lifetime_parse ("lognormal:200:0.9", &d, &error));
   ck_assert (d.kind == XP_LIFETIME_LOGNORMAL && d.a == 200 && d.b == 0.9);
-  static const char *badlt[] = { "exp:", "exp:-1", "uniform:5-2", "fixed:0", "lognormal:1", "forever" };
+  static const char *badlt[] = { "exp:", "exp:-1", "uniform:5-2", "fixed:0", "lognormal:1", "forever",
+                                  /* every draw would be cut to 1e9 s or raised to 1 ms */
+                                  "exp:1e300", "fixed:2e9", "uniform:1-2e9", "fixed:0.00001", "exp:0.0001",
+                                  "lognormal:1:1000", "lognormal:1e300:1" };
   for (guint i = 0; i < G_N_ELEMENTS (badlt); i++)
     {
       g_clear_error (&error);
@@ -233,6 +236,22 @@ START_TEST (test_poisson)
   XpPoissonParams bad = { .rate = 0, .n_vms = 5, .mix = mix };
   ck_assert (xp_trace_gen_poisson (&bad, &error) == NULL);
   xp_assert_error_contains (error, "rate > 0");
+  /* arrivals or lifetimes beyond the 1e9 s a generated time may reach are
+   * refused, not cut to 1e9 s */
+  bad.rate = 1e-300;
+  g_clear_error (&error);
+  ck_assert (xp_trace_gen_poisson (&bad, &error) == NULL);
+  xp_assert_error_contains (error, "--rate");
+  bad.rate = 1e-9;
+  g_clear_error (&error);
+  ck_assert (xp_trace_gen_poisson (&bad, &error) == NULL);
+  xp_assert_error_contains (error, "falls beyond the 1000000000 s");
+  bad.rate = 1;
+  ck_assert (xp_lifetime_parse ("exp:1e9", &bad.lifetime, NULL));
+  bad.n_vms = 100;
+  g_clear_error (&error);
+  ck_assert (xp_trace_gen_poisson (&bad, &error) == NULL);
+  xp_assert_error_contains (error, "--lifetime: vm");
 }
 END_TEST
 

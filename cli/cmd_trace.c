@@ -83,7 +83,7 @@ cmd_gen (int argc, char **argv)
   double rate = 0;
   gboolean exact = FALSE;
   GOptionEntry storm_entries[] = {
-    { "vms", 'n', 0, G_OPTION_ARG_INT, &vms, "number of VMs (default 200)", "N" },
+    { "vms", 'n', 0, G_OPTION_ARG_INT, &vms, "number of VMs, at most 10000000 (default 200)", "N" },
     { "window", 'w', 0, G_OPTION_ARG_STRING, &window, "starts fall uniformly at random in [0, S) seconds (default 5)", "S" },
     { "spacing", 0, 0, G_OPTION_ARG_STRING, &spacing, "start VM i at i*S seconds instead of at random", "S" },
     { "mix", 'm', 0, G_OPTION_ARG_STRING, &mix_spec,
@@ -100,7 +100,7 @@ cmd_gen (int argc, char **argv)
   GOptionEntry poisson_entries[] = {
     { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &rate, "arrivals per second (required)", "LAMBDA" },
     { "duration", 'd', 0, G_OPTION_ARG_STRING, &duration, "stop generating arrivals at S seconds", "S" },
-    { "vms", 'n', 0, G_OPTION_ARG_INT, &vms, "stop after N VMs", "N" },
+    { "vms", 'n', 0, G_OPTION_ARG_INT, &vms, "stop after N VMs (at most 10000000)", "N" },
     { "mix", 'm', 0, G_OPTION_ARG_STRING, &mix_spec,
       "size mix: azure2017 (default), fixed:V:MEM, uniform:V1-V2:M1-M2 or VxMEM:WEIGHT,...", "SPEC" },
     { "lifetime", 'l', 0, G_OPTION_ARG_STRING, &lifetime,
@@ -140,6 +140,11 @@ cmd_gen (int argc, char **argv)
   if (vms < 0 || seed < 0)
     {
       xp_cli_error ("--vms and --seed must not be negative");
+      return 2;
+    }
+  if ((guint64) vms > XP_TRACE_GEN_MAX_VMS)
+    {
+      xp_cli_error ("--vms: expected at most %u VMs in a generated trace, got %d", XP_TRACE_GEN_MAX_VMS, vms);
       return 2;
     }
   guint64 demand_ppm = 0;

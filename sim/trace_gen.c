@@ -369,6 +369,12 @@ xp_trace_gen_storm (const XpStormParams *p, GError **error)
                    "storm: expected at least one VM, a size mix and a window or spacing > 0");
       return NULL;
     }
+  if (p->n_vms > XP_TRACE_GEN_MAX_VMS)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "storm: --vms: expected at most %u VMs, got %u",
+                   XP_TRACE_GEN_MAX_VMS, p->n_vms);
+      return NULL;
+    }
   const guint64 limit = XP_TRACE_MAX_SECONDS * (guint64) XP_NSEC_PER_SEC / 4;
   if ((p->spacing > 0 && p->n_vms > 1 && (guint64) p->spacing > limit / (p->n_vms - 1))
       || (guint64) p->window > limit)
@@ -475,6 +481,12 @@ xp_trace_gen_poisson (const XpPoissonParams *p, GError **error)
                    "poisson: expected a rate > 0, a size mix and a duration or a VM count");
       return NULL;
     }
+  if (p->n_vms > XP_TRACE_GEN_MAX_VMS)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "poisson: --vms: expected at most %u VMs, got %u",
+                   XP_TRACE_GEN_MAX_VMS, p->n_vms);
+      return NULL;
+    }
   if (p->rate < XP_TRACE_GEN_MIN_RATE || p->rate > XP_TRACE_GEN_MAX_RATE)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "poisson: --rate: expected arrivals per second from %g to %g, "
@@ -516,12 +528,13 @@ xp_trace_gen_poisson (const XpPoissonParams *p, GError **error)
           lifetime_beyond_error (error, "poisson", name);
           return NULL;
         }
-      add_start (t, at, name, v, m, lt, p->demand_ppm);
-      if (t->events->len >= 10000000)
+      if (t->events->len >= XP_TRACE_GEN_MAX_VMS)
         {
-          g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "poisson: more than 10 million VMs; lower the rate or duration");
+          g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "poisson: more than %u VMs within --duration; lower the "
+                       "rate or duration", XP_TRACE_GEN_MAX_VMS);
           return NULL;
         }
+      add_start (t, at, name, v, m, lt, p->demand_ppm);
     }
   if (t->events->len == 0)
     {

@@ -90,6 +90,11 @@ typedef struct {
  * first arrival alone is expected beyond the 1e9 s a generated time may
  * reach; above, the gaps are far below the microsecond times are rounded
  * to. A draw (arrival or lifetime) beyond 1e9 s is an error, not clamped. */
+/* VMs one generated trace may hold (--vms, and poisson's arrivals within
+ * --duration): the trace is built in memory, two 64-byte events a VM with
+ * a lifetime, so ten million is 1.3 GB before it is written. */
+#define XP_TRACE_GEN_MAX_VMS 10000000u
+
 #define XP_TRACE_GEN_MIN_RATE 1e-9
 #define XP_TRACE_GEN_MAX_RATE 1e6
 

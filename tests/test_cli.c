@@ -4,6 +4,7 @@
  * bytes. */
 #include "config.h"
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -22,9 +23,10 @@ xenplace_path (void)
   return p;
 }
 
-/* Run xenplace with @args (NULL-terminated); returns the exit status. */
+/* Run xenplace with @args (NULL-terminated) after @setup in the child;
+ * returns the exit status (-1 if it was killed). */
 static int
-run_xenplace (const char *const *args, char **out, char **err)
+run_xenplace_setup (const char *const *args, char **out, char **err, GSpawnChildSetupFunc setup)
 {
   g_autofree char *exe = xenplace_path ();
   ck_assert_msg (exe != NULL, "xenplace is not built beside the tests");
@@ -36,9 +38,32 @@ run_xenplace (const char *const *args, char **out, char **err)
   g_autoptr (GError) error = NULL;
   int status = 0;
   g_autofree char *srcdir = xp_test_srcpath (".");
-  ck_assert (g_spawn_sync (srcdir, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error));
+  ck_assert (g_spawn_sync (srcdir, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, setup, NULL, out, err, &status, &error));
   g_ptr_array_free (argv, TRUE);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* Run xenplace with @args (NULL-terminated); returns the exit status. */
+static int
+run_xenplace (const char *const *args, char **out, char **err)
+{
+  return run_xenplace_setup (args, out, err, NULL);
+}
+
+/* In the child: a command that should be refused at once may not take
+ * more than 20 s of CPU or (but under AddressSanitizer, which maps
+ * terabytes of shadow) 2 GiB of address space, so that a regression fails
+ * the test instead of filling the machine's memory. */
+static void
+limit_child (gpointer data)
+{
+  (void) data;
+  struct rlimit cpu = { 20, 20 };
+  setrlimit (RLIMIT_CPU, &cpu);
+#ifndef __SANITIZE_ADDRESS__
+  struct rlimit as = { G_GUINT64_CONSTANT (2) << 30, G_GUINT64_CONSTANT (2) << 30 };
+  setrlimit (RLIMIT_AS, &as);
+#endif
 }
 
 static guint
@@ -215,6 +240,28 @@ START_TEST (test_gen_absurd)
   g_autofree char *o = NULL, *e = NULL;
   ck_assert_int_eq (run_xenplace (good, &o, &e), 0);
   ck_assert (g_file_test (out, G_FILE_TEST_EXISTS));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
+/* trace gen --vms: a count beyond the 10 million VMs a generated trace may
+ * hold is refused at once in one line naming the option, with exit 2 and
+ * no output file; storm -n 2000000000 ran until memory ran out. */
+START_TEST (test_gen_vms_limit)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *out = g_build_filename (dir, "t.csv", NULL);
+  static const char *const counts[] = { "2000000000", "10000001" };
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    for (guint k = 0; k < 2; k++)
+      {
+        const char *args[] = { "trace", "gen", k ? "poisson" : "storm", "--vms", counts[i], "-o", out,
+                               k ? "--rate" : NULL, "1", NULL };
+        g_autofree char *o = NULL, *e = NULL;
+        ck_assert_int_eq (run_xenplace_setup (args, &o, &e, limit_child), 2);
+        ck_assert_msg (strstr (e, "--vms") && strstr (e, "10000000") && count_lines (e) == 1, "%s", e);
+        ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
+      }
   xp_test_rmtree (dir);
 }
 END_TEST
@@ -442,6 +489,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_gen_demand);
   tcase_add_test (tc, test_gen_spacing);
   tcase_add_test (tc, test_gen_absurd);
+  tcase_add_test (tc, test_gen_vms_limit);
   tcase_add_test (tc, test_replay_progress);
   tcase_add_test (tc, test_good_run_is_reproducible);
   tcase_add_test (tc, test_compare_speed_margin);

@@ -104,6 +104,28 @@ typedef struct {
   char **row_where;
 } Parts;
 
+/* The first node id a valid node list names twice ("2,2", "1-3,3"), or -1. */
+static int
+repeated_node (const char *list)
+{
+  XpNodemask seen = 0;
+  g_auto (GStrv) items = g_strsplit (list, ",", -1);
+  for (guint i = 0; items[i]; i++)
+    {
+      char *end;
+      guint64 lo = g_ascii_strtoull (items[i], &end, 10), hi = lo;
+      if (*end == '-')
+        hi = g_ascii_strtoull (end + 1, NULL, 10);
+      for (guint64 id = lo; id <= hi && id < XP_MAX_NODES; id++)
+        {
+          if (xp_nodemask_test (seen, (guint) id))
+            return (int) id;
+          seen |= xp_nodemask_of ((guint) id);
+        }
+    }
+  return -1;
+}
+
 static gboolean
 apply_cpuless (XpTopology **tp, const Field *f, GError **error)
 {
@@ -114,6 +136,15 @@ apply_cpuless (XpTopology **tp, const Field *f, GError **error)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: '%s' is not a node list (%s)", f->where, f->value,
                    why ? why : "e.g. 2-3");
+      return FALSE;
+    }
+  /* the total is hwloc's nodes plus the list's length: a repeated id
+   * would count once and leave a node fewer than the list says */
+  int again = repeated_node (f->value);
+  if (again >= 0)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: '%s' names node %d more than once (each id is one "
+                   "memory-only node)", f->where, f->value, again);
       return FALSE;
     }
   guint total = t->n_nodes + xp_nodemask_weight (mask);

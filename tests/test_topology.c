@@ -475,6 +475,7 @@ static const BadIni bad_inis[] = {
   { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = 4GiB\n\n[distances]\n0 = 10,21\n1 = 21,9\n", ":7: [distances] 1: distance from node 1 to itself is 9" },
   { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = 4GiB\n\n[distances]\n0 = 10,21\n", "[distances]: 1 rows for 2 nodes" },
   { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = 4GiB\nmemory-only = 7\n", ":4: memory-only: '7' must name" },
+  { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = 4GiB\nmemory-only = 2,3,2\n", ":4: memory-only: '2,3,2' names node 2 more than once" },
   { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1; mem=4GiB\nmemory = 4GiB\n", ":2: synthetic: ';' extensions" },
   /* found by the fuzzer: a row that is not UTF-8 used to leak the rows after it */
   { "[topology]\nsynthetic = pack:2 numa:1 core:2 pu:1\nmemory = 4GiB\n\n[distances]\n0 = 10,\xe7 21\n1 = 21,10\n", ":6: [distances] 0:" },
@@ -580,6 +581,10 @@ static const struct {
   { "pack:2 numa:1 core:2 pu:1; dist=11,20,20,10", "synthetic: dist: distance from node 0 to itself is 11" },
   { "pack:2 numa:1 core:2 pu:1; cpuless=2", "synthetic: cpuless: memory-only nodes need their memory" },
   { "pack:2 numa:1 core:2 pu:1; cpuless=x", "synthetic: cpuless: 'x' is not a node list" },
+  /* the total is hwloc's nodes plus the list's length: a repeated id gave a
+   * node fewer (2,2 made 3 nodes, not 4) */
+  { "pack:2 numa:1 core:2 pu:1; cpuless=2,2; mem=1GiB", "synthetic: cpuless: '2,2' names node 2 more than once" },
+  { "pack:2 numa:1 core:2 pu:1; cpuless=1-3,3; mem=1GiB", "synthetic: cpuless: '1-3,3' names node 3 more than once" },
   /* 65 nodes and 9*57*2 = 1026 CPUs are beyond Xen's MAX_NUMNODES and our CPU bound. */
   { "numa:65 core:1 pu:1", "synthetic: NUMA nodes: 65, at most 64" },
   { "pack:9 numa:1 core:57 pu:2", "describes more than 1024 CPUs" },

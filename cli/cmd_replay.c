@@ -197,6 +197,14 @@ xp_cmd_replay (int argc, char **argv)
   topo = xp_topology_load (topology, &error);
   if (!topo)
     goto fail;
+  /* an hwloc file without memory sizes loads as 0 B (topo show notes it);
+   * nothing can run on it, and the message should say which input to fix */
+  if (xp_topology_total_memory (topo) == 0)
+    {
+      xp_cli_error ("%s: the topology records no memory on any node (taken as 0 B), so neither dom0 nor a VM fits: "
+                    "give its nodes a memory size", topology);
+      return 1;
+    }
   cfg.topo = topo;
   cfg.topology_spec = topology_name ? topology_name : topology;
   trace = xp_trace_load (trace_path, &error);

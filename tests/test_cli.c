@@ -98,6 +98,9 @@ START_TEST (test_bad_inputs)
       "none", "dist" },
     { "ok.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n", "generic-2n", "xenopsd:mode=fast", "'mode'" },
     { "ok.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n", "generic-2n", "nosuchpolicy", "nosuchpolicy" },
+    /* a host too small for dom0: the message names the topology to fix */
+    { "ok.csv", "time,event,vm,vcpus,memory_mib\n0,start,a,2,1024\n", "synthetic:pack:2 numa:1 core:2 pu:1; mem=1GiB",
+      "none", "do not fit in the free memory of topology 'synthetic' (2.0 GiB in 2 nodes)" },
   };
   g_autofree char *dir = xp_test_tmpdir ();
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -119,6 +122,42 @@ START_TEST (test_bad_inputs)
   g_autofree char *so = NULL, *se = NULL;
   ck_assert_int_ne (run_xenplace (args, &so, &se), 0);
   ck_assert_ptr_nonnull (strstr (se, "/nonexistent/x.csv"));
+  ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
+/* An hwloc XML without memory sizes: topo show shows it (0 B, with a
+ * note), as the topologies README promises for what a file leaves out;
+ * replay refuses it in one line naming the file, not with dom0_mem's "do
+ * not fit" that did not say which input was wrong. */
+START_TEST (test_topology_without_memory)
+{
+  static const char xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE topology SYSTEM \"hwloc2.dtd\">\n<topology version=\"2.0\">\n"
+    "  <object type=\"Machine\" os_index=\"0\" cpuset=\"0x00000003\" complete_cpuset=\"0x00000003\" "
+    "allowed_cpuset=\"0x00000003\" nodeset=\"0x00000001\" complete_nodeset=\"0x00000001\" allowed_nodeset=\"0x00000001\" "
+    "gp_index=\"1\">\n"
+    "    <object type=\"NUMANode\" os_index=\"0\" cpuset=\"0x00000003\" complete_cpuset=\"0x00000003\" "
+    "nodeset=\"0x00000001\" complete_nodeset=\"0x00000001\" gp_index=\"3\"/>\n"
+    "    <object type=\"PU\" os_index=\"0\" cpuset=\"0x00000001\" complete_cpuset=\"0x00000001\" nodeset=\"0x00000001\" "
+    "complete_nodeset=\"0x00000001\" gp_index=\"5\"/>\n"
+    "    <object type=\"PU\" os_index=\"1\" cpuset=\"0x00000002\" complete_cpuset=\"0x00000002\" nodeset=\"0x00000001\" "
+    "complete_nodeset=\"0x00000001\" gp_index=\"7\"/>\n"
+    "  </object>\n</topology>\n";
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *topo = xp_test_write (dir, "nomem.xml", xml);
+  g_autofree char *out = g_build_filename (dir, "results.json", NULL);
+  const char *show[] = { "topo", "show", topo, NULL };
+  g_autofree char *so = NULL, *se = NULL;
+  ck_assert_int_eq (run_xenplace (show, &so, &se), 0);
+  ck_assert_msg (strstr (so, "1 node, 1 socket") && strstr (so, "0 B") && strstr (so, "no memory size recorded"),
+                 "%s", so);
+  const char *replay[] = { "replay", "-t", topo, "-f", "bench/traces/storm-200.csv", "-p", "xenopsd", "-o", out, NULL };
+  g_autofree char *o = NULL, *e = NULL;
+  ck_assert_int_ne (run_xenplace (replay, &o, &e), 0);
+  g_autofree char *want = g_strdup_printf ("xenplace: %s: the topology records no memory on any node", topo);
+  ck_assert_msg (g_str_has_prefix (e, want) && count_lines (e) == 1, "%s", e);
   ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
   xp_test_rmtree (dir);
 }
@@ -490,6 +529,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_gen_spacing);
   tcase_add_test (tc, test_gen_absurd);
   tcase_add_test (tc, test_gen_vms_limit);
+  tcase_add_test (tc, test_topology_without_memory);
   tcase_add_test (tc, test_replay_progress);
   tcase_add_test (tc, test_good_run_is_reproducible);
   tcase_add_test (tc, test_compare_speed_margin);

@@ -244,9 +244,14 @@ build_dom0 (XpXen *xen, GError **error)
     }
   if (got < want)
     {
+      /* name the topology: its memory is what is too small */
+      guint64 total = xp_topology_total_memory (xen->topo);
+      g_autofree char *have = xp_format_bytes (total);
       g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
-                   "dom0_mem: %" G_GUINT64_FORMAT " bytes do not fit in the host's free memory",
-                   xen->params.dom0_mem_bytes);
+                   "dom0_mem: %" G_GUINT64_FORMAT " bytes do not fit in the free memory of topology '%s' (%s in %u "
+                   "node%s%s)", xen->params.dom0_mem_bytes, xen->topo->name ? xen->topo->name : "?", have,
+                   xen->topo->n_nodes, xen->topo->n_nodes == 1 ? "" : "s",
+                   total == 0 ? "; it records no memory size" : "");
       return FALSE;
     }
   xen->dom0 = d;

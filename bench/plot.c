@@ -131,6 +131,35 @@ render (const char *plots_dir, const char *gnuplot, const char *name, GError **e
   return TRUE;
 }
 
+/* Without gnuplot, the plot's images from an earlier report are removed:
+ * they would show other data than the .dat beside them, while the report
+ * says that no image was rendered. */
+static gboolean
+remove_images (const char *plots_dir, const char *name, GError **error)
+{
+  static const char *const ext[] = { ".png", ".svg" };
+  for (guint i = 0; i < G_N_ELEMENTS (ext); i++)
+    {
+      g_autofree char *file = g_strconcat (name, ext[i], NULL);
+      g_autofree char *path = g_build_filename (plots_dir, file, NULL);
+      if (g_remove (path) != 0 && errno != ENOENT)
+        {
+          int e = errno;
+          g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot remove the image of an earlier report: %s", path,
+                       g_strerror (e));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Render @name's images with @gnuplot, or without it remove old ones. */
+static gboolean
+render_or_clear (const char *plots_dir, const char *gnuplot, const char *name, GError **error)
+{
+  return gnuplot ? render (plots_dir, gnuplot, name, error) : remove_images (plots_dir, name, error);
+}
+
 static XpPlot *
 plot_new (const char *name, const char *title, const char *kind)
 {
@@ -292,7 +321,7 @@ bars (const char *plots_dir, const char *gnuplot, const XpBenchPlan *plan, const
   script_end (gp, name);
   if (!write_plot (plots_dir, name, dat->str, gp, error))
     return FALSE;
-  if (gnuplot && !render (plots_dir, gnuplot, name, error))
+  if (!render_or_clear (plots_dir, gnuplot, name, error))
     return FALSE;
   g_ptr_array_add (out, plot_new (name, spec->title, "bars"));
   return TRUE;
@@ -431,7 +460,7 @@ cdf (const char *dir, const char *plots_dir, const char *gnuplot, const XpBenchP
   script_end (gp, name);
   if (!write_plot (plots_dir, name, dat->str, gp, error))
     return FALSE;
-  if (gnuplot && !render (plots_dir, gnuplot, name, error))
+  if (!render_or_clear (plots_dir, gnuplot, name, error))
     return FALSE;
   g_ptr_array_add (out, plot_new (name, title, "cdf"));
   return TRUE;
@@ -524,7 +553,7 @@ timeseries (const char *dir, const char *plots_dir, const char *gnuplot, const X
   script_end (gp, name);
   if (!write_plot (plots_dir, name, dat->str, gp, error))
     return FALSE;
-  if (gnuplot && !render (plots_dir, gnuplot, name, error))
+  if (!render_or_clear (plots_dir, gnuplot, name, error))
     return FALSE;
   g_autofree char *title = g_strdup_printf ("free memory per node: %s", c->label);
   g_ptr_array_add (out, plot_new (name, title, "timeseries"));

@@ -168,7 +168,8 @@ xp_bench_report (const char *dir, const char *gnuplot, GError **error)
     return FALSE;
   const char *note = gnuplot ? NULL
                              : "_gnuplot was not found: the plot data and scripts are in plots/ but no images were "
-                               "rendered (install gnuplot-nox, or set GNUPLOT, and run `xenplace bench report` again)._";
+                               "rendered, and those of an earlier report were removed (install gnuplot-nox, or set "
+                               "GNUPLOT, and run `xenplace bench report` again)._";
   g_autofree char *md = xp_bench_report_markdown (plan, s, gnuplot ? plots : NULL, note);
   g_autofree char *path = g_build_filename (dir, "report.md", NULL);
   return xp_write_file_atomic (path, md, -1, error);

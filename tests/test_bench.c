@@ -604,6 +604,37 @@ START_TEST (test_report_hand)
 }
 END_TEST
 
+/* A report without gnuplot removes the images an earlier report rendered
+ * for its plots: they showed other data than the .dat files it rewrites,
+ * while report.md says that no image was rendered. */
+START_TEST (test_report_no_gnuplot_stale_images)
+{
+  char *tmp;
+  g_autofree char *dir = hand_dir (&tmp);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *plots = g_build_filename (dir, "plots", NULL);
+  ck_assert (g_mkdir_with_parents (plots, 0755) == 0);
+  static const char *const stale[] = { "bars-spread.png", "bars-spread.svg", "cdf-00-all.png", "free-00.svg" };
+  for (guint i = 0; i < G_N_ELEMENTS (stale); i++)
+    g_free (xp_test_write (plots, stale[i], "an image of an earlier report"));
+  g_autofree char *other = xp_test_write (plots, "notes.png", "not a plot of the report");
+  ck_assert_msg (xp_bench_report (dir, NULL, &error), "%s", error ? error->message : "");
+  for (guint i = 0; i < G_N_ELEMENTS (stale); i++)
+    {
+      g_autofree char *path = g_build_filename (plots, stale[i], NULL);
+      ck_assert_msg (!g_file_test (path, G_FILE_TEST_EXISTS), "%s survived", stale[i]);
+    }
+  ck_assert (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_autofree char *dat = g_build_filename (plots, "bars-spread.dat", NULL);
+  ck_assert (g_file_test (dat, G_FILE_TEST_EXISTS));
+  g_autofree char *rpath = g_build_filename (dir, "report.md", NULL);
+  g_autofree char *md = read_text (rpath);
+  ck_assert_msg (strstr (md, "no images were rendered") && !strstr (md, ".png"), "%s", md);
+  xp_test_rmtree (tmp);
+  g_free (tmp);
+}
+END_TEST
+
 /* The CDF pools the VMs that started: a failed VM, one without a start
  * latency and one whose latency is negative (never started) are left out,
  * and an integer locality counts as a number. First-fit's s1 rows become
@@ -1176,6 +1207,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_direction);
   tcase_add_test (tc, test_report_hand);
   tcase_add_test (tc, test_report_cdf_rows);
+  tcase_add_test (tc, test_report_no_gnuplot_stale_images);
   tcase_add_test (tc, test_results_bad_types);
   tcase_add_test (tc, test_bundled_scenarios);
   suite_add_tcase (s, tc);

@@ -283,8 +283,20 @@ xp_compare_format (const XpCompareResult *r)
       if (!moved++)
         g_string_append_printf (out, "%-*s  %-*s  %12s  %12s  %12s  %s\n", wm, "metric", wc, "configuration", "baseline",
                                 "current", "delta", "verdict");
-      g_autofree char *b = fmt (row->baseline), *c = fmt (row->current);
-      if (strcmp (b, c) == 0 && row->baseline != row->current)
+      g_autofree char *b = NULL, *c = NULL;
+      if (strcmp (row->metric, "(configuration)") == 0)
+        {
+          /* a configuration on one side only: say which side has it */
+          gboolean in_base = row->verdict != XP_VERDICT_NEW;
+          b = g_strdup (in_base ? "present" : "absent");
+          c = g_strdup (in_base ? "absent" : "present");
+        }
+      else
+        {
+          b = fmt (row->baseline);
+          c = fmt (row->current);
+        }
+      if (strcmp (b, c) == 0 && !isnan (row->baseline) && !isnan (row->current) && row->baseline != row->current)
         {
           /* a difference below the sixth digit: show all of them */
           char buf[G_ASCII_DTOSTR_BUF_SIZE];

@@ -560,6 +560,47 @@ START_TEST (test_direction)
 }
 END_TEST
 
+/* Summaries whose configurations differ (as of two scenarios): a
+ * configuration on one side only is shown as present on that side and
+ * absent on the other, not as "nan nan". */
+START_TEST (test_compare_configs_one_side)
+{
+  char *tmp;
+  g_autofree char *dir = hand_dir (&tmp);
+  g_autoptr (GError) error = NULL;
+  ck_assert (xp_bench_merge (dir, NULL, &error));
+  g_autofree char *jpath = g_build_filename (dir, "summary.json", NULL);
+  g_autofree char *cpath = g_build_filename (tmp, "cur.json", NULL);
+  g_autofree char *text = read_text (jpath);
+  ck_assert (g_file_set_contents (cpath, text, -1, NULL));
+  edit_file (cpath, "\"id\" : \"best-fit__", "generic-2n", "generic-4n");
+  edit_file (cpath, "\"id\" : \"best-fit__", "\"label\" : \"best-fit\"", "\"label\" : \"best-fit 4n\"");
+  g_autoptr (XpSummary) base = xp_summary_load (jpath, &error);
+  g_autoptr (XpSummary) cur = xp_summary_load (cpath, &error);
+  ck_assert_msg (base && cur, "%s", error ? error->message : "");
+  g_autoptr (XpCompareResult) r = xp_bench_compare (base, cur, NULL, -1, NULL, NULL, &error);
+  ck_assert (r != NULL);
+  g_autofree char *out = xp_compare_format (r);
+  ck_assert_msg (!strstr (out, "nan"), "%s", out);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  gboolean missing = FALSE, added = FALSE;
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit_set (lines[i], " ", -1);
+      g_autoptr (GString) words = g_string_new (NULL);
+      for (guint k = 0; f[k]; k++)
+        if (*f[k])
+          g_string_append_printf (words, "%s%s", words->len ? " " : "", f[k]);
+      missing |= strcmp (words->str, "(configuration) best-fit present absent - MISSING") == 0;
+      added |= strcmp (words->str, "(configuration) best-fit 4n absent present - new") == 0;
+    }
+  ck_assert_msg (missing && added, "%s", out);
+  ck_assert (g_str_has_suffix (out, "REGRESSION\n"));
+  xp_test_rmtree (tmp);
+  g_free (tmp);
+}
+END_TEST
+
 /* ---- report and plots -------------------------------------------------------- */
 
 START_TEST (test_report_hand)
@@ -1204,6 +1245,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_matrix);
   tcase_add_test (tc, test_merge_hand);
   tcase_add_test (tc, test_compare);
+  tcase_add_test (tc, test_compare_configs_one_side);
   tcase_add_test (tc, test_direction);
   tcase_add_test (tc, test_report_hand);
   tcase_add_test (tc, test_report_cdf_rows);

@@ -224,7 +224,14 @@ xp_topology_load_xml (const char *path, GError **error)
       g_set_error (error, XP_ERROR, XP_ERROR_FAILED, "%s: hwloc: cannot initialise", path);
       return NULL;
     }
-  if (hwloc_topology_set_xmlbuffer (topo, text, (int) len + 1) < 0 || hwloc_topology_load (topo) < 0)
+  /* An export records the allowed_cpuset and allowed_nodeset of the process
+   * that ran lstopo (its cgroup, a container's --cpuset-cpus, a batch job's
+   * binding). They say nothing of the hardware, which is what Xen sees, but
+   * hwloc drops the disallowed PUs and nodes unless asked to keep them, and
+   * the machine would shrink without a word (hwloc's UV2000 test file keeps
+   * 2 of its 8 nodes that way). */
+  if (hwloc_topology_set_flags (topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) < 0
+      || hwloc_topology_set_xmlbuffer (topo, text, (int) len + 1) < 0 || hwloc_topology_load (topo) < 0)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE,
                    "%s: XML: not an hwloc 2.x topology that hwloc %s can load", path, HWLOC_VERSION);
@@ -247,7 +254,11 @@ XpTopology *
 xp_topology_new_host (GError **error)
 {
   hwloc_topology_t topo;
-  if (hwloc_topology_init (&topo) < 0 || hwloc_topology_load (topo) < 0)
+  /* The whole machine, not only the CPUs and nodes this process may use
+   * (as for XML files, see above). */
+  if (hwloc_topology_init (&topo) < 0
+      || hwloc_topology_set_flags (topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) < 0
+      || hwloc_topology_load (topo) < 0)
     {
       g_set_error (error, XP_ERROR, XP_ERROR_UNSUPPORTED, "host: hwloc cannot read this machine's topology");
       return NULL;

@@ -378,10 +378,19 @@ START_TEST (test_real_machines)
     ck_assert_uint_eq (xp_topology_distance (t, 0, 1), 20);
   }
   {
+    /* An SGI UV2000 exported from a process allowed on nodes 0-1 only
+     * (allowed_cpuset 0xffff, allowed_nodeset 0x3): the machine is still
+     * 8 packages of one node and 8 single-thread cores each, 64 pCPUs.
+     * Matrix row 7 of the file reads 65 65 79 79 65 79 79 10. */
     g_autoptr (XpTopology) t = load_real (dir, "64intel64-3g2n+2n-irregulargroups+pci.xml");
-    ck_assert_uint_eq (t->n_nodes, 2);
-    ck_assert_uint_eq (t->n_cpus, 16);
+    ck_assert_uint_eq (t->n_nodes, 8);
+    ck_assert_uint_eq (t->n_cpus, 64);
+    ck_assert_uint_eq (t->n_sockets, 8);
+    ck_assert_uint_eq (t->nodes[7].n_cpus, 8);
+    ck_assert_uint_eq (t->nodes[7].memory_bytes, 33269219328);
     ck_assert_uint_eq (xp_topology_distance (t, 0, 1), 50);
+    ck_assert_uint_eq (xp_topology_distance (t, 7, 2), 79);
+    ck_assert_uint_eq (xp_topology_distance (t, 7, 4), 65);
   }
   {
     /* No distance matrix and no Core objects: 10/20 assumed, each PU a core. */
@@ -695,6 +704,60 @@ START_TEST (test_memory_only_tie)
 }
 END_TEST
 
+START_TEST (test_xml_disallowed)
+{
+  /* lstopo run inside a cgroup or container limited to socket 0 writes the
+   * whole machine but records allowed_cpuset 0x3 and allowed_nodeset 0x1.
+   * The host Xen runs on still has both sockets: 2 nodes of 4 GiB, each
+   * with 2 single-thread cores, so 4 pCPUs, 8 GiB, and the file's 10/21. */
+  static const char xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE topology SYSTEM \"hwloc2.dtd\">\n"
+    "<topology version=\"2.0\">\n"
+    " <object type=\"Machine\" os_index=\"0\" cpuset=\"0xf\" complete_cpuset=\"0xf\" allowed_cpuset=\"0x3\""
+    "  nodeset=\"0x3\" complete_nodeset=\"0x3\" allowed_nodeset=\"0x1\" gp_index=\"1\">\n"
+    "  <object type=\"Package\" os_index=\"0\" cpuset=\"0x3\" complete_cpuset=\"0x3\" nodeset=\"0x1\""
+    "   complete_nodeset=\"0x1\" gp_index=\"2\">\n"
+    "   <object type=\"NUMANode\" os_index=\"0\" cpuset=\"0x3\" complete_cpuset=\"0x3\" nodeset=\"0x1\""
+    "    complete_nodeset=\"0x1\" gp_index=\"3\" local_memory=\"4294967296\"/>\n"
+    "   <object type=\"Core\" os_index=\"0\" cpuset=\"0x1\" complete_cpuset=\"0x1\" nodeset=\"0x1\" complete_nodeset=\"0x1\" gp_index=\"4\">\n"
+    "    <object type=\"PU\" os_index=\"0\" cpuset=\"0x1\" complete_cpuset=\"0x1\" nodeset=\"0x1\" complete_nodeset=\"0x1\" gp_index=\"5\"/>\n"
+    "   </object>\n"
+    "   <object type=\"Core\" os_index=\"1\" cpuset=\"0x2\" complete_cpuset=\"0x2\" nodeset=\"0x1\" complete_nodeset=\"0x1\" gp_index=\"6\">\n"
+    "    <object type=\"PU\" os_index=\"1\" cpuset=\"0x2\" complete_cpuset=\"0x2\" nodeset=\"0x1\" complete_nodeset=\"0x1\" gp_index=\"7\"/>\n"
+    "   </object>\n"
+    "  </object>\n"
+    "  <object type=\"Package\" os_index=\"1\" cpuset=\"0xc\" complete_cpuset=\"0xc\" nodeset=\"0x2\""
+    "   complete_nodeset=\"0x2\" gp_index=\"8\">\n"
+    "   <object type=\"NUMANode\" os_index=\"1\" cpuset=\"0xc\" complete_cpuset=\"0xc\" nodeset=\"0x2\""
+    "    complete_nodeset=\"0x2\" gp_index=\"9\" local_memory=\"4294967296\"/>\n"
+    "   <object type=\"Core\" os_index=\"0\" cpuset=\"0x4\" complete_cpuset=\"0x4\" nodeset=\"0x2\" complete_nodeset=\"0x2\" gp_index=\"10\">\n"
+    "    <object type=\"PU\" os_index=\"2\" cpuset=\"0x4\" complete_cpuset=\"0x4\" nodeset=\"0x2\" complete_nodeset=\"0x2\" gp_index=\"11\"/>\n"
+    "   </object>\n"
+    "   <object type=\"Core\" os_index=\"1\" cpuset=\"0x8\" complete_cpuset=\"0x8\" nodeset=\"0x2\" complete_nodeset=\"0x2\" gp_index=\"12\">\n"
+    "    <object type=\"PU\" os_index=\"3\" cpuset=\"0x8\" complete_cpuset=\"0x8\" nodeset=\"0x2\" complete_nodeset=\"0x2\" gp_index=\"13\"/>\n"
+    "   </object>\n"
+    "  </object>\n"
+    " </object>\n"
+    " <distances2 type=\"NUMANode\" nbobjs=\"2\" kind=\"5\" name=\"NUMALatency\" indexing=\"os\">\n"
+    "  <indexes length=\"4\">0 1 </indexes>\n"
+    "  <u64values length=\"12\">10 21 21 10 </u64values>\n"
+    " </distances2>\n"
+    "</topology>\n";
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *path = xp_test_write (dir, "restricted.xml", xml);
+  g_autoptr (XpTopology) t = load_ok (path);
+  ck_assert_uint_eq (t->n_nodes, 2);
+  ck_assert_uint_eq (t->n_cpus, 4);
+  ck_assert_uint_eq (t->n_sockets, 2);
+  ck_assert_uint_eq (t->nodes[1].n_cpus, 2);
+  ck_assert_uint_eq (t->cpus[3].node, 1);
+  ck_assert_uint_eq (xp_topology_total_memory (t), 8 * GiB);
+  ck_assert_uint_eq (xp_topology_distance (t, 1, 0), 21);
+  ck_assert (t->warnings == NULL);
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 /* Run the built program; NULL when it is not there (suite run on its own). */
 static char *
 xenplace_path (void)
@@ -791,6 +854,7 @@ xp_test_topology_suite (void)
   tcase_add_test (tc, test_host);
   tcase_add_test (tc, test_topology_dir_override);
   tcase_add_test (tc, test_memory_only_tie);
+  tcase_add_test (tc, test_xml_disallowed);
   tcase_add_test (tc, test_cli);
   suite_add_tcase (s, tc);
 

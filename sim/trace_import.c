@@ -656,14 +656,17 @@ xp_trace_import (const XpImportOptions *opts, const char *in_path, const char *o
           g_free (rec.name);
           break;   /* sorted input: nothing later can be in the window */
         }
-      if (g_hash_table_contains (live, rec.name))
+      /* Write the stops due by now first: they take their ids out of
+       * @live, so that an id whose VM has already stopped can be used
+       * again (the check below is about VMs still running). */
+      XpTime at = rec.created - start;
+      ok = flush_stops (&w, heap, live, at);
+      if (ok && g_hash_table_contains (live, rec.name))
         {
           ok = ferr (&im, rec.name_col, "vm id", "an id not already running (ids must be unique among live VMs)", rec.name, error);
           g_free (rec.name);
           break;
         }
-      XpTime at = rec.created - start;
-      ok = flush_stops (&w, heap, live, at);
       XpTraceEvent ev = { .time = at, .type = XP_TRACE_START, .vm = rec.name, .vcpus = rec.vcpus,
                           .memory_mib = rec.memory_mib, .cpu_demand_ppm = rec.demand_ppm, .line = im.line };
       ok = ok && write_row (&w, &ev);

@@ -304,6 +304,24 @@ START_TEST (test_import_misc)
   XpImportOptions p = { .format = XP_IMPORT_AZURE_V1 };
   g_autofree char *got = import (&p, in, NULL, &error);
   ck_assert_str_eq (got, HEADER "0,start,a1,2,4096,,0.01,\n60,stop,a1,,,,,\n");
+  g_clear_pointer (&got, g_free);
+
+  /* An id used again after its VM has stopped is a new VM, not a clash:
+   * a1 lives 0..60, b1 starts at 30 (a1's stop is then still pending), and
+   * a1 starts again at 60, the instant its first stop is due. The stop at
+   * 60 is written before the start at 60. */
+  g_autofree char *reuse = xp_test_write (dir, "reuse.csv",
+                                          "a1,s,d,0,60,1,1,1,Unknown,2,4\n"
+                                          "b1,s,d,30,600,1,1,1,Unknown,2,4\n"
+                                          "a1,s,d,60,120,1,1,1,Unknown,2,4\n");
+  got = import (&p, reuse, NULL, &error);
+  ck_assert_msg (got != NULL, "%s", error ? error->message : "");
+  ck_assert_str_eq (got, HEADER "0,start,a1,2,4096,,0.01,\n"
+                            "30,start,b1,2,4096,,0.01,\n"
+                            "60,stop,a1,,,,,\n"
+                            "60,start,a1,2,4096,,0.01,\n"
+                            "120,stop,a1,,,,,\n"
+                            "600,stop,b1,,,,,\n");
   xp_test_rmtree (dir);
 }
 END_TEST

@@ -112,7 +112,12 @@ typedef struct XpPolicy {
   /* Create per-run state for @topo. Unknown or bad parameters are an error. */
   gpointer (*init) (const XpTopology *topo, const XpPolicyParam *params, guint n_params, GError **error);
   /* Decide where @req goes. Returning FALSE is an error of the policy
-   * itself (the run stops); "no fit" is out->placed = FALSE. */
+   * itself (the run stops); "no fit" is out->placed = FALSE. A decision
+   * the host cannot carry out stops the run the same way, naming the
+   * policy, the VM and the fault: placed with no nodes or with nodes the
+   * host does not have (nodes >= topo->n_nodes), a populate_node other
+   * than XP_NO_NODE outside the host, an affinity or claim outside its
+   * enum. */
   gboolean (*place) (gpointer state, const XpHostView *view, const XpVmRequest *req,
                      XpPlacement *out, GError **error);
   /* The VM built with @domid has exited (may be NULL). */

@@ -534,6 +534,28 @@ any_single_node_fit (XpToolstack *ts, const XpHostView *view, XpPages pages)
   return FALSE;
 }
 
+/* Why @d cannot be carried out on this host, or NULL when it can. */
+static char *
+invalid_decision (const XpToolstack *ts, const XpPlacement *d)
+{
+  guint n = ts->topo->n_nodes;
+  XpNodemask host = n >= XP_MAX_NODES ? XP_NODEMASK_ALL : xp_nodemask_of (n) - 1;
+  if ((guint) d->affinity > XP_AFFINITY_HARD)
+    return g_strdup_printf ("affinity %d is not an XpAffinityKind", (int) d->affinity);
+  if ((guint) d->claim > XP_CLAIM_NODE)
+    return g_strdup_printf ("claim %d is not an XpClaimKind", (int) d->claim);
+  if (d->placed && d->nodes == 0)
+    return g_strdup ("placed with an empty node mask (placed = FALSE says no plan)");
+  if (d->placed && (d->nodes & ~host))
+    {
+      g_autofree char *m = xp_nodemask_format (d->nodes);
+      return g_strdup_printf ("nodes %s, not all among the host's %u node%s", m, n, n == 1 ? "" : "s");
+    }
+  if (d->populate_node != XP_NO_NODE && d->populate_node >= n)
+    return g_strdup_printf ("populate_node %u, not one of the host's %u node%s", d->populate_node, n, n == 1 ? "" : "s");
+  return NULL;
+}
+
 static gboolean
 ask_policy (XpToolstack *ts, VmRun *r, XpHostView *view, XpPlacement *out)
 {
@@ -564,6 +586,19 @@ ask_policy (XpToolstack *ts, VmRun *r, XpHostView *view, XpPlacement *out)
       return FALSE;
     }
   r->policy_consulted = TRUE;
+  g_autofree char *why = invalid_decision (ts, out);
+  if (why)
+    {
+      /* a decision no toolstack could carry out (nodes this host does not
+       * have, an empty plan, a value outside the ABI's enums) is an error
+       * of the policy, like a FALSE return: the run stops naming it,
+       * instead of going on with a guess that would pass for a result */
+      if (!ts->error)
+        ts->error = g_error_new (XP_ERROR, XP_ERROR_FAILED, "policy %s returned an invalid placement for %s: %s",
+                                 ts->policy->name, r->vm.name, why);
+      fail_build (ts, r, "policy %s returned an invalid placement", ts->policy->name);
+      return FALSE;
+    }
   r->vm.decision = *out;
   return TRUE;
 }

@@ -452,6 +452,81 @@ START_TEST (test_policy_error_stops_run)
 }
 END_TEST
 
+/* A decision the host cannot carry out is the policy's error, as a FALSE
+ * return is: the run stops naming the policy, the VM and what is wrong,
+ * under either toolstack. Such decisions used to pass for results: nodes
+ * beyond the host or an empty mask with placed TRUE ran as "no placement"
+ * (every VM spread, counted as avoidable), and an exact populate node the
+ * host lacks failed every start as if memory had run out. */
+static XpPlacement invalid_decision;
+
+static gboolean
+invalid_place (gpointer state, const XpHostView *view, const XpVmRequest *req, XpPlacement *out, GError **error)
+{
+  *out = invalid_decision;
+  return TRUE;
+}
+
+START_TEST (test_invalid_decision_stops_run)
+{
+  static const XpPolicy invalid = {
+    .abi_version = XP_POLICY_ABI_VERSION, .name = "invalid", .description = "returns what it is told",
+    .init = fixed_init, .place = invalid_place, .free = g_free,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpTopology) topo = xp_topology_load ("generic-2n", &error);
+  ck_assert_msg (topo, "%s", error ? error->message : "");
+  XpTrace *t = make_trace (3, 1024, 0, 0);
+  static const struct {
+    XpNodemask nodes;
+    gboolean placed;
+    guint populate_node;
+    gboolean exact;
+    int affinity, claim;
+    const char *why;
+  } cases[] = {
+    { 1u << 5, TRUE, XP_NO_NODE, FALSE, XP_AFFINITY_SOFT, XP_CLAIM_TOOLSTACK, "nodes 5, not all among the host's 2 nodes" },
+    { 3u | 1u << 9, TRUE, XP_NO_NODE, FALSE, XP_AFFINITY_HARD, XP_CLAIM_NODE, "nodes 0-1,9, not all among the host's 2 nodes" },
+    { 0, TRUE, XP_NO_NODE, FALSE, XP_AFFINITY_SOFT, XP_CLAIM_TOOLSTACK, "placed with an empty node mask" },
+    { 1, TRUE, 7, TRUE, XP_AFFINITY_SOFT, XP_CLAIM_TOOLSTACK, "populate_node 7, not one of the host's 2 nodes" },
+    { 0, FALSE, 2, FALSE, XP_AFFINITY_NONE, XP_CLAIM_TOOLSTACK, "populate_node 2, not one of the host's 2 nodes" },
+    { 1, TRUE, XP_NO_NODE, FALSE, 99, XP_CLAIM_TOOLSTACK, "affinity 99 is not an XpAffinityKind" },
+    { 1, TRUE, XP_NO_NODE, FALSE, XP_AFFINITY_SOFT, 77, "claim 77 is not an XpClaimKind" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (XpToolstackKind kind = XP_TOOLSTACK_XENOPSD; kind <= XP_TOOLSTACK_XL; kind++)
+      {
+        xp_placement_init (&invalid_decision);
+        invalid_decision.placed = cases[i].placed;
+        invalid_decision.nodes = cases[i].nodes;
+        invalid_decision.populate_node = cases[i].populate_node;
+        invalid_decision.populate_exact = cases[i].exact;
+        invalid_decision.affinity = (XpAffinityKind) cases[i].affinity;
+        invalid_decision.claim = (XpClaimKind) cases[i].claim;
+        XpReplayConfig cfg = config_for (topo, t, &invalid);
+        xp_toolstack_params_init (&cfg.toolstack, kind);
+        cfg.check_invariants = TRUE;
+        g_clear_error (&error);
+        XpRun *r = xp_replay_run (&cfg, &error);
+        ck_assert_msg (r == NULL, "case %u, toolstack %d: the run went on", i, kind);
+        xp_assert_error_contains (error, "policy invalid returned an invalid placement for vm0: ");
+        xp_assert_error_contains (error, cases[i].why);
+      }
+  /* the same decision within the host runs */
+  xp_placement_init (&invalid_decision);
+  invalid_decision.placed = TRUE;
+  invalid_decision.nodes = 2;
+  invalid_decision.affinity = XP_AFFINITY_SOFT;
+  XpReplayConfig cfg = config_for (topo, t, &invalid);
+  g_clear_error (&error);
+  XpRun *r = xp_replay_run (&cfg, &error);
+  ck_assert_msg (r != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (r->metrics->summary.started, 3);
+  xp_run_free (r);
+  free_trace (t);
+}
+END_TEST
+
 Suite *
 xp_test_replay_suite (void)
 {
@@ -467,6 +542,7 @@ xp_test_replay_suite (void)
   tcase_add_test (tc, test_trace_demand_from_first_instant);
   tcase_add_test (tc, test_name_reuse);
   tcase_add_test (tc, test_policy_error_stops_run);
+  tcase_add_test (tc, test_invalid_decision_stops_run);
   tcase_add_test (tc, test_progress);
   suite_add_tcase (s, tc);
   return s;

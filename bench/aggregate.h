@@ -41,6 +41,13 @@ gboolean xp_bench_read_run (const char *path, const guint64 *seed, GPtrArray *na
  * done, and never enters a summary). xp_bench_read_run expects a full run. */
 gboolean xp_bench_read_run_reduced (const char *path, const guint64 *seed, guint64 max_vms, GPtrArray *names,
                                     GArray *values, GError **error);
+/* Same, and also not the run of another policy spec: @policy_spec (when
+ * not NULL) must be the file's run.policy, the spec with every parameter
+ * ([policy.NAME] included) that the run was made with. Parameters are no
+ * part of a run's name, so a file made before the scenario's [policy.NAME]
+ * group changed would otherwise count as done. */
+gboolean xp_bench_read_run_spec (const char *path, const guint64 *seed, guint64 max_vms, const char *policy_spec,
+                                 GPtrArray *names, GArray *values, GError **error);
 
 typedef struct {
   char *id;

@@ -189,7 +189,7 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
       const XpBenchRun *r = plan->runs->pdata[i];
       g_autofree char *path = xp_bench_run_path (dir, r);
       if (g_file_test (path, G_FILE_TEST_EXISTS)
-          && xp_bench_read_run_reduced (path, &r->seed, plan->max_vms, NULL, NULL, NULL))
+          && xp_bench_read_run_spec (path, &r->seed, plan->max_vms, r->policy_spec, NULL, NULL, NULL))
         st.skipped++;
       else
         todo[i] = config_needed[r->config] = TRUE;

@@ -810,6 +810,68 @@ START_TEST (test_run_jobs_and_resume)
 }
 END_TEST
 
+/* Policy parameters from a [policy.NAME] group are no part of a run's
+ * name: a results file made before the group changed is the run of
+ * another policy spec. Resume re-runs it, so the resumed directory's
+ * summary is a fresh run's; merge and manifest --pending do not take it
+ * for done either. (Resume used to skip it: matrix.json named the new
+ * spec while the summary held the old one's results, e.g. xenopsd
+ * best_effort's under mode=any.) */
+START_TEST (test_run_resume_policy_params)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autofree char *trace = xp_test_srcpath ("tests/data/bench/tiny.csv");
+  g_autofree char *head = g_strdup_printf ("[scenario]\nname = p\nseeds = 1\npolicies = xenopsd\n"
+                                           "topologies = generic-2n\ntraces = %s\n", trace);
+  g_autofree char *any = g_strconcat (head, "[policy.xenopsd]\nmode = any\n", NULL);
+  g_autofree char *path_old = xp_test_write (tmp, "old.ini", head);
+  g_autofree char *path_new = xp_test_write (tmp, "new.ini", any);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s_old = xp_scenario_load (path_old, &error);
+  g_autoptr (XpScenario) s_new = xp_scenario_load (path_new, &error);
+  ck_assert_msg (s_old && s_new, "%s", error ? error->message : "");
+  g_autoptr (XpBenchPlan) p_old = xp_bench_plan_new (s_old, &error);
+  g_autoptr (XpBenchPlan) p_new = xp_bench_plan_new (s_new, &error);
+  ck_assert (p_old && p_new);
+  const XpBenchRun *r_old = p_old->runs->pdata[0], *r_new = p_new->runs->pdata[0];
+  ck_assert_str_eq (r_old->name, r_new->name);
+  ck_assert_str_eq (r_new->policy_spec, "xenopsd:mode=any");
+
+  g_autofree char *resumed = g_build_filename (tmp, "resumed", NULL), *fresh = g_build_filename (tmp, "fresh", NULL);
+  XpBenchRunOptions o = { 1, FALSE };
+  XpBenchRunStats st;
+  ck_assert_msg (xp_bench_run (p_old, resumed, &o, &st, &error), "%s", error ? error->message : "");
+  g_autofree char *run_path = xp_bench_run_path (resumed, r_old);
+  g_autofree char *old_text = read_text (run_path);
+
+  /* merge of the old file under the new spec's matrix: refused, naming both */
+  g_autofree char *matrix = g_build_filename (resumed, "matrix.json", NULL);
+  ck_assert (xp_bench_plan_write (p_new, matrix, &error));
+  ck_assert (!xp_bench_merge (resumed, NULL, &error));
+  xp_assert_error_contains (error, "run.policy: 'xenopsd', expected 'xenopsd:mode=any'");
+  g_clear_error (&error);
+
+  /* resume re-runs it, and the summary is the fresh one's */
+  ck_assert_msg (xp_bench_run (p_new, resumed, &o, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 1);
+  ck_assert_uint_eq (st.skipped, 0);
+  ck_assert_msg (xp_bench_run (p_new, fresh, &o, &st, &error), "%s", error ? error->message : "");
+  g_autofree char *sum_r = g_build_filename (resumed, "summary.json", NULL);
+  g_autofree char *sum_f = g_build_filename (fresh, "summary.json", NULL);
+  g_autofree char *tr = read_text (sum_r), *tf = read_text (sum_f);
+  ck_assert_str_eq (tr, tf);
+  g_autofree char *new_text = read_text (run_path);
+  ck_assert_ptr_nonnull (strstr (new_text, "\"policy\" : \"xenopsd:mode=any\""));
+  ck_assert_str_ne (old_text, new_text);
+
+  /* and now it is done */
+  ck_assert (xp_bench_run (p_new, resumed, &o, &st, &error));
+  ck_assert_uint_eq (st.executed, 0);
+  ck_assert_uint_eq (st.skipped, 1);
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
 /* A run's results file names its inputs as the scenario does, so the same
  * scenario in two places (two checkouts, two CI machines) gives the same
  * files byte for byte. */
@@ -1256,6 +1318,7 @@ xp_test_bench_suite (void)
   TCase *runs = tcase_create ("runs");
   tcase_set_timeout (runs, 300);
   tcase_add_test (runs, test_run_jobs_and_resume);
+  tcase_add_test (runs, test_run_resume_policy_params);
   tcase_add_test (runs, test_run_bad_input);
   tcase_add_test (runs, test_run_reduced);
   tcase_add_test (runs, test_run_files_location_free);

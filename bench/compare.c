@@ -52,6 +52,52 @@ xp_compare_result_free (XpCompareResult *r)
   g_free (r);
 }
 
+static int
+cmp_str_ptr (const char *const *a, const char *const *b)
+{
+  return strcmp (*a, *b);
+}
+
+static void
+timing_config_free (gpointer p)
+{
+  XpTimingConfig *t = p;
+  if (t->runs)
+    g_hash_table_unref (t->runs);
+  g_free (t);
+}
+
+/* The wall time of the runs both sides timed, summed on each side: a
+ * resumed bench keeps no timing of the runs an interrupted invocation
+ * finished, and sums over different runs say nothing about speed. FALSE
+ * when the two have no run in common (or, without run names, a different
+ * number of rows). */
+static gboolean
+common_runs_wall (const XpTimingConfig *a, const XpTimingConfig *b, double *wa, double *wb)
+{
+  *wa = *wb = 0;
+  if (!a->runs || !b->runs)
+    {
+      *wa = a->wall;
+      *wb = b->wall;
+      return a->n == b->n;
+    }
+  /* in a fixed order, so that the sums do not depend on hash order */
+  g_autofree gpointer *keys = g_hash_table_get_keys_as_array (a->runs, NULL);
+  guint n = g_hash_table_size (a->runs), common = 0;
+  qsort (keys, n, sizeof (gpointer), (int (*) (const void *, const void *)) cmp_str_ptr);
+  for (guint i = 0; i < n; i++)
+    {
+      const double *y = g_hash_table_lookup (b->runs, keys[i]);
+      if (!y)
+        continue;
+      *wa += *(const double *) g_hash_table_lookup (a->runs, keys[i]);
+      *wb += *y;
+      common++;
+    }
+  return common > 0;
+}
+
 GHashTable *
 xp_bench_timing_load (const char *path, GError **error)
 {
@@ -68,9 +114,11 @@ xp_bench_timing_load (const char *path, GError **error)
   if (!lines[0])
     return NULL;
   g_auto (GStrv) head = g_strsplit (lines[0], "\t", -1);
-  int col_config = -1, col_wall = -1;
+  int col_config = -1, col_wall = -1, col_run = -1;
   for (int i = 0; head[i]; i++)
     {
+      if (strcmp (head[i], "run") == 0)
+        col_run = i;
       if (strcmp (head[i], "configuration") == 0)
         col_config = i;
       if (strcmp (head[i], "wall_s_min") == 0)
@@ -81,7 +129,7 @@ xp_bench_timing_load (const char *path, GError **error)
       g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s:1: expected columns 'configuration' and 'wall_s_min'", path);
       return NULL;
     }
-  GHashTable *h = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTable *h = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, timing_config_free);
   for (guint l = 1; lines[l]; l++)
     {
       if (!*lines[l])
@@ -96,13 +144,29 @@ xp_bench_timing_load (const char *path, GError **error)
           g_hash_table_unref (h);
           return NULL;
         }
-      double *sum = g_hash_table_lookup (h, f[col_config]);
-      if (!sum)
+      XpTimingConfig *t = g_hash_table_lookup (h, f[col_config]);
+      if (!t)
         {
-          sum = g_new0 (double, 1);
-          g_hash_table_insert (h, g_strdup (f[col_config]), sum);
+          t = g_new0 (XpTimingConfig, 1);
+          if (col_run >= 0)
+            t->runs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          g_hash_table_insert (h, g_strdup (f[col_config]), t);
         }
-      *sum += v;
+      t->wall += v;
+      t->n++;
+      if (t->runs && (guint) col_run < n)
+        {
+          /* a run timed twice: its last row */
+          double *w = g_hash_table_lookup (t->runs, f[col_run]);
+          if (w)
+            t->wall -= *w;
+          else
+            {
+              w = g_new (double, 1);
+              g_hash_table_insert (t->runs, g_strdup (f[col_run]), w);
+            }
+          *w = v;
+        }
     }
   return h;
 }
@@ -230,16 +294,19 @@ xp_bench_compare (const XpSummary *base, const XpSummary *cur, GPtrArray *extra,
         }
       if (base_timing && cur_timing)
         {
-          const double *bt = g_hash_table_lookup (base_timing, bc->id);
-          const double *ct = g_hash_table_lookup (cur_timing, bc->id);
-          if (bt && ct && *bt > 0)
+          const XpTimingConfig *bt = g_hash_table_lookup (base_timing, bc->id);
+          const XpTimingConfig *ct = g_hash_table_lookup (cur_timing, bc->id);
+          double bw, cw;
+          if (!bt != !ct || (bt && ct && !common_runs_wall (bt, ct, &bw, &cw)))
+            r->speed_incomparable++;
+          else if (bt && ct && bw > 0)
             {
               r->speed_compared = TRUE;
-              double ratio = *ct / *bt;
+              double ratio = cw / bw;
               XpVerdict v = ratio > 1 + speed_margin ? XP_VERDICT_SLOWER
                             : ratio < 1 / (1 + speed_margin) ? XP_VERDICT_FASTER
                             : XP_VERDICT_SAME;
-              add_row (r, "wall_seconds", bc->label, *bt, *ct, v);
+              add_row (r, "wall_seconds", bc->label, bw, cw, v);
             }
         }
     }
@@ -327,6 +394,12 @@ xp_compare_format (const XpCompareResult *r)
                           r->compared, r->speed_compared ? " (speed included)" : "", r->regressions,
                           r->regressions == 1 ? "" : "s", r->improvements, r->improvements == 1 ? "" : "s", r->within,
                           r->changed);
+  if (r->speed_incomparable)
+    g_string_append_printf (out,
+                            "wall time not compared for %u configuration%s: no run of %s is timed in both timing.tsv "
+                            "files (a resumed bench keeps no timing of runs an interrupted one finished)\n",
+                            r->speed_incomparable, r->speed_incomparable == 1 ? "" : "s",
+                            r->speed_incomparable == 1 ? "it" : "them");
   g_string_append (out, r->regressions ? "REGRESSION\n" : "OK\n");
   return g_string_free (out, FALSE);
 }

@@ -49,12 +49,24 @@ typedef struct {
   GPtrArray *rows;       /* XpCompareRow *, every comparison made */
   guint compared, regressions, improvements, within, changed;
   gboolean speed_compared;
+  /* configurations whose wall times were not compared: timed on one side
+   * only, or no run of them timed on both (a resumed bench keeps no
+   * timing of the runs an interrupted invocation finished). Those timed
+   * on both sides are compared over the runs timed on both. */
+  guint speed_incomparable;
 } XpCompareResult;
 
 void xp_compare_result_free (XpCompareResult *r);
 
-/* Speed: per-configuration wall seconds from timing.tsv (id → double *);
- * NULL without error if the file does not exist. */
+/* One configuration's rows of a timing.tsv. */
+typedef struct {
+  double wall;                  /* sum of wall_s_min (first: a double * reads it) */
+  guint n;                      /* rows */
+  GHashTable *runs;             /* run name → double * wall_s_min, NULL without a 'run' column */
+} XpTimingConfig;
+
+/* Speed: per-configuration wall seconds from timing.tsv (id →
+ * XpTimingConfig *); NULL without error if the file does not exist. */
 GHashTable *xp_bench_timing_load (const char *path, GError **error);
 
 /* @extra_tolerances: XpTolerance *, override the baseline's [gate];

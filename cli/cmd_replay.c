@@ -7,6 +7,7 @@
 #include "sim/error.h"
 #include "sim/results.h"
 #include "sim/util.h"
+#include "policies/builtins.h"
 
 /* "NAME:key=value,key=value" for a plugin named NAME. The strings point
  * into a copy kept alive by @params' first element. */
@@ -40,6 +41,16 @@ parse_plugin_params (const XpPolicy *policy, const char *spec, GPtrArray *params
     }
   /* the split strings live as long as the process: a command runs once */
   g_free (pairs);
+  /* keys the plugin does not take are refused here, as in a scenario */
+  g_autofree XpPolicyParam *flat = g_new0 (XpPolicyParam, params->len + 1);
+  for (guint i = 0; i < params->len; i++)
+    flat[i] = *(XpPolicyParam *) params->pdata[i];
+  g_autoptr (GError) local = NULL;
+  if (!xp_policy_check_params (policy, flat, params->len, &local))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "--policy '%s': %s", spec, local->message);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -70,7 +81,8 @@ int
 xp_cmd_replay (int argc, char **argv)
 {
   g_autofree char *topology = NULL, *trace_path = NULL, *policy_spec = NULL, *plugin = NULL;
-  g_autofree char *topology_name = NULL, *trace_name = NULL;
+  g_autofree char *topology_name = NULL, *trace_name = NULL, *plugin_name = NULL;
+  g_autofree char *plugin_spec = NULL, *plugin_sha256 = NULL;
   g_autofree char *toolstack = NULL, *xen_version = NULL, *out = NULL;
   g_auto (GStrv) ts_params = NULL, xen_params = NULL, credit_params = NULL;
   g_autofree char *tail = NULL, *progress = NULL;
@@ -94,6 +106,7 @@ xp_cmd_replay (int argc, char **argv)
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write results JSON here (atomically)", "FILE" },
     { "results-topology", 0, 0, G_OPTION_ARG_STRING, &topology_name, "Name the topology so in the results (run.topology) instead of as given to --topology", "TEXT" },
     { "results-trace", 0, 0, G_OPTION_ARG_STRING, &trace_name, "Name the trace so in the results (run.trace) instead of as given to --trace", "TEXT" },
+    { "results-plugin", 0, 0, G_OPTION_ARG_STRING, &plugin_name, "Name the plugin so in the results (run.plugin.path, run.policy) instead of as given to --policy-plugin", "TEXT" },
     { "check-invariants", 0, 0, G_OPTION_ARG_NONE, &check, "Check memory conservation after every event", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL },
     { "progress", 0, 0, G_OPTION_ARG_STRING, &progress, "Every SECONDS of wall time, and at the end, print how far the run is on stderr (simulated time, events, cost per event, heap fragmentation)", "SECONDS" },
@@ -109,6 +122,12 @@ xp_cmd_replay (int argc, char **argv)
   if (!topology || !trace_path || (!policy_spec && !plugin))
     {
       xp_cli_error ("replay: --topology, --trace and --policy (or --policy-plugin) are required");
+      return 2;
+    }
+
+  if (plugin_name && !plugin)
+    {
+      xp_cli_error ("replay: --results-plugin names the file of --policy-plugin, which is not given");
       return 2;
     }
 
@@ -179,7 +198,16 @@ xp_cmd_replay (int argc, char **argv)
       params = g_ptr_array_new_with_free_func (g_free);
       if (policy_spec && !parse_plugin_params (cfg.policy, policy_spec, params, &error))
         goto fail;
-      cfg.policy_spec = plugin;
+      plugin_sha256 = xp_policy_plugin_sha256 (plugin, &error);
+      if (!plugin_sha256)
+        goto fail;
+      /* the results name it as a scenario does: FILE.so:key=value,... */
+      const char *named = plugin_name ? plugin_name : plugin;
+      const char *colon = policy_spec ? strchr (policy_spec, ':') : NULL;
+      plugin_spec = g_strconcat (named, colon && colon[1] ? colon : "", NULL);
+      cfg.policy_spec = plugin_spec;
+      cfg.policy_plugin = named;
+      cfg.policy_plugin_sha256 = plugin_sha256;
     }
   else
     {

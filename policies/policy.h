@@ -152,6 +152,22 @@ const XpPolicy *xp_policy_load_plugin (const char *path, GError **error);
  * repeated keys and values outside a parameter's choices are errors that
  * name the offender and list the valid ones. */
 const XpPolicy *xp_policy_parse_spec (const char *spec, GPtrArray **params_out, GError **error);
+/* A spec whose name part (before the first ':') ends in ".so" or
+ * contains a '/' names a plugin file: "FILE.so[:key=value,...]". (So a
+ * plugin's path cannot contain ':'.) */
+gboolean xp_policy_spec_is_plugin (const char *spec);
+/* The plugin file of such a spec, resolved against @dir when relative
+ * (@dir NULL: the current directory); NULL for a built-in's spec. */
+char *xp_policy_spec_plugin_path (const char *spec, const char *dir);
+/* xp_policy_parse_spec, for specs that may name a plugin file: the file is
+ * loaded (xp_policy_load_plugin) and the parameters are checked against
+ * the plugin's parameter table as a built-in's are (a plugin whose table is
+ * NULL takes none). */
+const XpPolicy *xp_policy_parse_spec_in (const char *spec, const char *dir, GPtrArray **params_out, GError **error);
+/* SHA-256 of a plugin file's bytes, lower-case hex (recorded in results
+ * files, so that a rebuilt plugin is not taken for the one a file was
+ * made with). */
+char *xp_policy_plugin_sha256 (const char *path, GError **error);
 
 G_END_DECLS
 

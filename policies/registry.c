@@ -136,28 +136,18 @@ param_free (gpointer p)
   g_free (param);
 }
 
-/* The returned array's elements are XpPolicyParam * (each allocated, its
- * strings owned by it); init() wants a flat array, so a caller copies the
- * structs: flat[i] = *(XpPolicyParam *) arr->pdata[i]. */
-const XpPolicy *
-xp_policy_parse_spec (const char *spec, GPtrArray **params_out, GError **error)
+/* "key=value,key=value" (@items, may be NULL or empty) into a parameter
+ * array checked against @policy's table; errors start with "policy spec
+ * '@spec': ". The array's elements are XpPolicyParam * (each allocated,
+ * its strings owned by it); init() wants a flat array, so a caller copies
+ * the structs: flat[i] = *(XpPolicyParam *) arr->pdata[i]. */
+static GPtrArray *
+parse_params (const XpPolicy *policy, const char *spec, const char *items_text, GError **error)
 {
-  g_return_val_if_fail (spec != NULL, NULL);
-  const char *colon = strchr (spec, ':');
-  g_autofree char *name = colon ? g_strndup (spec, colon - spec) : g_strdup (spec);
-  g_strstrip (name);
-  const XpPolicy *policy = xp_policy_lookup (name);
-  if (!policy)
-    {
-      g_autofree char *names = builtin_names ();
-      g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
-                   "policy spec '%s': unknown policy '%s' (valid policies: %s)", spec, name, names);
-      return NULL;
-    }
   g_autoptr (GPtrArray) params = g_ptr_array_new_with_free_func (param_free);
-  if (colon && colon[1] != '\0')
+  if (items_text && items_text[0] != '\0')
     {
-      g_auto (GStrv) items = g_strsplit (colon + 1, ",", -1);
+      g_auto (GStrv) items = g_strsplit (items_text, ",", -1);
       for (guint i = 0; items[i]; i++)
         {
           char *eq = strchr (items[i], '=');
@@ -185,7 +175,86 @@ xp_policy_parse_spec (const char *spec, GPtrArray **params_out, GError **error)
       g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "policy spec '%s': %s", spec, err->message);
       return NULL;
     }
+  return g_steal_pointer (&params);
+}
+
+const XpPolicy *
+xp_policy_parse_spec (const char *spec, GPtrArray **params_out, GError **error)
+{
+  g_return_val_if_fail (spec != NULL, NULL);
+  const char *colon = strchr (spec, ':');
+  g_autofree char *name = colon ? g_strndup (spec, colon - spec) : g_strdup (spec);
+  g_strstrip (name);
+  const XpPolicy *policy = xp_policy_lookup (name);
+  if (!policy)
+    {
+      g_autofree char *names = builtin_names ();
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                   "policy spec '%s': unknown policy '%s' (valid policies: %s)", spec, name, names);
+      return NULL;
+    }
+  GPtrArray *params = parse_params (policy, spec, colon ? colon + 1 : NULL, error);
+  if (!params)
+    return NULL;
   if (params_out)
-    *params_out = g_steal_pointer (&params);
+    *params_out = params;
+  else
+    g_ptr_array_unref (params);
   return policy;
+}
+
+gboolean
+xp_policy_spec_is_plugin (const char *spec)
+{
+  g_return_val_if_fail (spec != NULL, FALSE);
+  size_t n = strcspn (spec, ":");
+  return memchr (spec, '/', n) != NULL || (n >= 3 && strncmp (spec + n - 3, ".so", 3) == 0);
+}
+
+char *
+xp_policy_spec_plugin_path (const char *spec, const char *dir)
+{
+  g_return_val_if_fail (spec != NULL, NULL);
+  if (!xp_policy_spec_is_plugin (spec))
+    return NULL;
+  g_autofree char *file = g_strndup (spec, strcspn (spec, ":"));
+  if (g_path_is_absolute (file))
+    return g_steal_pointer (&file);
+  g_autofree char *joined = dir ? g_build_filename (dir, file, NULL) : g_strdup (file);
+  return g_canonicalize_filename (joined, NULL);
+}
+
+const XpPolicy *
+xp_policy_parse_spec_in (const char *spec, const char *dir, GPtrArray **params_out, GError **error)
+{
+  g_return_val_if_fail (spec != NULL, NULL);
+  if (!xp_policy_spec_is_plugin (spec))
+    return xp_policy_parse_spec (spec, params_out, error);
+  g_autofree char *path = xp_policy_spec_plugin_path (spec, dir);
+  const XpPolicy *policy = xp_policy_load_plugin (path, error);
+  if (!policy)
+    return NULL;
+  const char *colon = strchr (spec, ':');
+  GPtrArray *params = parse_params (policy, spec, colon ? colon + 1 : NULL, error);
+  if (!params)
+    return NULL;
+  if (params_out)
+    *params_out = params;
+  else
+    g_ptr_array_unref (params);
+  return policy;
+}
+
+char *
+xp_policy_plugin_sha256 (const char *path, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr (GError) local = NULL;
+  if (!g_file_get_contents (path, &data, &len, &local))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_IO, "%s: cannot read plugin: %s", path, local->message);
+      return NULL;
+    }
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
 }

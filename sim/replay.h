@@ -38,7 +38,9 @@ typedef struct {
   const char *topology_spec;      /* as given, for the results file */
   const XpTrace *trace;
   const char *trace_spec;         /* as given, for the results file; NULL: the trace's path */
-  const char *policy_spec;        /* "name:key=value,..." as given */
+  const char *policy_spec;        /* "name:key=value,..." as given ("FILE.so:key=value,..." for a plugin) */
+  const char *policy_plugin;      /* a plugin: its file as given, for the results file; NULL: built-in */
+  const char *policy_plugin_sha256; /* a plugin: SHA-256 of its file (xp_policy_plugin_sha256) */
   const XpPolicy *policy;
   const XpPolicyParam *policy_params;
   guint n_policy_params;

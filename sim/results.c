@@ -71,6 +71,14 @@ emit (const XpRun *run, const XpResultsReduced *reduced, XpJsonOut *o)
   SET_STR (o, "trace", cfg->trace_spec ? cfg->trace_spec : cfg->trace->path);
   SET_STR (o, "policy", cfg->policy_spec ? cfg->policy_spec : cfg->policy->name);
   SET_STR (o, "policy_name", cfg->policy->name);
+  if (cfg->policy_plugin)
+    {
+      /* which plugin file, and which build of it */
+      xp_json_out_begin_object (o, "plugin");
+      SET_STR (o, "path", cfg->policy_plugin);
+      SET_STR (o, "sha256", cfg->policy_plugin_sha256 ? cfg->policy_plugin_sha256 : "");
+      xp_json_out_end_object (o);
+    }
   SET_STR (o, "toolstack", xp_toolstack_kind_name (cfg->toolstack.kind));
   if (cfg->toolstack.kind == XP_TOOLSTACK_XENOPSD)
     SET_STR (o, "xenopsd_generation", cfg->toolstack.generation == XP_XENOPSD_OLD ? "old" : "current");

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include "tests/testutil.h"
+#include "policies/policy.h"
 
 static char *
 xenplace_path (void)
@@ -518,6 +519,60 @@ START_TEST (test_good_run_is_reproducible)
 }
 END_TEST
 
+/* Path of a module built by `make check` (libtool puts it in .libs/). */
+static char *
+plugin_path (const char *name)
+{
+  const char *top = g_getenv ("XP_BUILDDIR");
+  if (!top)
+    top = g_getenv ("XP_SRCDIR");
+  if (!top)
+    top = XP_SRCDIR;
+  g_autofree char *file = g_strdup_printf ("%s.so", name);
+  return g_build_filename (top, "policies", "plugins", ".libs", file, NULL);
+}
+
+/* A replay under a plugin records the plugin: run.policy as a scenario
+ * writes it (FILE.so:key=value,...), the plugin's name, its file and the
+ * file's SHA-256; --results-plugin names the file as a scenario does.
+ * A parameter the plugin does not take is refused before the run. */
+START_TEST (test_replay_plugin_recorded)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *so = plugin_path ("example");
+  g_autofree char *out = g_build_filename (dir, "r.json", NULL);
+  const char *args[] = { "replay", "-t", "generic-2n", "-f", "tests/data/bench/tiny.csv", "--policy-plugin", so,
+                         "-p", "example-round-robin:start=1", "--results-plugin", "../plugins/example.so",
+                         "--quiet", "-o", out, NULL };
+  g_autofree char *o1 = NULL, *e1 = NULL;
+  ck_assert_msg (run_xenplace (args, &o1, &e1) == 0, "%s", e1);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  ck_assert (json_parser_load_from_file (p, out, NULL));
+  JsonObject *run = json_object_get_object_member (json_node_get_object (json_parser_get_root (p)), "run");
+  ck_assert_str_eq (json_object_get_string_member (run, "policy"), "../plugins/example.so:start=1");
+  ck_assert_str_eq (json_object_get_string_member (run, "policy_name"), "example-round-robin");
+  JsonObject *pl = json_object_get_object_member (run, "plugin");
+  ck_assert_str_eq (json_object_get_string_member (pl, "path"), "../plugins/example.so");
+  g_autofree char *sha = xp_policy_plugin_sha256 (so, NULL);
+  ck_assert_str_eq (json_object_get_string_member (pl, "sha256"), sha);
+
+  g_autofree char *out2 = g_build_filename (dir, "r2.json", NULL);
+  const char *bad[] = { "replay", "-t", "generic-2n", "-f", "tests/data/bench/tiny.csv", "--policy-plugin", so,
+                        "-p", "example-round-robin:strat=1", "--quiet", "-o", out2, NULL };
+  g_autofree char *o2 = NULL, *e2 = NULL;
+  ck_assert_int_eq (run_xenplace (bad, &o2, &e2), 1);
+  ck_assert_msg (strstr (e2, "unknown parameter 'strat' (valid parameters: start)"), "%s", e2);
+  ck_assert_uint_eq (count_lines (e2), 1);
+  ck_assert (!g_file_test (out2, G_FILE_TEST_EXISTS));
+  const char *orphan[] = { "replay", "-t", "generic-2n", "-f", "tests/data/bench/tiny.csv", "-p", "first-fit",
+                           "--results-plugin", "x.so", "--quiet", "-o", out2, NULL };
+  g_autofree char *o3 = NULL, *e3 = NULL;
+  ck_assert_int_eq (run_xenplace (orphan, &o3, &e3), 2);
+  ck_assert (!g_file_test (out2, G_FILE_TEST_EXISTS));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 Suite *
 xp_test_cli_suite (void)
 {
@@ -538,6 +593,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_bench_run_bad_input_output);
   tcase_add_test (tc, test_import_over_cores);
   tcase_add_test (tc, test_replay_out_checked_first);
+  tcase_add_test (tc, test_replay_plugin_recorded);
   suite_add_tcase (s, tc);
   return s;
 }

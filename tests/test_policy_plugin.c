@@ -180,6 +180,64 @@ START_TEST (test_parse_spec)
 }
 END_TEST
 
+/* A scenario names a plugin by its file, "FILE.so[:key=value,...]",
+ * resolved against a directory; its parameters are checked against the
+ * plugin's table as a built-in's are. */
+START_TEST (test_plugin_spec)
+{
+  ck_assert (xp_policy_spec_is_plugin ("mine.so"));
+  ck_assert (xp_policy_spec_is_plugin ("../plugins/mine.so:start=1"));
+  ck_assert (xp_policy_spec_is_plugin ("plugins/mine"));
+  ck_assert (!xp_policy_spec_is_plugin ("xenopsd:mode=any"));
+  ck_assert (!xp_policy_spec_is_plugin ("first-fit"));
+  ck_assert (!xp_policy_spec_is_plugin ("first-fit:x=a/b.so"));
+  ck_assert_ptr_null (xp_policy_spec_plugin_path ("xenopsd", "/d"));
+  g_autofree char *rel = xp_policy_spec_plugin_path ("../p/mine.so:start=1", "/d/sc");
+  ck_assert_str_eq (rel, "/d/p/mine.so");
+  g_autofree char *abs = xp_policy_spec_plugin_path ("/x/mine.so", "/d/sc");
+  ck_assert_str_eq (abs, "/x/mine.so");
+
+  g_autofree char *path = plugin_path ("example");
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GError) error = NULL;
+  GPtrArray *params = NULL;
+  const XpPolicy *p = xp_policy_parse_spec_in ("example.so:start=1", dir, &params, &error);
+  ck_assert_msg (p != NULL, "%s", error ? error->message : "?");
+  ck_assert_str_eq (p->name, "example-round-robin");
+  ck_assert_uint_eq (params->len, 1);
+  ck_assert_str_eq (((XpPolicyParam *) params->pdata[0])->key, "start");
+  ck_assert_str_eq (((XpPolicyParam *) params->pdata[0])->value, "1");
+  g_ptr_array_unref (params);
+  /* built-ins go through as before */
+  ck_assert_ptr_eq (xp_policy_parse_spec_in ("xenopsd:mode=any", dir, NULL, &error), &xp_policy_xenopsd);
+
+  params = NULL;
+  ck_assert_ptr_null (xp_policy_parse_spec_in ("example.so:strat=1", dir, &params, &error));
+  ck_assert_ptr_null (params);
+  xp_assert_error_contains (error, "policy spec 'example.so:strat=1': policy 'example-round-robin': unknown parameter "
+                                   "'strat' (valid parameters: start)");
+  g_clear_error (&error);
+  ck_assert_ptr_null (xp_policy_parse_spec_in ("example.so:start=1,start=2", dir, NULL, &error));
+  xp_assert_error_contains (error, "parameter 'start' given twice");
+  g_clear_error (&error);
+  ck_assert_ptr_null (xp_policy_parse_spec_in ("nosuch.so", dir, NULL, &error));
+  xp_assert_error_contains (error, "nosuch.so: cannot load plugin: no such file");
+  g_clear_error (&error);
+  ck_assert_ptr_null (xp_policy_parse_spec_in ("example_noentry.so", dir, NULL, &error));
+  xp_assert_error_contains (error, "no symbol 'xenplace_policy_entry'");
+  g_clear_error (&error);
+
+  /* the checksum is the file's */
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  ck_assert (g_file_get_contents (path, &data, &len, NULL));
+  g_autofree char *want = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+  g_autofree char *sha = xp_policy_plugin_sha256 (path, &error);
+  ck_assert_str_eq (sha, want);
+  ck_assert_uint_eq (strlen (sha), 64);
+}
+END_TEST
+
 Suite *
 xp_test_policy_plugin_suite (void)
 {
@@ -189,6 +247,7 @@ xp_test_policy_plugin_suite (void)
   tcase_add_test (tc, test_plugin_errors);
   tcase_add_test (tc, test_registry);
   tcase_add_test (tc, test_parse_spec);
+  tcase_add_test (tc, test_plugin_spec);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -90,6 +90,13 @@ gboolean
 xp_bench_read_run_spec (const char *path, const guint64 *seed, guint64 max_vms, const char *policy_spec,
                         GPtrArray *names, GArray *values, GError **error)
 {
+  return xp_bench_read_run_plugin (path, seed, max_vms, policy_spec, NULL, names, values, error);
+}
+
+gboolean
+xp_bench_read_run_plugin (const char *path, const guint64 *seed, guint64 max_vms, const char *policy_spec,
+                          const char *plugin_sha256, GPtrArray *names, GArray *values, GError **error)
+{
   /* only the head of the file: the per-VM rows after it are most of a
    * large run's file, and are checked for syntax but not kept */
   static const char *const head[] = { "schema", "schema_version", "run", "summary", NULL };
@@ -131,6 +138,17 @@ xp_bench_read_run_spec (const char *path, const guint64 *seed, guint64 max_vms, 
       g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: run.policy: %s%s%s, expected '%s'", path, have ? "'" : "",
                    have ? have : "not a string", have ? "'" : "", policy_spec);
       return FALSE;
+    }
+  if (plugin_sha256)
+    {
+      const char *have = xp_json_string (xp_json_object (run, "plugin"), "sha256");
+      if (g_strcmp0 (have, plugin_sha256) != 0)
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                       "%s: run.plugin.sha256: %s%s%s, expected '%s' (the results of another build of the plugin)", path,
+                       have ? "'" : "", have ? have : "not a string", have ? "'" : "", plugin_sha256);
+          return FALSE;
+        }
     }
   gint64 run_max_vms = 0;
   if (json_object_has_member (run, "reduced")
@@ -275,7 +293,8 @@ xp_bench_summarize (const XpBenchPlan *plan, const char *dir, GError **error)
         }
       g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
       g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
-      if (!xp_bench_read_run_spec (path, &run->seed, plan->max_vms, run->policy_spec, names, values, error))
+      if (!xp_bench_read_run_plugin (path, &run->seed, plan->max_vms, run->policy_spec, run->plugin_sha256, names, values,
+                                     error))
         return NULL;
       GHashTable *h = per_config->pdata[run->config];
       for (guint k = 0; k < names->len; k++)

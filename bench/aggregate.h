@@ -48,6 +48,11 @@ gboolean xp_bench_read_run_reduced (const char *path, const guint64 *seed, guint
  * group changed would otherwise count as done. */
 gboolean xp_bench_read_run_spec (const char *path, const guint64 *seed, guint64 max_vms, const char *policy_spec,
                                  GPtrArray *names, GArray *values, GError **error);
+/* Same, and for a plugin's run (@plugin_sha256 not NULL) also not the run
+ * of another build of the plugin: the file's run.plugin.sha256 must be
+ * @plugin_sha256 (the path is part of run.policy). */
+gboolean xp_bench_read_run_plugin (const char *path, const guint64 *seed, guint64 max_vms, const char *policy_spec,
+                                   const char *plugin_sha256, GPtrArray *names, GArray *values, GError **error);
 
 typedef struct {
   char *id;

@@ -2,6 +2,7 @@
 #include "config.h"
 #include <string.h>
 #include "bench/matrix.h"
+#include "policies/policy.h"
 #include "sim/error.h"
 #include "sim/util.h"
 
@@ -24,6 +25,9 @@ run_free (gpointer p)
   g_free (r->policy_spec);
   g_free (r->topology);
   g_free (r->trace);
+  g_free (r->policy_plugin);
+  g_free (r->policy_plugin_name);
+  g_free (r->plugin_sha256);
   g_free (r);
 }
 
@@ -87,7 +91,17 @@ component (XpAxis axis, const char *value)
   gboolean is_file = axis == XP_AXIS_TRACE
                      || (axis == XP_AXIS_TOPOLOGY
                          && (strchr (value, '/') || g_str_has_suffix (value, ".ini") || g_str_has_suffix (value, ".xml")));
-  if (is_file)
+  if (axis == XP_AXIS_POLICY && xp_policy_spec_is_plugin (value))
+    {
+      /* a plugin: its path as written (without leading ./ and ../, which
+       * would only add dashes) and its parameters, so that two plugins or
+       * two parameter sets never share a name */
+      const char *p = value;
+      while (g_str_has_prefix (p, "./") || g_str_has_prefix (p, "../"))
+        p += p[1] == '/' ? 2 : 3;
+      v = g_strdup (p);
+    }
+  else if (is_file)
     {
       v = g_path_get_basename (value);
       char *dot = strrchr (v, '.');
@@ -226,6 +240,13 @@ xp_bench_plan_new (const XpScenario *s, GError **error)
           r->policy_spec = xp_scenario_effective_policy (s, c->axis[XP_AXIS_POLICY]);
           r->topology = xp_scenario_resolve_topology (s, c->axis[XP_AXIS_TOPOLOGY]);
           r->trace = xp_scenario_resolve_trace (s, c->axis[XP_AXIS_TRACE]);
+          const XpScenarioPlugin *pl = xp_scenario_plugin (s, c->axis[XP_AXIS_POLICY]);
+          if (pl)
+            {
+              r->policy_plugin = g_strdup (pl->path);
+              r->policy_plugin_name = g_strdup (pl->name);
+              r->plugin_sha256 = g_strdup (pl->sha256);
+            }
           g_ptr_array_add (p->runs, r);
         }
     }
@@ -359,6 +380,11 @@ xp_bench_plan_to_json (const XpBenchPlan *p)
       SET_STR (b, "policy_spec", r->policy_spec);
       SET_STR (b, "topology", r->topology);
       SET_STR (b, "trace", r->trace);
+      if (r->policy_plugin)
+        {
+          SET_STR (b, "policy_plugin", r->policy_plugin);
+          SET_STR (b, "plugin_sha256", r->plugin_sha256);
+        }
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -614,6 +640,14 @@ xp_bench_plan_load (const char *path, GError **error)
       run->policy_spec = g_strdup (get_str (r, "policy_spec"));
       run->topology = g_strdup (get_str (r, "topology"));
       run->trace = g_strdup (get_str (r, "trace"));
+      run->policy_plugin = g_strdup (get_str (r, "policy_plugin"));
+      run->plugin_sha256 = g_strdup (get_str (r, "plugin_sha256"));
+      if (json_object_has_member (r, "plugin_sha256") && !run->plugin_sha256)
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: runs[%u].plugin_sha256: expected a string", path, i);
+          run_free (run);
+          return NULL;
+        }
       g_ptr_array_add (p->runs, run);
     }
   return g_steal_pointer (&p);
@@ -626,8 +660,20 @@ xp_bench_run_argv (const XpBenchPlan *p, const XpBenchRun *run, const char *xenp
 {
   const XpBenchConfig *c = p->configs->pdata[run->config];
   GStrvBuilder *b = g_strv_builder_new ();
-  g_strv_builder_add_many (b, xenplace, "replay", "--topology", run->topology, "--trace", run->trace, "--policy",
-                           run->policy_spec, NULL);
+  g_strv_builder_add_many (b, xenplace, "replay", "--topology", run->topology, "--trace", run->trace, NULL);
+  g_autofree char *plugin_policy = NULL, *plugin_as_written = NULL;
+  if (run->policy_plugin)
+    {
+      /* replay takes a plugin as --policy-plugin FILE --policy NAME:params,
+       * and names it in the results as the scenario writes it */
+      const char *colon = strchr (run->policy_spec, ':');
+      plugin_policy = g_strconcat (run->policy_plugin_name ? run->policy_plugin_name : "?", colon ? colon : "", NULL);
+      plugin_as_written = g_strndup (run->policy_spec, strcspn (run->policy_spec, ":"));
+      g_strv_builder_add_many (b, "--policy-plugin", run->policy_plugin, "--policy", plugin_policy, "--results-plugin",
+                               plugin_as_written, NULL);
+    }
+  else
+    g_strv_builder_add_many (b, "--policy", run->policy_spec, NULL);
   const char *ts = c->axis[XP_AXIS_TOOLSTACK];
   size_t n = strcspn (ts, ":");
   g_autofree char *kind = g_strndup (ts, n);

@@ -43,6 +43,12 @@ typedef struct {
   char *policy_spec;            /* with [policy.NAME] parameters */
   char *topology;               /* resolved */
   char *trace;                  /* resolved */
+  /* a plugin's run (NULL for a built-in): its file resolved, its policy
+   * name (NULL when read back from matrix.json) and the SHA-256 of the
+   * file, which the run's results file must record to count as done */
+  char *policy_plugin;
+  char *policy_plugin_name;
+  char *plugin_sha256;
 } XpBenchRun;
 
 typedef struct {

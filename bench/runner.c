@@ -16,6 +16,7 @@ typedef struct {
   const XpPolicy *policy;
   GPtrArray *params;            /* as xp_policy_parse_spec returned them */
   GArray *param_array;          /* XpPolicyParam, contiguous */
+  char *plugin;                 /* a plugin's file as the scenario writes it, NULL for a built-in */
 } PolicyInput;
 
 typedef struct {
@@ -46,6 +47,7 @@ policy_input_free (gpointer p)
   if (pi->params)
     g_ptr_array_unref (pi->params);
   g_array_unref (pi->param_array);
+  g_free (pi->plugin);
   g_free (pi);
 }
 
@@ -189,7 +191,8 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
       const XpBenchRun *r = plan->runs->pdata[i];
       g_autofree char *path = xp_bench_run_path (dir, r);
       if (g_file_test (path, G_FILE_TEST_EXISTS)
-          && xp_bench_read_run_spec (path, &r->seed, plan->max_vms, r->policy_spec, NULL, NULL, NULL))
+          && xp_bench_read_run_plugin (path, &r->seed, plan->max_vms, r->policy_spec, r->plugin_sha256, NULL, NULL,
+                                       NULL))
         st.skipped++;
       else
         todo[i] = config_needed[r->config] = TRUE;
@@ -250,7 +253,10 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
         {
           pi = g_new0 (PolicyInput, 1);
           pi->param_array = g_array_new (FALSE, FALSE, sizeof (XpPolicyParam));
-          pi->policy = xp_policy_parse_spec (r->policy_spec, &pi->params, &local);
+          /* a plugin's file is relative to the scenario, as traces are */
+          pi->policy = xp_policy_parse_spec_in (r->policy_spec, plan->source->dir, &pi->params, &local);
+          if (r->policy_plugin)
+            pi->plugin = g_strndup (r->policy_spec, strcspn (r->policy_spec, ":"));
           if (!pi->policy)
             {
               policy_input_free (pi);
@@ -269,6 +275,8 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
       cfg->trace_spec = c->axis[XP_AXIS_TRACE];
       cfg->policy_spec = r->policy_spec;
       cfg->policy = pi->policy;
+      cfg->policy_plugin = pi->plugin;
+      cfg->policy_plugin_sha256 = r->plugin_sha256;
       cfg->policy_params = (const XpPolicyParam *) pi->param_array->data;
       cfg->n_policy_params = pi->param_array->len;
       cfg->xen_version = c->axis[XP_AXIS_XEN];

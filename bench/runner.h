@@ -5,8 +5,10 @@
  * and shared read-only by the workers; every run has its own seed and its
  * own simulation state, so the results do not depend on the number of
  * threads. Results files are written atomically; a run whose file exists
- * and is a valid results file of the right seed (and of the same reduction,
- * see xp_bench_plan_reduce) is skipped (resume).
+ * and is a valid results file of the right seed, policy spec and, for a
+ * plugin, plugin build (and of the same reduction, see
+ * xp_bench_plan_reduce) is skipped (resume). A plugin's file is resolved
+ * against the scenario's directory.
  * Wall time goes to DIR/timing.tsv only (rows of skipped runs are kept
  * from an earlier timing.tsv).
  */

@@ -37,6 +37,31 @@ policy_group_free (gpointer p)
   g_free (g);
 }
 
+static void
+plugin_free (gpointer p)
+{
+  XpScenarioPlugin *pl = p;
+  g_free (pl->path);
+  g_free (pl->name);
+  g_free (pl->sha256);
+  g_free (pl);
+}
+
+const XpScenarioPlugin *
+xp_scenario_plugin (const XpScenario *s, const char *spec)
+{
+  return s->plugins ? g_hash_table_lookup (s->plugins, spec) : NULL;
+}
+
+/* The name a [policy.NAME] group must have to apply to the entry @spec:
+ * the part before ':' of a built-in's spec, a plugin's own policy name. */
+static char *
+group_key (const XpScenario *s, const char *spec)
+{
+  const XpScenarioPlugin *pl = xp_scenario_plugin (s, spec);
+  return pl ? g_strdup (pl->name) : g_strndup (spec, strcspn (spec, ":"));
+}
+
 void
 xp_tolerance_free (gpointer p)
 {
@@ -63,6 +88,8 @@ xp_scenario_free (XpScenario *s)
     g_ptr_array_unref (s->xen_params);
   if (s->policy_groups)
     g_ptr_array_unref (s->policy_groups);
+  if (s->plugins)
+    g_hash_table_unref (s->plugins);
   if (s->tolerances)
     g_ptr_array_unref (s->tolerances);
   g_free (s);
@@ -313,9 +340,29 @@ validate_axis_value (XpScenario *s, XpAxis axis, const char *value, guint line, 
                          s->path, line, key, value);
             return FALSE;
           }
+        if (xp_policy_spec_is_plugin (value) && !g_hash_table_contains (s->plugins, value))
+          {
+            /* load it now: a missing or broken plugin is an error of the
+             * scenario, found before anything runs; its name picks the
+             * [policy.NAME] group */
+            g_autofree char *file = xp_policy_spec_plugin_path (value, s->dir);
+            const XpPolicy *pp = xp_policy_load_plugin (file, &local);
+            g_autofree char *sha = pp ? xp_policy_plugin_sha256 (file, &local) : NULL;
+            if (!sha)
+              {
+                g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s:%u: %s: '%s': %s", s->path, line, key, value,
+                             local ? local->message : "cannot load plugin");
+                return FALSE;
+              }
+            XpScenarioPlugin *pl = g_new0 (XpScenarioPlugin, 1);
+            pl->path = g_steal_pointer (&file);
+            pl->name = g_strdup (pp->name);
+            pl->sha256 = g_steal_pointer (&sha);
+            g_hash_table_insert (s->plugins, g_strdup (value), pl);
+          }
         g_autofree char *spec = xp_scenario_effective_policy (s, value);
         GPtrArray *params = NULL;
-        const XpPolicy *p = xp_policy_parse_spec (spec, &params, &local);
+        const XpPolicy *p = xp_policy_parse_spec_in (spec, s->dir, &params, &local);
         if (params)
           g_ptr_array_unref (params);
         if (!p)
@@ -421,6 +468,7 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
   s->seeds = g_array_new (FALSE, FALSE, sizeof (guint64));
   s->xen_params = g_ptr_array_new_with_free_func (g_free);
   s->policy_groups = g_ptr_array_new_with_free_func (policy_group_free);
+  s->plugins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, plugin_free);
   s->tolerances = g_ptr_array_new_with_free_func (xp_tolerance_free);
   s->speed_margin = -1;
   s->repeat = 1;
@@ -626,9 +674,8 @@ xp_scenario_parse (const char *path, const char *text, GError **error)
       gboolean used = FALSE;
       for (guint i = 0; i < s->axes[XP_AXIS_POLICY]->len; i++)
         {
-          const char *spec = s->axes[XP_AXIS_POLICY]->pdata[i];
-          size_t n = strcspn (spec, ":");
-          used |= strlen (pg->name) == n && strncmp (spec, pg->name, n) == 0;
+          g_autofree char *gk = group_key (s, s->axes[XP_AXIS_POLICY]->pdata[i]);
+          used |= strcmp (gk, pg->name) == 0;
         }
       if (!used)
         {
@@ -688,10 +735,11 @@ xp_scenario_effective_policy (const XpScenario *s, const char *spec)
   size_t n = strcspn (spec, ":");
   GString *out = g_string_new (spec);
   gboolean has_params = spec[n] == ':';
+  g_autofree char *gk = group_key (s, spec);
   for (guint g = 0; g < s->policy_groups->len; g++)
     {
       XpPolicyGroup *pg = s->policy_groups->pdata[g];
-      if (strlen (pg->name) != n || strncmp (spec, pg->name, n) != 0)
+      if (strcmp (pg->name, gk) != 0)
         continue;
       for (guint i = 0; i < pg->params->len; i++)
         {

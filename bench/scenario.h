@@ -5,7 +5,7 @@
  *   description = fit algorithms on two topologies
  *   seeds = 1-3                 # a range, or a list "1;2;7" (',' works too)
  *   repeat = 1                  # executions per run, for timing only
- *   policies = first-fit;best-fit;xenopsd:mode=x   # axes: lists separated by ';'
+ *   policies = first-fit;best-fit;xenopsd:mode=x;../plugins/mine.so:k=v   # axes: lists separated by ';'
  *   topologies = generic-2n;generic-4n;my/host.xml
  *   traces = ../traces/poisson-1k.csv
  *   toolstacks = xenopsd;xenopsd:generation=old;xl;xl:claim_mode=0
@@ -22,8 +22,8 @@
  *
  * policies, topologies and traces are required; toolstacks defaults to
  * xenopsd, xen to 4.17, node_claims to off, seeds to 1. File paths (traces,
- * topologies ending in .ini/.xml or containing '/') are relative to the
- * scenario file. Only '#' starts a comment (at the start of a line, or after
+ * topologies ending in .ini/.xml or containing '/', policies ending in .so
+ * or containing '/', which are plugins) are relative to the scenario file. Only '#' starts a comment (at the start of a line, or after
  * a space or tab). At most 100000 seeds and 100000 runs (configurations ×
  * seeds). Every error names FILE:LINE and the key.
  */
@@ -72,6 +72,14 @@ typedef struct {
   guint line;
 } XpPolicyGroup;
 
+/* A policy entry naming a plugin file ("FILE.so[:key=value,...]", see
+ * xp_policy_spec_is_plugin), loaded when the scenario is read. */
+typedef struct {
+  char *path;                   /* resolved against the scenario's directory */
+  char *name;                   /* the plugin's policy name ([policy.NAME] groups use it) */
+  char *sha256;                 /* of the file (xp_policy_plugin_sha256) */
+} XpScenarioPlugin;
+
 typedef struct {
   char *path;                   /* as given */
   char *dir;                    /* directory of the file, for relative paths */
@@ -84,6 +92,7 @@ typedef struct {
   GPtrArray *xen_params;        /* char * "name=value" */
   guint xen_params_line;
   GPtrArray *policy_groups;     /* XpPolicyGroup * */
+  GHashTable *plugins;          /* policy entry as written → XpScenarioPlugin * (plugin entries only) */
   GPtrArray *tolerances;        /* XpTolerance * */
   double speed_margin;          /* < 0: not given */
 } XpScenario;
@@ -96,7 +105,10 @@ XpScenario *xp_scenario_load (const char *path, GError **error);
 XpScenario *xp_scenario_parse (const char *path, const char *text, GError **error);
 void xp_scenario_free (XpScenario *s);
 
-/* Policy spec with the [policy.NAME] parameters appended (newly allocated). */
+/* The plugin a policy entry names, or NULL for a built-in's entry. */
+const XpScenarioPlugin *xp_scenario_plugin (const XpScenario *s, const char *spec);
+/* Policy spec with the [policy.NAME] parameters appended (newly allocated);
+ * for a plugin entry NAME is the plugin's policy name. */
 char *xp_scenario_effective_policy (const XpScenario *s, const char *spec);
 /* Resolve a topology or trace value against the scenario's directory
  * (newly allocated; unchanged for bundled names, synthetic: and host). */

@@ -161,7 +161,8 @@ bench_manifest (int argc, char **argv)
           const XpBenchRun *r = plan->runs->pdata[i];
           g_autofree char *path = xp_bench_run_path (out, r);
           if (g_file_test (path, G_FILE_TEST_EXISTS)
-              && xp_bench_read_run_spec (path, &r->seed, plan->max_vms, r->policy_spec, NULL, NULL, NULL))
+              && xp_bench_read_run_plugin (path, &r->seed, plan->max_vms, r->policy_spec, r->plugin_sha256, NULL, NULL,
+                                       NULL))
             g_ptr_array_remove_index (plan->runs, i);
         }
     }

@@ -1179,6 +1179,315 @@ START_TEST (test_manifest_parallel)
 }
 END_TEST
 
+/* ---- plugins in scenarios ------------------------------------------------- */
+
+/* Path of a module built by `make check` (libtool puts it in .libs/). */
+static char *
+plugin_path (const char *name)
+{
+  const char *top = g_getenv ("XP_BUILDDIR");
+  if (!top)
+    top = g_getenv ("XP_SRCDIR");
+  if (!top)
+    top = XP_SRCDIR;
+  g_autofree char *file = g_strdup_printf ("%s.so", name);
+  return g_build_filename (top, "policies", "plugins", ".libs", file, NULL);
+}
+
+/* Copy the built module @name to DIR/plugins/AS, with @extra bytes
+ * appended (a different build: other bytes, the same code). */
+static void
+copy_plugin (const char *dir, const char *name, const char *as, const char *extra)
+{
+  g_autofree char *src = plugin_path (name);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  ck_assert_msg (g_file_get_contents (src, &data, &len, NULL), "cannot read %s (built by make check)", src);
+  g_autofree char *pdir = g_build_filename (dir, "plugins", NULL);
+  g_mkdir_with_parents (pdir, 0755);
+  g_autofree char *dst = g_build_filename (pdir, as, NULL);
+  g_autoptr (GByteArray) b = g_byte_array_new ();
+  g_byte_array_append (b, (const guint8 *) data, (guint) len);
+  if (extra)
+    g_byte_array_append (b, (const guint8 *) extra, (guint) strlen (extra));
+  ck_assert (g_file_set_contents (dst, (const char *) b->data, b->len, NULL));
+}
+
+/* DIR/plugins/example.so, DIR/tiny.csv and DIR/sc/NAME with @policies and
+ * @extra (groups) after a [scenario] of seeds 1-2, generic-2n, both
+ * toolstacks. The plugin and the trace are named relative to the scenario. */
+static char *
+write_plugin_scenario (const char *dir, const char *name, const char *policies, const char *extra)
+{
+  copy_plugin (dir, "example", "example.so", NULL);
+  g_autofree char *src = xp_test_srcpath ("tests/data/bench/tiny.csv");
+  g_autofree char *trace = read_text (src);
+  g_free (xp_test_write (dir, "tiny.csv", trace));
+  g_autofree char *sc = g_build_filename (dir, "sc", NULL);
+  g_mkdir_with_parents (sc, 0755);
+  g_autofree char *text = g_strdup_printf ("[scenario]\nname = pl\nseeds = 1-2\npolicies = %s\n"
+                                           "topologies = generic-2n\ntraces = ../tiny.csv\ntoolstacks = xenopsd;xl\n%s",
+                                           policies, extra ? extra : "");
+  return xp_test_write (sc, name, text);
+}
+
+#define PLUGIN_POLICIES "first-fit;../plugins/example.so;../plugins/example.so:start=1"
+
+/* A plugin in a scenario's policies: "FILE.so[:key=value,...]", the file
+ * relative to the scenario, parameters from the entry and from the group
+ * [policy.NAME] of the plugin's policy name. Run names and labels come from
+ * the entry as written, so they do not depend on where the scenario lies
+ * and differ per plugin and per parameter set. */
+START_TEST (test_scenario_plugin)
+{
+  g_autofree char *names[2] = { NULL, NULL };
+  g_autofree char *tmp = xp_test_tmpdir ();
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autofree char *dir = g_build_filename (tmp, k ? "b/deeper" : "a", NULL);
+      g_autofree char *path = write_plugin_scenario (dir, "s.ini", PLUGIN_POLICIES,
+                                                     "[policy.example-round-robin]\nstart = 0\n");
+      g_autoptr (GError) error = NULL;
+      g_autoptr (XpScenario) s = xp_scenario_load (path, &error);
+      ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+      const XpScenarioPlugin *pl = xp_scenario_plugin (s, "../plugins/example.so:start=1");
+      ck_assert_ptr_nonnull (pl);
+      ck_assert_str_eq (pl->name, "example-round-robin");
+      g_autofree char *want_path = g_build_filename (dir, "plugins", "example.so", NULL);
+      g_autofree char *want = g_canonicalize_filename (want_path, NULL);
+      ck_assert_str_eq (pl->path, want);
+      ck_assert_uint_eq (strlen (pl->sha256), 64);
+      ck_assert_ptr_null (xp_scenario_plugin (s, "first-fit"));
+      g_autoptr (XpBenchPlan) p = xp_bench_plan_new (s, &error);
+      ck_assert (p != NULL);
+      ck_assert_uint_eq (p->configs->len, 6);
+      /* the group's start=0 applies where the entry gives none */
+      const XpBenchRun *r2 = p->runs->pdata[4], *r4 = p->runs->pdata[8];
+      ck_assert_str_eq (r2->policy_spec, "../plugins/example.so:start=0");
+      ck_assert_str_eq (r4->policy_spec, "../plugins/example.so:start=1");
+      ck_assert_str_eq (r2->policy_plugin, want);
+      ck_assert_str_eq (r2->policy_plugin_name, "example-round-robin");
+      ck_assert_str_eq (r2->plugin_sha256, pl->sha256);
+      ck_assert_ptr_null (((XpBenchRun *) p->runs->pdata[0])->policy_plugin);
+      GString *all = g_string_new (NULL);
+      for (guint i = 0; i < p->configs->len; i++)
+        {
+          const XpBenchConfig *c = p->configs->pdata[i];
+          g_string_append_printf (all, "%s|%s\n", c->id, c->label);
+        }
+      names[k] = g_string_free (all, FALSE);
+    }
+  ck_assert_str_eq (names[0], names[1]);
+  ck_assert_str_eq (names[0],
+                    "first-fit__generic-2n__tiny__xenopsd__xen4.17__nc-off|first-fit xenopsd\n"
+                    "first-fit__generic-2n__tiny__xl__xen4.17__nc-off|first-fit xl\n"
+                    "plugins-example.so__generic-2n__tiny__xenopsd__xen4.17__nc-off|../plugins/example.so xenopsd\n"
+                    "plugins-example.so__generic-2n__tiny__xl__xen4.17__nc-off|../plugins/example.so xl\n"
+                    "plugins-example.so-start=1__generic-2n__tiny__xenopsd__xen4.17__nc-off|../plugins/example.so:start=1 xenopsd\n"
+                    "plugins-example.so-start=1__generic-2n__tiny__xl__xen4.17__nc-off|../plugins/example.so:start=1 xl\n");
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
+/* A plugin that is missing, not a shared object, without the entry
+ * symbol, or given a parameter it does not take, in the entry or in its
+ * group: the scenario does not load, one error naming the file, the line
+ * and the key, and bench run writes nothing. */
+START_TEST (test_scenario_plugin_errors)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  copy_plugin (tmp, "example_noentry", "noentry.so", NULL);
+  g_autofree char *pdir = g_build_filename (tmp, "plugins", NULL);
+  g_free (xp_test_write (pdir, "junk.so", "not an ELF file\n"));
+  struct {
+    const char *policies, *extra, *expect;
+  } cases[] = {
+    { "first-fit;../plugins/nosuch.so", NULL, "plugins/nosuch.so: cannot load plugin: no such file" },
+    { "first-fit;../plugins/junk.so", NULL, "plugins/junk.so: cannot load plugin:" },
+    { "first-fit;../plugins/noentry.so", NULL, "plugins/noentry.so: not a xenplace policy plugin: no symbol 'xenplace_policy_entry'" },
+    { "first-fit;../plugins/example.so:strat=1", NULL,
+      "policy 'example-round-robin': unknown parameter 'strat' (valid parameters: start)" },
+    { "first-fit;../plugins/example.so", "[policy.example-round-robin]\nstrat = 1\n",
+      "policy spec '../plugins/example.so:strat=1': policy 'example-round-robin': unknown parameter 'strat'" },
+  };
+  g_autofree char *xenplace = NULL;
+  if (g_getenv ("XP_BUILDDIR"))
+    xenplace = g_build_filename (g_getenv ("XP_BUILDDIR"), "xenplace", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = write_plugin_scenario (tmp, "bad.ini", cases[i].policies, cases[i].extra);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (XpScenario) s = xp_scenario_load (path, &error);
+      ck_assert_msg (s == NULL, "case %u loaded", i);
+      g_autofree char *head = g_strdup_printf ("%s:4: policies: '", path);
+      ck_assert_msg (g_str_has_prefix (error->message, head), "case %u: %s", i, error->message);
+      xp_assert_error_contains (error, cases[i].expect);
+      if (!xenplace)
+        continue;
+      /* through the command line: exit 2, one line, no directory */
+      g_autofree char *out = g_build_filename (tmp, "out", NULL);
+      const char *argv[] = { xenplace, "bench", "run", path, "-o", out, NULL };
+      g_autofree char *so = NULL, *se = NULL;
+      gint status = 0;
+      ck_assert (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &so, &se, &status, NULL));
+      ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 2, "case %u: %s", i, se);
+      ck_assert_msg (strstr (se, cases[i].expect) && strchr (se, '\n') == se + strlen (se) - 1, "case %u: %s", i, se);
+      ck_assert_msg (!g_file_test (out, G_FILE_TEST_EXISTS), "case %u: a bench directory was written", i);
+    }
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
+static void
+assert_same_file (const char *a, const char *b)
+{
+  g_autofree char *ta = read_text (a), *tb = read_text (b);
+  ck_assert_msg (strcmp (ta, tb) == 0, "%s and %s differ", a, b);
+}
+
+/* A plugin's runs: -j 1 and -j 2 give the same bytes; the results file
+ * records the plugin; resume skips them, and re-runs them after the
+ * plugin's parameters or its build changed; merge refuses a file of
+ * another build. */
+START_TEST (test_run_plugin)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autofree char *path = write_plugin_scenario (tmp, "s.ini", PLUGIN_POLICIES, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = xp_scenario_load (path, &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  g_autoptr (XpBenchPlan) p = xp_bench_plan_new (s, &error);
+  g_autofree char *d1 = g_build_filename (tmp, "j1", NULL), *d2 = g_build_filename (tmp, "j2", NULL);
+  XpBenchRunOptions o1 = { 1, FALSE }, o2 = { 2, FALSE };
+  XpBenchRunStats st;
+  ck_assert_msg (xp_bench_run (p, d1, &o1, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 12);
+  ck_assert_msg (xp_bench_run (p, d2, &o2, &st, &error), "%s", error ? error->message : "");
+  const char *files[] = { "matrix.json", "summary.json", "summary.tsv" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *a = g_build_filename (d1, files[i], NULL), *b = g_build_filename (d2, files[i], NULL);
+      assert_same_file (a, b);
+    }
+  for (guint i = 0; i < p->runs->len; i++)
+    {
+      g_autofree char *a = xp_bench_run_path (d1, p->runs->pdata[i]), *b = xp_bench_run_path (d2, p->runs->pdata[i]);
+      assert_same_file (a, b);
+    }
+  /* the plugin differs from first fit: it is what ran */
+  g_autofree char *sum_path = g_build_filename (d1, "summary.json", NULL);
+  g_autofree char *sum = read_text (sum_path);
+  ck_assert (strstr (sum, "\"label\" : \"../plugins/example.so:start=1 xl\""));
+  const XpBenchRun *r = p->runs->pdata[10];   /* start=1, xl, seed 1 */
+  g_autofree char *rp = xp_bench_run_path (d1, r);
+  g_autofree char *text = read_text (rp);
+  g_autofree char *rec = g_strdup_printf ("\"policy\" : \"../plugins/example.so:start=1\",\n"
+                                          "  \"policy_name\" : \"example-round-robin\",\n"
+                                          "  \"plugin\" : {\n   \"path\" : \"../plugins/example.so\",\n"
+                                          "   \"sha256\" : \"%s\"\n  },\n", r->plugin_sha256);
+  ck_assert_msg (strstr (text, rec), "%s", text);
+  g_autofree char *bp = xp_bench_run_path (d1, p->runs->pdata[0]);
+  g_autofree char *builtin = read_text (bp);
+  ck_assert (!strstr (builtin, "\"plugin\""));
+
+  /* resume: all done */
+  ck_assert (xp_bench_run (p, d1, &o2, &st, &error));
+  ck_assert_uint_eq (st.skipped, 12);
+
+  /* another parameter set from the group: the 4 runs of the entry without
+   * its own start re-run, the others are done */
+  g_autofree char *path_g = write_plugin_scenario (tmp, "s.ini", PLUGIN_POLICIES, "[policy.example-round-robin]\nstart = 1\n");
+  g_autoptr (XpScenario) sg = xp_scenario_load (path_g, &error);
+  ck_assert (sg != NULL);
+  g_autoptr (XpBenchPlan) pg = xp_bench_plan_new (sg, &error);
+  ck_assert_msg (xp_bench_run (pg, d1, &o2, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 4);
+  ck_assert_uint_eq (st.skipped, 8);
+
+  /* another build of the plugin (other bytes): its 8 runs re-run, after
+   * merge refused the files of the old build */
+  copy_plugin (tmp, "example", "example.so", "another build");
+  g_autoptr (XpScenario) sb = xp_scenario_load (path_g, &error);
+  ck_assert (sb != NULL);
+  g_autoptr (XpBenchPlan) pb = xp_bench_plan_new (sb, &error);
+  const XpBenchRun *rb = pb->runs->pdata[10];
+  ck_assert_str_ne (rb->plugin_sha256, r->plugin_sha256);
+  g_autofree char *mpath = g_build_filename (d1, "matrix.json", NULL);
+  ck_assert (xp_bench_plan_write (pb, mpath, &error));
+  ck_assert (!xp_bench_merge (d1, NULL, &error));
+  xp_assert_error_contains (error, "run.plugin.sha256: '");
+  xp_assert_error_contains (error, "(the results of another build of the plugin)");
+  g_clear_error (&error);
+  ck_assert_msg (xp_bench_run (pb, d1, &o2, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 8);
+  ck_assert_uint_eq (st.skipped, 4);
+  g_autofree char *text2 = read_text (rp);
+  ck_assert (strstr (text2, rb->plugin_sha256));
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
+/* bench manifest gives plugin runs as replay commands (--policy-plugin,
+ * --policy NAME:params, --results-plugin) whose results files are bench
+ * run's, byte for byte; --pending knows a plugin's runs are done. */
+START_TEST (test_manifest_plugin)
+{
+  const char *builddir = g_getenv ("XP_BUILDDIR");
+  if (!builddir)
+    {
+      fprintf (stderr, "bench: manifest plugin test skipped (no XP_BUILDDIR)\n");
+      return;
+    }
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autofree char *path = write_plugin_scenario (tmp, "s.ini", PLUGIN_POLICIES, "[policy.example-round-robin]\nstart = 0\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s = xp_scenario_load (path, &error);
+  ck_assert_msg (s != NULL, "%s", error ? error->message : "");
+  g_autoptr (XpBenchPlan) p = xp_bench_plan_new (s, &error);
+  g_autofree char *direct = g_build_filename (tmp, "direct", NULL), *dist = g_build_filename (tmp, "dist", NULL);
+  XpBenchRunOptions o = { 2, FALSE };
+  ck_assert_msg (xp_bench_run (p, direct, &o, NULL, &error), "%s", error ? error->message : "");
+
+  g_autofree char *xenplace = g_build_filename (builddir, "xenplace", NULL);
+  g_autofree char *q_x = g_shell_quote (xenplace), *q_s = g_shell_quote (path), *q_d = g_shell_quote (dist);
+  g_mkdir_with_parents (dist, 0755);
+  g_autofree char *cmd = g_strdup_printf ("%s bench manifest %s -o %s --xenplace %s > %s/manifest.txt && "
+                                          "sh -e %s/manifest.txt && %s bench merge -q %s",
+                                          q_x, q_s, q_d, q_x, q_d, q_d, q_x, q_d);
+  ck_assert_msg (run_shell (cmd, NULL), "%s failed", cmd);
+  g_autofree char *mf = g_build_filename (dist, "manifest.txt", NULL);
+  g_autofree char *manifest = read_text (mf);
+  g_autofree char *so = g_build_filename (tmp, "plugins", "example.so", NULL);
+  g_autofree char *so_abs = g_canonicalize_filename (so, NULL);
+  g_autofree char *want = g_strdup_printf ("--policy-plugin %s --policy example-round-robin:start=1 "
+                                           "--results-plugin ../plugins/example.so ", so_abs);
+  ck_assert_msg (strstr (manifest, want), "%s", manifest);
+  for (guint i = 0; i < p->runs->len; i++)
+    {
+      g_autofree char *a = xp_bench_run_path (direct, p->runs->pdata[i]);
+      g_autofree char *b = xp_bench_run_path (dist, p->runs->pdata[i]);
+      assert_same_file (a, b);
+    }
+  g_autofree char *a = g_build_filename (direct, "summary.json", NULL), *b = g_build_filename (dist, "summary.json", NULL);
+  assert_same_file (a, b);
+
+  /* --pending: nothing left, then the one removed plugin run */
+  g_autofree char *out = NULL;
+  g_autofree char *cmd2 = g_strdup_printf ("%s bench manifest %s -o %s --xenplace %s --pending", q_x, q_s, q_d, q_x);
+  ck_assert (run_shell (cmd2, &out));
+  ck_assert_str_eq (out, "");
+  const XpBenchRun *r = p->runs->pdata[7];
+  g_autofree char *rp = xp_bench_run_path (dist, r);
+  g_unlink (rp);
+  g_autofree char *out2 = NULL;
+  ck_assert (run_shell (cmd2, &out2));
+  g_auto (GStrv) pl = g_strsplit (out2, "\n", -1);
+  ck_assert_uint_eq (g_strv_length (pl), 2);
+  ck_assert (strstr (pl[0], r->name));
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
 /* ---- reading results back: wrong types ------------------------------------ */
 
 static guint json_criticals;
@@ -1355,6 +1664,10 @@ xp_test_bench_suite (void)
   tcase_add_test (runs, test_run_reduced);
   tcase_add_test (runs, test_run_files_location_free);
   tcase_add_test (runs, test_manifest_parallel);
+  tcase_add_test (runs, test_scenario_plugin);
+  tcase_add_test (runs, test_scenario_plugin_errors);
+  tcase_add_test (runs, test_run_plugin);
+  tcase_add_test (runs, test_manifest_plugin);
   suite_add_tcase (s, runs);
   return s;
 }

@@ -3,8 +3,9 @@
  * Build as a loadable module against policies/policy.h only, e.g.
  *   cc -shared -fPIC $(pkg-config --cflags glib-2.0) -I XENPLACE_SRC \
  *      -o example.so policies/plugins/example.c
- * and load with `xenplace policies --plugin ./example.so` or a replay's
- * --policy-plugin option.
+ * and load with `xenplace policies --plugin ./example.so`, a replay's
+ * --policy-plugin option, or a bench scenario's policies entry
+ * (`policies = first-fit;../plugins/example.so:start=1`, see bench/README.md).
  *
  * The policy: nodes are taken in turn (round robin, starting at param
  * start=N); the VM goes on the first node from the current one onwards

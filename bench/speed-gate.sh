@@ -34,7 +34,9 @@
 #   alloc-storm     bench_alloc, a start storm of 300k extent operations
 #   sched-credit    bench_sched, 20 simulated seconds of 64 vCPUs on 32 pCPUs
 #   results-merge   `xenplace bench merge` of tests/data/bench/hand with one
-#                   run's file replaced by replay-credit's results (1.6 MB):
+#                   run's file replaced by a replay of replay-credit's trace
+#                   and host under that run's policy, best-fit (merge refuses
+#                   a file made under another policy) (1.6 MB):
 #                   merge and resume read a run's head, not its per-VM rows
 #                   (json-glib's tree of the whole file: 13 x the count)
 # The trace is generated at run time by `xenplace trace gen poisson` (byte-
@@ -123,7 +125,7 @@ case " $cases " in
     rm -rf "$dir/merge"
     cp -R "$here/../tests/data/bench/hand" "$dir/merge"
     chmod -R u+w "$dir/merge"
-    "$top/xenplace" replay -t "$host" -f "$trace" -p xenopsd -q \
+    "$top/xenplace" replay -t "$host" -f "$trace" -p best-fit -q \
       -o "$dir/merge/runs/best-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off__s1.json"
     ;;
 esac

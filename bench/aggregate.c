@@ -83,19 +83,103 @@ gboolean
 xp_bench_read_run_reduced (const char *path, const guint64 *seed, guint64 max_vms, GPtrArray *names, GArray *values,
                            GError **error)
 {
-  return xp_bench_read_run_spec (path, seed, max_vms, NULL, names, values, error);
+  return xp_bench_read_run_spec (path, seed, max_vms, NULL, NULL, names, values, error);
+}
+
+gboolean
+xp_bench_plan_xen_params (const XpBenchPlan *plan, XpXenParams *out, GError **error)
+{
+  xp_xen_params_init_defaults (out);
+  for (guint i = 0; i < plan->xen_params->len; i++)
+    {
+      g_autoptr (GError) local = NULL;
+      if (!xp_xen_params_set (out, plan->xen_params->pdata[i], &local))
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "xen_params: '%s': %s", (char *) plan->xen_params->pdata[i],
+                       local->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The Xen parameters a results file was made with: run.xen_params, or, in
+ * a file written before they were recorded, the defaults with the scrub
+ * rate it does record (run.scrub_bytes_per_sec). */
+static gboolean
+run_xen_params (const char *path, JsonObject *run, XpXenParams *out, GError **error)
+{
+  xp_xen_params_init_defaults (out);
+  JsonNode *xn = json_object_get_member (run, "xen_params");
+  if (!xn)
+    {
+      gint64 scrub;
+      if (json_object_has_member (run, "scrub_bytes_per_sec"))
+        {
+          if (!xp_json_int (run, "scrub_bytes_per_sec", &scrub) || scrub <= 0)
+            {
+              g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: run.scrub_bytes_per_sec: expected a positive integer",
+                           path);
+              return FALSE;
+            }
+          out->scrub_bytes_per_sec = (guint64) scrub;
+        }
+      return TRUE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (xn))
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: run.xen_params: expected an object", path);
+      return FALSE;
+    }
+  JsonObject *xo = json_node_get_object (xn);
+  g_autoptr (GList) members = json_object_get_members (xo);
+  for (GList *l = members; l; l = l->next)
+    {
+      JsonNode *n = json_object_get_member (xo, l->data);
+      g_autofree char *text = NULL;
+      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64)
+        text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
+      else if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
+        text = g_strdup (json_node_get_string (n));
+      g_autoptr (GError) local = NULL;
+      g_autofree char *assignment = g_strdup_printf ("%s=%s", (char *) l->data, text ? text : "");
+      if (!text || !xp_xen_params_set (out, assignment, &local))
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "%s: run.xen_params.%s: %s", path, (char *) l->data,
+                       local ? local->message : "expected an integer or a string");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* NULL when @have and @want are the same parameters, else the ones that
+ * differ: "scrub_rate=1073741824, expected scrub_rate=4294967296". */
+static char *
+xen_params_differ (const XpXenParams *have, const XpXenParams *want)
+{
+  g_autoptr (GPtrArray) h = xp_xen_params_list (have), w = xp_xen_params_list (want);
+  g_autoptr (GString) hs = g_string_new (NULL), ws = g_string_new (NULL);
+  for (guint i = 0; i < h->len; i++)
+    if (strcmp (h->pdata[i], w->pdata[i]) != 0)
+      {
+        g_string_append_printf (hs, "%s%s", hs->len ? "," : "", (char *) h->pdata[i]);
+        g_string_append_printf (ws, "%s%s", ws->len ? "," : "", (char *) w->pdata[i]);
+      }
+  return hs->len ? g_strdup_printf ("%s, expected %s", hs->str, ws->str) : NULL;
 }
 
 gboolean
 xp_bench_read_run_spec (const char *path, const guint64 *seed, guint64 max_vms, const char *policy_spec,
-                        GPtrArray *names, GArray *values, GError **error)
+                        const XpXenParams *xen_params, GPtrArray *names, GArray *values, GError **error)
 {
-  return xp_bench_read_run_plugin (path, seed, max_vms, policy_spec, NULL, names, values, error);
+  return xp_bench_read_run_plugin (path, seed, max_vms, policy_spec, NULL, xen_params, names, values, error);
 }
 
 gboolean
 xp_bench_read_run_plugin (const char *path, const guint64 *seed, guint64 max_vms, const char *policy_spec,
-                          const char *plugin_sha256, GPtrArray *names, GArray *values, GError **error)
+                          const char *plugin_sha256, const XpXenParams *xen_params, GPtrArray *names, GArray *values,
+                          GError **error)
 {
   /* only the head of the file: the per-VM rows after it are most of a
    * large run's file, and are checked for syntax but not kept */
@@ -147,6 +231,18 @@ xp_bench_read_run_plugin (const char *path, const guint64 *seed, guint64 max_vms
           g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
                        "%s: run.plugin.sha256: %s%s%s, expected '%s' (the results of another build of the plugin)", path,
                        have ? "'" : "", have ? have : "not a string", have ? "'" : "", plugin_sha256);
+          return FALSE;
+        }
+    }
+  if (xen_params)
+    {
+      XpXenParams have;
+      if (!run_xen_params (path, run, &have, error))
+        return FALSE;
+      g_autofree char *differ = xen_params_differ (&have, xen_params);
+      if (differ)
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "%s: run.xen_params: %s", path, differ);
           return FALSE;
         }
     }
@@ -281,6 +377,9 @@ xp_bench_summarize (const XpBenchPlan *plan, const char *dir, GError **error)
     g_ptr_array_add (per_config, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref));
   g_autoptr (GString) missing = g_string_new (NULL);
   guint n_missing = 0;
+  XpXenParams xen_params;
+  if (!xp_bench_plan_xen_params (plan, &xen_params, error))
+    return NULL;
   for (guint r = 0; r < plan->runs->len; r++)
     {
       const XpBenchRun *run = plan->runs->pdata[r];
@@ -293,8 +392,8 @@ xp_bench_summarize (const XpBenchPlan *plan, const char *dir, GError **error)
         }
       g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
       g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
-      if (!xp_bench_read_run_plugin (path, &run->seed, plan->max_vms, run->policy_spec, run->plugin_sha256, names, values,
-                                     error))
+      if (!xp_bench_read_run_plugin (path, &run->seed, plan->max_vms, run->policy_spec, run->plugin_sha256, &xen_params,
+                                     names, values, error))
         return NULL;
       GHashTable *h = per_config->pdata[run->config];
       for (guint k = 0; k < names->len; k++)

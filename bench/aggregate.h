@@ -15,6 +15,7 @@
 
 #include <json-glib/json-glib.h>
 #include "bench/matrix.h"
+#include "sim/xen/xen.h"
 
 G_BEGIN_DECLS
 
@@ -46,13 +47,20 @@ gboolean xp_bench_read_run_reduced (const char *path, const guint64 *seed, guint
  * ([policy.NAME] included) that the run was made with. Parameters are no
  * part of a run's name, so a file made before the scenario's [policy.NAME]
  * group changed would otherwise count as done. */
+/* With @xen_params (when not NULL), also not a run made with other Xen
+ * parameters: the file's run.xen_params must be the same, or, in a file
+ * written before they were recorded, @xen_params must be the defaults with
+ * the file's run.scrub_bytes_per_sec. */
 gboolean xp_bench_read_run_spec (const char *path, const guint64 *seed, guint64 max_vms, const char *policy_spec,
-                                 GPtrArray *names, GArray *values, GError **error);
+                                 const XpXenParams *xen_params, GPtrArray *names, GArray *values, GError **error);
 /* Same, and for a plugin's run (@plugin_sha256 not NULL) also not the run
  * of another build of the plugin: the file's run.plugin.sha256 must be
  * @plugin_sha256 (the path is part of run.policy). */
 gboolean xp_bench_read_run_plugin (const char *path, const guint64 *seed, guint64 max_vms, const char *policy_spec,
-                                   const char *plugin_sha256, GPtrArray *names, GArray *values, GError **error);
+                                   const char *plugin_sha256, const XpXenParams *xen_params, GPtrArray *names,
+                                   GArray *values, GError **error);
+/* The Xen parameters of every run of @plan: the defaults and plan->xen_params. */
+gboolean xp_bench_plan_xen_params (const XpBenchPlan *plan, XpXenParams *out, GError **error);
 
 typedef struct {
   char *id;

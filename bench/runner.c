@@ -186,13 +186,16 @@ xp_bench_run (const XpBenchPlan *plan, const char *dir, const XpBenchRunOptions 
   guint n_runs = plan->runs->len;
   g_autofree gboolean *todo = g_new0 (gboolean, n_runs);
   g_autofree gboolean *config_needed = g_new0 (gboolean, plan->configs->len);
+  XpXenParams xen_params;
+  if (!xp_bench_plan_xen_params (plan, &xen_params, error))
+    return FALSE;
   for (guint i = 0; i < n_runs; i++)
     {
       const XpBenchRun *r = plan->runs->pdata[i];
       g_autofree char *path = xp_bench_run_path (dir, r);
       if (g_file_test (path, G_FILE_TEST_EXISTS)
-          && xp_bench_read_run_plugin (path, &r->seed, plan->max_vms, r->policy_spec, r->plugin_sha256, NULL, NULL,
-                                       NULL))
+          && xp_bench_read_run_plugin (path, &r->seed, plan->max_vms, r->policy_spec, r->plugin_sha256, &xen_params,
+                                       NULL, NULL, NULL))
         st.skipped++;
       else
         todo[i] = config_needed[r->config] = TRUE;

@@ -156,13 +156,19 @@ bench_manifest (int argc, char **argv)
   if (pending)
     {
       /* keep only the runs still to do */
+      XpXenParams xen_params;
+      if (!xp_bench_plan_xen_params (plan, &xen_params, &error))
+        {
+          xp_cli_error ("%s", error->message);
+          return 2;
+        }
       for (guint i = plan->runs->len; i-- > 0;)
         {
           const XpBenchRun *r = plan->runs->pdata[i];
           g_autofree char *path = xp_bench_run_path (out, r);
           if (g_file_test (path, G_FILE_TEST_EXISTS)
-              && xp_bench_read_run_plugin (path, &r->seed, plan->max_vms, r->policy_spec, r->plugin_sha256, NULL, NULL,
-                                       NULL))
+              && xp_bench_read_run_plugin (path, &r->seed, plan->max_vms, r->policy_spec, r->plugin_sha256, &xen_params,
+                                           NULL, NULL, NULL))
             g_ptr_array_remove_index (plan->runs, i);
         }
     }

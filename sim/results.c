@@ -1,6 +1,7 @@
 /* xenplace — results JSON and summary. */
 #include "config.h"
 #include <errno.h>
+#include <string.h>
 #include "sim/error.h"
 #include "sim/json_out.h"
 #include "sim/results.h"
@@ -90,6 +91,22 @@ emit (const XpRun *run, const XpResultsReduced *reduced, XpJsonOut *o)
   SET_INT (o, "seed", cfg->seed);
   SET_INT (o, "populate_bytes_per_sec", cfg->toolstack.populate_bytes_per_sec);
   SET_INT (o, "scrub_bytes_per_sec", cfg->xen.scrub_bytes_per_sec);
+  /* every Xen model parameter, defaults included, in a fixed order: runs
+   * made with other parameters can be told apart (bench resume and merge
+   * compare them) */
+  g_autoptr (GPtrArray) xen_params = xp_xen_params_list (&cfg->xen);
+  xp_json_out_begin_object (o, "xen_params");
+  for (guint i = 0; i < xen_params->len; i++)
+    {
+      const char *kv = xen_params->pdata[i], *eq = strchr (kv, '=');
+      g_autofree char *name = g_strndup (kv, eq - kv);
+      gint64 v;
+      if (g_ascii_string_to_signed (eq + 1, 10, 0, G_MAXINT64, &v, NULL))
+        SET_INT (o, name, v);
+      else
+        SET_STR (o, name, eq + 1);
+    }
+  xp_json_out_end_object (o);
   if (reduced)
     {
       xp_json_out_begin_object (o, "reduced");

@@ -904,6 +904,102 @@ START_TEST (test_run_resume_policy_params)
 }
 END_TEST
 
+static gboolean run_shell (const char *cmd, char **out);
+
+/* Xen model parameters (xen_params, --xen-param) are no part of a run's
+ * name either: the results file records them all (run.xen_params), resume
+ * re-runs a file made with other ones, merge refuses it naming both, and
+ * manifest --pending lists it. A file written before they were recorded
+ * counts as made with the defaults and its run.scrub_bytes_per_sec. (Resume
+ * used to keep it: the summary held the old parameters' results.) */
+START_TEST (test_run_resume_xen_params)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autofree char *trace = xp_test_srcpath ("tests/data/bench/tiny.csv");
+  g_autofree char *head = g_strdup_printf ("[scenario]\nname = x\nseeds = 1\npolicies = xenopsd\n"
+                                           "topologies = generic-2n\ntraces = %s\n", trace);
+  g_autofree char *slow = g_strconcat (head, "xen_params = scrub_rate=1GiB;dom0_vcpus=4\n", NULL);
+  g_autofree char *path_old = xp_test_write (tmp, "old.ini", head);
+  g_autofree char *path_new = xp_test_write (tmp, "new.ini", slow);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (XpScenario) s_old = xp_scenario_load (path_old, &error);
+  g_autoptr (XpScenario) s_new = xp_scenario_load (path_new, &error);
+  ck_assert_msg (s_old && s_new, "%s", error ? error->message : "");
+  g_autoptr (XpBenchPlan) p_old = xp_bench_plan_new (s_old, &error);
+  g_autoptr (XpBenchPlan) p_new = xp_bench_plan_new (s_new, &error);
+  ck_assert (p_old && p_new);
+  const XpBenchRun *r_old = p_old->runs->pdata[0], *r_new = p_new->runs->pdata[0];
+  ck_assert_str_eq (r_old->name, r_new->name);
+
+  g_autofree char *resumed = g_build_filename (tmp, "resumed", NULL), *fresh = g_build_filename (tmp, "fresh", NULL);
+  XpBenchRunOptions o = { 1, FALSE };
+  XpBenchRunStats st;
+  ck_assert_msg (xp_bench_run (p_old, resumed, &o, &st, &error), "%s", error ? error->message : "");
+  g_autofree char *run_path = xp_bench_run_path (resumed, r_old);
+  g_autofree char *old_text = read_text (run_path);
+  /* every parameter, defaults included, in a fixed order */
+  ck_assert_msg (strstr (old_text, "\"xen_params\" : {\n   \"scrub_rate\" : 4294967296,\n   \"dma_bits\" : 0,\n"
+                                   "   \"dom0_mem\" : 4294967296,\n   \"dom0_vcpus\" : 8,\n   \"boot_dirty\" : 0,\n"
+                                   "   \"xen_pages_per_node\" : \"auto\",\n   \"max_order\" : 18,\n"
+                                   "   \"mmio_hole\" : 1073741824\n  }"), "%s", old_text);
+
+  /* merge of the old file under the new matrix: refused, naming both */
+  g_autofree char *matrix = g_build_filename (resumed, "matrix.json", NULL);
+  ck_assert (xp_bench_plan_write (p_new, matrix, &error));
+  ck_assert (!xp_bench_merge (resumed, NULL, &error));
+  xp_assert_error_contains (error, "run.xen_params: scrub_rate=4294967296,dom0_vcpus=8, "
+                                   "expected scrub_rate=1073741824,dom0_vcpus=4");
+  g_clear_error (&error);
+
+  /* manifest --pending lists it */
+  const char *builddir = g_getenv ("XP_BUILDDIR");
+  g_autofree char *xenplace = g_build_filename (builddir ? builddir : ".", "xenplace", NULL);
+  ck_assert_msg (g_file_test (xenplace, G_FILE_TEST_IS_EXECUTABLE), "%s is not built", xenplace);
+  g_autofree char *q_x = g_shell_quote (xenplace), *q_s = g_shell_quote (path_new), *q_d = g_shell_quote (resumed);
+  g_autofree char *cmd = g_strdup_printf ("%s bench manifest %s -o %s --pending", q_x, q_s, q_d);
+  g_autofree char *out = NULL;
+  ck_assert (run_shell (cmd, &out));
+  ck_assert_msg (strstr (out, r_new->name) && strstr (out, "--xen-param scrub_rate=1GiB"), "%s", out);
+
+  /* a file from before run.xen_params: the defaults and its scrub rate */
+  g_autofree char *legacy_slow = g_strdup ("{\"schema\": \"xenplace-results\", \"schema_version\": 1, \"run\": "
+                                           "{\"policy\": \"xenopsd\", \"seed\": 1, \"scrub_bytes_per_sec\": 1073741824},"
+                                           " \"summary\": {\"spread\": 0}}");
+  ck_assert (g_file_set_contents (run_path, legacy_slow, -1, NULL));
+  ck_assert (!xp_bench_merge (resumed, NULL, &error));   /* dom0_vcpus is not the default */
+  xp_assert_error_contains (error, "run.xen_params: dom0_vcpus=8, expected dom0_vcpus=4");
+  g_clear_error (&error);
+  ck_assert (xp_bench_plan_write (p_old, matrix, &error));
+  ck_assert (!xp_bench_merge (resumed, NULL, &error));   /* the scrub rate is not the default */
+  xp_assert_error_contains (error, "run.xen_params: scrub_rate=1073741824, expected scrub_rate=4294967296");
+  g_clear_error (&error);
+  g_autofree char *legacy = g_strdup ("{\"schema\": \"xenplace-results\", \"schema_version\": 1, \"run\": "
+                                      "{\"policy\": \"xenopsd\", \"seed\": 1, \"scrub_bytes_per_sec\": 4294967296},"
+                                      " \"summary\": {\"spread\": 0}}");
+  ck_assert (g_file_set_contents (run_path, legacy, -1, NULL));
+  ck_assert_msg (xp_bench_merge (resumed, NULL, &error), "%s", error ? error->message : "");
+  ck_assert (g_file_set_contents (run_path, old_text, -1, NULL));
+
+  /* resume re-runs it, and the summary is the fresh one's */
+  ck_assert_msg (xp_bench_run (p_new, resumed, &o, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 1);
+  ck_assert_uint_eq (st.skipped, 0);
+  ck_assert_msg (xp_bench_run (p_new, fresh, &o, &st, &error), "%s", error ? error->message : "");
+  g_autofree char *sum_r = g_build_filename (resumed, "summary.json", NULL);
+  g_autofree char *sum_f = g_build_filename (fresh, "summary.json", NULL);
+  g_autofree char *tr = read_text (sum_r), *tf = read_text (sum_f);
+  ck_assert_str_eq (tr, tf);
+  g_autofree char *new_text = read_text (run_path);
+  ck_assert_ptr_nonnull (strstr (new_text, "\"scrub_rate\" : 1073741824"));
+
+  /* and now it is done */
+  ck_assert (xp_bench_run (p_new, resumed, &o, &st, &error));
+  ck_assert_uint_eq (st.executed, 0);
+  ck_assert_uint_eq (st.skipped, 1);
+  xp_test_rmtree (tmp);
+}
+END_TEST
+
 /* A run's results file names its inputs as the scenario does, so the same
  * scenario in two places (two checkouts, two CI machines) gives the same
  * files byte for byte. */
@@ -1660,6 +1756,7 @@ xp_test_bench_suite (void)
   tcase_set_timeout (runs, 300);
   tcase_add_test (runs, test_run_jobs_and_resume);
   tcase_add_test (runs, test_run_resume_policy_params);
+  tcase_add_test (runs, test_run_resume_xen_params);
   tcase_add_test (runs, test_run_bad_input);
   tcase_add_test (runs, test_run_reduced);
   tcase_add_test (runs, test_run_files_location_free);

@@ -177,6 +177,24 @@ xp_xen_params_set (XpXenParams *p, const char *assignment, GError **error)
   return TRUE;
 }
 
+GPtrArray *
+xp_xen_params_list (const XpXenParams *p)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (a, g_strdup_printf ("scrub_rate=%" G_GUINT64_FORMAT, p->scrub_bytes_per_sec));
+  g_ptr_array_add (a, g_strdup_printf ("dma_bits=%u", p->dma_bits));
+  g_ptr_array_add (a, g_strdup_printf ("dom0_mem=%" G_GUINT64_FORMAT, p->dom0_mem_bytes));
+  g_ptr_array_add (a, g_strdup_printf ("dom0_vcpus=%u", p->dom0_vcpus));
+  g_ptr_array_add (a, g_strdup_printf ("boot_dirty=%d", p->boot_memory_dirty ? 1 : 0));
+  if (p->xen_pages_per_node == XP_XEN_PAGES_AUTO)
+    g_ptr_array_add (a, g_strdup ("xen_pages_per_node=auto"));
+  else
+    g_ptr_array_add (a, g_strdup_printf ("xen_pages_per_node=%" G_GUINT64_FORMAT, p->xen_pages_per_node));
+  g_ptr_array_add (a, g_strdup_printf ("max_order=%u", p->max_order));
+  g_ptr_array_add (a, g_strdup_printf ("mmio_hole=%" G_GUINT64_FORMAT, p->mmio_hole_bytes));
+  return a;
+}
+
 XpDomain *
 xp_xen_domain (XpXen *xen, guint32 domid)
 {

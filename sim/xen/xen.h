@@ -89,6 +89,12 @@ void xp_xen_params_init_defaults (XpXenParams *p);
 /* Set one parameter from "name=value" text (scrub_rate=4GiB, dma_bits=32,
  * dom0_mem=4GiB, dom0_vcpus=8, boot_dirty=1, xen_pages_per_node=...). */
 gboolean xp_xen_params_set (XpXenParams *p, const char *assignment, GError **error);
+/* Every parameter of @p as "name=value" (char *, freed with the array), in
+ * a fixed order, values in a canonical form (bytes, pages, counts, 0/1,
+ * 'auto') that xp_xen_params_set() takes back: two parameter sets are the
+ * same exactly when these lists are. Results files record them
+ * (run.xen_params). */
+GPtrArray *xp_xen_params_list (const XpXenParams *p);
 
 /* ---- memflags (xen/include/xen/mm.h), internal to Xen --------------- */
 

@@ -213,6 +213,59 @@ add_row (XpCompareResult *r, const char *metric, const char *config, double b, d
     r->changed++;
 }
 
+static gint
+seed_cmp (gconstpointer a, gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* @seeds sorted, in a new array */
+static GArray *
+sorted_seeds (const GArray *seeds)
+{
+  GArray *a = g_array_sized_new (FALSE, FALSE, sizeof (guint64), seeds->len);
+  g_array_append_vals (a, seeds->data, seeds->len);
+  g_array_sort (a, seed_cmp);
+  return a;
+}
+
+/* "1,2,3", the first ten of a longer list and how many there are */
+static char *
+format_seeds (const GArray *seeds)
+{
+  GString *s = g_string_new (NULL);
+  for (guint k = 0; k < seeds->len && k < 10; k++)
+    g_string_append_printf (s, "%s%" G_GUINT64_FORMAT, k ? "," : "", g_array_index (seeds, guint64, k));
+  if (seeds->len > 10)
+    g_string_append_printf (s, ",... (%u seeds)", seeds->len);
+  return g_string_free (s, FALSE);
+}
+
+/* The means of a configuration are over its seeds: with other seeds on one
+ * side, its verdicts would compare unlike things. Summaries that record no
+ * seeds for a configuration (written by hand) are not checked. */
+static gboolean
+check_same_seeds (const XpSummary *base, const XpSummary *cur, GError **error)
+{
+  for (guint i = 0; i < base->configs->len; i++)
+    {
+      const XpSummaryConfig *bc = base->configs->pdata[i];
+      const XpSummaryConfig *cc = xp_summary_find (cur, bc->id);
+      if (!cc || !bc->seeds->len || !cc->seeds->len)
+        continue;
+      g_autoptr (GArray) bs = sorted_seeds (bc->seeds), cs = sorted_seeds (cc->seeds);
+      if (bs->len == cs->len && memcmp (bs->data, cs->data, bs->len * sizeof (guint64)) == 0)
+        continue;
+      g_autofree char *b = format_seeds (bs), *c = format_seeds (cs);
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                   "configuration %s: the baseline has seeds %s and the current summary seeds %s: compare runs made "
+                   "with the same seeds", bc->id, b, c);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 XpCompareResult *
 xp_bench_compare (const XpSummary *base, const XpSummary *cur, GPtrArray *extra, double speed_margin,
                   GHashTable *base_timing, GHashTable *cur_timing, GError **error)
@@ -239,6 +292,8 @@ xp_bench_compare (const XpSummary *base, const XpSummary *cur, GPtrArray *extra,
                    "the baseline is %s and the current summary %s: compare runs made with the same --max-vms and --max-seeds", b, c);
       return NULL;
     }
+  if (!check_same_seeds (base, cur, error))
+    return NULL;
   if (speed_margin < 0)
     speed_margin = base->speed_margin >= 0 ? base->speed_margin : 0.25;
 

@@ -7,7 +7,9 @@
  * latency or makespan is worse; more locality, superpage share or started
  * VMs is better; other metrics that move are reported as changed and do not
  * fail the gate. A configuration or metric of the baseline missing from the
- * current summary is a regression; a new one is reported.
+ * current summary is a regression; a new one is reported. A configuration
+ * that ran other seeds on the two sides is bad input (its means are over
+ * other runs).
  *
  * Speed comes from timing.tsv next to each summary.json (optional): the
  * per-configuration sum of the fastest wall time of each run, compared by

@@ -592,6 +592,58 @@ START_TEST (test_direction)
 }
 END_TEST
 
+/* A configuration's means are over its seeds: a current summary whose
+ * configuration ran other seeds than the baseline's is refused (bad input,
+ * exit 2), naming the configuration and both seed lists, instead of
+ * verdicts on unlike things. The same seeds in another order compare. */
+START_TEST (test_compare_other_seeds)
+{
+  char *tmp;
+  g_autofree char *dir = hand_dir (&tmp);
+  g_autoptr (GError) error = NULL;
+  ck_assert (xp_bench_merge (dir, NULL, &error));
+  g_autofree char *jpath = g_build_filename (dir, "summary.json", NULL);
+  g_autofree char *cur_dir = g_build_filename (tmp, "cur", NULL);
+  g_mkdir (cur_dir, 0755);
+  g_autofree char *cpath = g_build_filename (cur_dir, "summary.json", NULL);
+  g_autofree char *text = read_text (jpath);
+  ck_assert (g_file_set_contents (cpath, text, -1, NULL));
+  const char *id = "first-fit__generic-2n__storm-200__xenopsd__xen4.17__nc-off";
+  g_autofree char *anchor = g_strdup_printf ("\"id\" : \"%s\"", id);
+
+  /* the same seeds in another order: compared, nothing moved */
+  edit_file (cpath, anchor, "1,\n    2,\n    3\n", "3,\n    1,\n    2\n");
+  g_autoptr (XpSummary) base = xp_summary_load (jpath, &error);
+  {
+    g_autoptr (XpSummary) cur = xp_summary_load (cpath, &error);
+    ck_assert_msg (base && cur, "%s", error ? error->message : "");
+    g_autoptr (XpCompareResult) r = xp_bench_compare (base, cur, NULL, -1, NULL, NULL, &error);
+    ck_assert_msg (r != NULL, "%s", error ? error->message : "");
+    ck_assert_uint_eq (r->regressions, 0);
+  }
+  /* seeds 3,1,7 against 1,2,3: refused */
+  edit_file (cpath, anchor, "    2\n", "    7\n");
+  {
+    g_autoptr (XpSummary) cur = xp_summary_load (cpath, &error);
+    ck_assert_msg (cur != NULL, "%s", error ? error->message : "");
+    g_autoptr (XpCompareResult) r = xp_bench_compare (base, cur, NULL, -1, NULL, NULL, &error);
+    ck_assert (r == NULL);
+    g_autofree char *want = g_strdup_printf ("configuration %s: the baseline has seeds 1,2,3 and the current summary "
+                                             "seeds 1,3,7: compare runs made with the same seeds", id);
+    xp_assert_error_contains (error, want);
+    g_clear_error (&error);
+  }
+  if (g_getenv ("XP_BUILDDIR"))
+    {
+      g_autofree char *qb = g_shell_quote (dir), *qc = g_shell_quote (cur_dir);
+      g_autofree char *cmd = g_strdup_printf ("compare %s %s", qb, qc);
+      ck_assert_int_eq (xenplace_status (cmd), 2);
+    }
+  xp_test_rmtree (tmp);
+  g_free (tmp);
+}
+END_TEST
+
 /* Summaries whose configurations differ (as of two scenarios): a
  * configuration on one side only is shown as present on that side and
  * absent on the other, not as "nan nan". */
@@ -1745,6 +1797,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_merge_hand);
   tcase_add_test (tc, test_compare);
   tcase_add_test (tc, test_compare_configs_one_side);
+  tcase_add_test (tc, test_compare_other_seeds);
   tcase_add_test (tc, test_direction);
   tcase_add_test (tc, test_report_hand);
   tcase_add_test (tc, test_report_cdf_rows);

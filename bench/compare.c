@@ -1,5 +1,6 @@
 /* xenplace — the regression gate. */
 #include "config.h"
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include "bench/compare.h"
@@ -266,6 +267,23 @@ check_same_seeds (const XpSummary *base, const XpSummary *cur, GError **error)
   return TRUE;
 }
 
+/* |current - baseline| <= @allowed, inclusive as written: the difference
+ * of two decimal means carries rounding (0.98 - 0.99 is
+ * -0.010000000000000009), so a change that exceeds the tolerance by no more
+ * than a few units in the last place of the operands is within it. Without
+ * a tolerance (@allowed 0) the means are compared exactly. */
+static gboolean
+within_tolerance (double base, double cur, double allowed)
+{
+  double diff = fabs (cur - base);
+  if (diff <= allowed)
+    return TRUE;
+  if (allowed <= 0)
+    return FALSE;
+  double scale = MAX (MAX (fabs (base), fabs (cur)), allowed);
+  return diff - allowed <= 4 * DBL_EPSILON * scale;
+}
+
 XpCompareResult *
 xp_bench_compare (const XpSummary *base, const XpSummary *cur, GPtrArray *extra, double speed_margin,
                   GHashTable *base_timing, GHashTable *cur_timing, GError **error)
@@ -331,7 +349,7 @@ xp_bench_compare (const XpSummary *base, const XpSummary *cur, GPtrArray *extra,
                 t = find_tolerance (base->tolerances, m);
               double allowed = t ? (t->relative ? t->value * fabs (bs->mean) : t->value) : 0;
               int dir = xp_metric_direction (m);
-              if (fabs (delta) <= allowed)
+              if (within_tolerance (bs->mean, cs->mean, allowed))
                 v = XP_VERDICT_WITHIN;
               else if (dir == 0)
                 v = XP_VERDICT_CHANGED;

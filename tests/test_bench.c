@@ -644,6 +644,56 @@ START_TEST (test_compare_other_seeds)
 }
 END_TEST
 
+/* Verdict on one metric's mean, @base → @cur, with an absolute tolerance
+ * (@tol > 0) or none (@tol == 0), through summary files. */
+static XpVerdict
+verdict_of (const char *metric, double base, double cur, double tol)
+{
+  g_autofree char *tmp = xp_test_tmpdir ();
+  g_autoptr (GError) error = NULL;
+  XpSummary *sums[2] = { NULL, NULL };
+  double means[2] = { base, cur };
+  for (guint k = 0; k < 2; k++)
+    {
+      char b[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *text = g_strdup_printf ("{\"schema\": \"xenplace-bench-summary\", \"schema_version\": 1, "
+                                               "\"metrics\": [\"%s\"], \"configurations\": [{\"id\": \"x\", "
+                                               "\"label\": \"x\", \"seeds\": [1], \"metrics\": {\"%s\": {\"n\": 1, "
+                                               "\"mean\": %s}}}]}", metric, metric,
+                                               g_ascii_formatd (b, sizeof b, "%.17g", means[k]));
+      g_autofree char *path = xp_test_write (tmp, k ? "cur.json" : "base.json", text);
+      sums[k] = xp_summary_load (path, &error);
+      ck_assert_msg (sums[k] != NULL, "%s", error ? error->message : "");
+    }
+  g_autoptr (GPtrArray) tols = g_ptr_array_new ();
+  XpTolerance t = { (char *) metric, tol, FALSE };
+  if (tol > 0)
+    g_ptr_array_add (tols, &t);
+  g_autoptr (XpCompareResult) r = xp_bench_compare (sums[0], sums[1], tols, -1, NULL, NULL, &error);
+  ck_assert_msg (r != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (r->rows->len, 1);
+  XpVerdict v = ((XpCompareRow *) r->rows->pdata[0])->verdict;
+  xp_summary_free (sums[0]);
+  xp_summary_free (sums[1]);
+  xp_test_rmtree (tmp);
+  return v;
+}
+
+/* A tolerance is inclusive: a change of exactly the tolerance is within
+ * it, though 0.98 - 0.99 is -0.010000000000000009 in binary floating point
+ * (it used to be judged WORSE). A change just beyond it is not, and
+ * without a tolerance the means are still compared exactly. */
+START_TEST (test_compare_tolerance_edge)
+{
+  ck_assert_int_eq (verdict_of ("mean_locality", 0.99, 0.98, 0.01), XP_VERDICT_WITHIN);
+  ck_assert_int_eq (verdict_of ("spread", 0.98, 0.99, 0.01), XP_VERDICT_WITHIN);
+  ck_assert_int_eq (verdict_of ("mean_locality", 0.3, 0.2, 0.1), XP_VERDICT_WITHIN);
+  ck_assert_int_eq (verdict_of ("mean_locality", 0.99, 0.98 - 1e-9, 0.01), XP_VERDICT_WORSE);
+  ck_assert_int_eq (verdict_of ("spread", 0.98, 0.99 + 1e-9, 0.01), XP_VERDICT_WORSE);
+  ck_assert_int_eq (verdict_of ("mean_locality", 0.99, nextafter (0.99, 0), 0), XP_VERDICT_WORSE);
+}
+END_TEST
+
 /* Summaries whose configurations differ (as of two scenarios): a
  * configuration on one side only is shown as present on that side and
  * absent on the other, not as "nan nan". */
@@ -1798,6 +1848,7 @@ xp_test_bench_suite (void)
   tcase_add_test (tc, test_compare);
   tcase_add_test (tc, test_compare_configs_one_side);
   tcase_add_test (tc, test_compare_other_seeds);
+  tcase_add_test (tc, test_compare_tolerance_edge);
   tcase_add_test (tc, test_direction);
   tcase_add_test (tc, test_report_hand);
   tcase_add_test (tc, test_report_cdf_rows);

@@ -199,13 +199,17 @@ opt_source_time (const char *name, const char *text, XpTime *out)
   return TRUE;
 }
 
+/* The open top buckets of Azure V1/V2's vmtable: '>24' cores, '>64' GB. */
+#define AZURE_OVER_CORES_FLOOR 24
+#define AZURE_OVER_MEMORY_FLOOR_GIB 64
+
 static int
 cmd_import (int argc, char **argv)
 {
   g_autofree char *format = NULL, *out = NULL, *start = NULL, *end = NULL, *vmtypes = NULL;
   g_autofree char *machine_memory = NULL, *over_memory = NULL;
   gint64 limit = 0, machine_id = -1;
-  int machine_cpus = 0, over_cores = 32;
+  int machine_cpus = 0, over_cores = G_MININT;   /* G_MININT: not given, the importer's default (32) */
   gboolean include_running = FALSE;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "azure-v1, azure-v2, azure-packing-2020 or alibaba-openb", "F" },
@@ -216,8 +220,8 @@ cmd_import (int argc, char **argv)
     { "include-running", 0, 0, G_OPTION_ARG_NONE, &include_running,
       "VMs created before --start (or before 0) that still run then start at time 0 instead of being skipped", NULL },
     { "end", 0, 0, G_OPTION_ARG_STRING, &end, "stop at VMs created at or after S seconds of source time", "S" },
-    { "over-cores", 0, 0, G_OPTION_ARG_INT, &over_cores, "azure-v1/v2: vCPUs for the '>24' bucket (default 32)", "N" },
-    { "over-memory", 0, 0, G_OPTION_ARG_STRING, &over_memory, "azure-v1/v2: memory for the '>64' bucket (default 128GiB)", "SIZE" },
+    { "over-cores", 0, 0, G_OPTION_ARG_INT, &over_cores, "azure-v1/v2: vCPUs for the '>24' bucket, more than 24 (default 32)", "N" },
+    { "over-memory", 0, 0, G_OPTION_ARG_STRING, &over_memory, "azure-v1/v2: memory for the '>64' bucket, more than 64GiB (default 128GiB)", "SIZE" },
     { "vmtypes", 0, 0, G_OPTION_ARG_FILENAME, &vmtypes, "azure-packing-2020: the vmType table as CSV", "FILE" },
     { "machine-cpus", 0, 0, G_OPTION_ARG_INT, &machine_cpus, "azure-packing-2020: cores of the reference machine", "N" },
     { "machine-memory", 0, 0, G_OPTION_ARG_STRING, &machine_memory,
@@ -252,15 +256,23 @@ cmd_import (int argc, char **argv)
       xp_cli_error ("--limit and --machine-cpus must not be negative");
       return 2;
     }
-  if (over_cores < 1 || over_cores > (int) XP_TRACE_MAX_VCPUS)
+  if (over_cores != G_MININT && (over_cores < 1 || over_cores > (int) XP_TRACE_MAX_VCPUS))
     {
       xp_cli_error ("--over-cores: expected vCPUs from 1 to %d, got %d", (int) XP_TRACE_MAX_VCPUS, over_cores);
+      return 2;
+    }
+  /* the open top bucket of Azure V1/V2 is '>24' cores: a size for it must
+   * be more than 24 (the importer also checks the bucket a file names) */
+  if (over_cores != G_MININT && over_cores <= AZURE_OVER_CORES_FLOOR)
+    {
+      xp_cli_error ("--over-cores: %d is below the '>%d' bucket's minimum of %d vCPUs", over_cores,
+                    AZURE_OVER_CORES_FLOOR, AZURE_OVER_CORES_FLOOR + 1);
       return 2;
     }
   o.limit = (guint64) limit;
   o.include_running = include_running;
   o.machine_cpus = (guint) machine_cpus;
-  o.over_cores = (guint) over_cores;
+  o.over_cores = over_cores == G_MININT ? 0 : (guint) over_cores;
   o.vmtypes_path = vmtypes;
   if ((start && !(o.has_start = opt_source_time ("--start", start, &o.start)))
       || (end && !(o.has_end = opt_source_time ("--end", end, &o.end))))
@@ -280,6 +292,13 @@ cmd_import (int argc, char **argv)
       if (!xp_parse_size (over_memory, G_GUINT64_CONSTANT (1) << 20, &bytes) || bytes < (1 << 20))
         {
           xp_cli_error ("--over-memory: expected a size like 128GiB, got '%s'", over_memory);
+          return 2;
+        }
+      if (bytes >> 20 <= AZURE_OVER_MEMORY_FLOOR_GIB * 1024)
+        {
+          xp_cli_error ("--over-memory: '%s' is below the '>%d' bucket's minimum of %d MiB (more than %d GiB)",
+                        over_memory, AZURE_OVER_MEMORY_FLOOR_GIB, AZURE_OVER_MEMORY_FLOOR_GIB * 1024 + 1,
+                        AZURE_OVER_MEMORY_FLOOR_GIB);
           return 2;
         }
       o.over_memory_mib = bytes >> 20;

@@ -179,16 +179,25 @@ static const char *const azure_cols[AZ_NCOLS] = {
   "p95maxcpu", "vmcategory", "vmcorecountbucket", "vmmemorybucket",
 };
 
-/* A bucket: a number, or ">N" meaning "more than N" mapped to @over. */
+/* A bucket: a number, or ">N" meaning "more than N" mapped to @over. An
+ * @over the caller gave (@over_given) that is not more than N is refused
+ * (*@floor_out = N, and FALSE with *@out untouched); the default @over is
+ * raised to N + 1 instead. */
 static gboolean
-parse_bucket (const char *text, guint64 mult, guint64 over, guint64 *out)
+parse_bucket (const char *text, guint64 mult, guint64 over, gboolean over_given, guint64 *out, guint64 *floor_out)
 {
   gboolean neg;
+  *floor_out = G_MAXUINT64;
   if (text[0] == '>')
     {
       guint64 floor_v;
-      if (!xp_parse_decimal_scaled (text + 1, mult, 1, &floor_v, &neg) || neg)
+      if (!xp_parse_decimal_scaled (text + 1, mult, 1, &floor_v, &neg) || neg || floor_v == G_MAXUINT64)
         return FALSE;
+      if (over_given && over <= floor_v)
+        {
+          *floor_out = floor_v;
+          return FALSE;
+        }
       *out = MAX (over, floor_v + 1);
       return TRUE;
     }
@@ -230,14 +239,36 @@ parse_azure (Importer *im, GPtrArray *f, Record *rec, GError **error)
   if (!xp_parse_decimal_scaled (t[AZ_AVGCPU], 10000, 1, &ppm, &neg) || neg || ppm > 1010000)
     return ferr (im, AZ_AVGCPU + 1, "avgcpu", "a CPU utilisation percentage from 0 to 100", t[AZ_AVGCPU], error);
   rec->demand_ppm = (guint) MIN (ppm, 1000000);
-  guint64 cores, mem;
+  guint64 cores, mem, floor_v;
   guint over_cores = im->opts->over_cores ? im->opts->over_cores : 32;
   guint64 over_mem = im->opts->over_memory_mib ? im->opts->over_memory_mib : 128 * 1024;
-  if (!parse_bucket (t[AZ_CORES], 1, over_cores, &cores) || cores > XP_TRACE_MAX_VCPUS)
-    return ferr (im, AZ_CORES + 1, "vmcorecountbucket", "a core count like 2, 8 or >24", t[AZ_CORES], error);
+  if (!parse_bucket (t[AZ_CORES], 1, over_cores, im->opts->over_cores != 0, &cores, &floor_v)
+      || cores > XP_TRACE_MAX_VCPUS)
+    {
+      if (floor_v != G_MAXUINT64)
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                       "%s:%u:%u: field 'vmcorecountbucket': --over-cores %u is below the minimum of the '%s' bucket, %"
+                       G_GUINT64_FORMAT " vCPUs", im->path, im->line, AZ_CORES + 1, over_cores, t[AZ_CORES],
+                       floor_v + 1);
+          return FALSE;
+        }
+      return ferr (im, AZ_CORES + 1, "vmcorecountbucket", "a core count like 2, 8 or >24", t[AZ_CORES], error);
+    }
   /* Memory buckets are in GB, taken as GiB: 1 GB -> 1024 MiB. */
-  if (!parse_bucket (t[AZ_MEMORY], 1024, over_mem, &mem) || mem > XP_TRACE_MAX_MEMORY_MIB)
-    return ferr (im, AZ_MEMORY + 1, "vmmemorybucket", "a memory size in GB like 2, 8 or >64", t[AZ_MEMORY], error);
+  if (!parse_bucket (t[AZ_MEMORY], 1024, over_mem, im->opts->over_memory_mib != 0, &mem, &floor_v)
+      || mem > XP_TRACE_MAX_MEMORY_MIB)
+    {
+      if (floor_v != G_MAXUINT64)
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                       "%s:%u:%u: field 'vmmemorybucket': --over-memory %" G_GUINT64_FORMAT " MiB is below the minimum "
+                       "of the '%s' bucket, %" G_GUINT64_FORMAT " MiB (more than %s GiB)", im->path, im->line,
+                       AZ_MEMORY + 1, over_mem, t[AZ_MEMORY], floor_v + 1, t[AZ_MEMORY] + 1);
+          return FALSE;
+        }
+      return ferr (im, AZ_MEMORY + 1, "vmmemorybucket", "a memory size in GB like 2, 8 or >64", t[AZ_MEMORY], error);
+    }
   rec->vcpus = (guint) cores;
   rec->memory_mib = mem;
   return TRUE;

@@ -36,7 +36,10 @@ typedef struct {
   XpTime start, end;            /* ns of source time; output times are rebased to start */
   gboolean include_running;     /* VMs created before the start and still running at it
                                    start at time 0 instead of being skipped */
-  /* Azure V1/V2: sizes for the open-ended top buckets. */
+  /* Azure V1/V2: sizes for the open-ended top buckets. A value given
+   * must be above the bucket's floor (">24": at least 25 vCPUs), else the
+   * import fails at the first such row; the defaults are raised to the
+   * floor + 1 of a bucket they do not exceed. */
   guint over_cores;             /* ">24" cores; 0 = default 32 */
   guint64 over_memory_mib;      /* ">64" GB; 0 = default 128 GiB */
   /* Azure packing 2020. */

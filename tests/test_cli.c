@@ -467,6 +467,53 @@ START_TEST (test_import_over_cores)
 }
 END_TEST
 
+/* trace import --over-cores / --over-memory below the open bucket's floor
+ * are refused in one line naming the option and the bucket's minimum (they
+ * used to be raised to the floor + 1 without a word: --over-cores 16 gave
+ * 25 vCPUs). The minimum itself is taken. A file's own open bucket above
+ * the Azure one is checked by the importer, naming the file and line. */
+START_TEST (test_import_over_below_bucket)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *out = g_build_filename (dir, "imp.csv", NULL);
+  static const struct { const char *opt, *value, *expect; } bad[] = {
+    { "--over-cores", "16", "--over-cores: 16 is below the '>24' bucket's minimum of 25 vCPUs" },
+    { "--over-cores", "24", "--over-cores: 24 is below the '>24' bucket's minimum of 25 vCPUs" },
+    { "--over-memory", "16GiB", "--over-memory: '16GiB' is below the '>64' bucket's minimum of 65537 MiB (more than 64 GiB)" },
+    { "--over-memory", "64GiB", "--over-memory: '64GiB' is below the '>64' bucket's minimum of 65537 MiB (more than 64 GiB)" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *args[] = { "trace", "import", "--format", "azure-v1", "tests/data/traces/azure-v1-vmtable.csv",
+                             bad[i].opt, bad[i].value, "-o", out, NULL };
+      g_autofree char *o = NULL, *e = NULL;
+      ck_assert_int_eq (run_xenplace (args, &o, &e), 2);
+      ck_assert_msg (strstr (e, bad[i].expect) && count_lines (e) == 1, "%s %s: %s", bad[i].opt, bad[i].value, e);
+      ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
+    }
+  const char *good[] = { "trace", "import", "--format", "azure-v1", "tests/data/traces/azure-v1-vmtable.csv",
+                         "--over-cores", "25", "--over-memory", "65537", "-o", out, NULL };
+  g_autofree char *o = NULL, *e = NULL;
+  ck_assert_msg (run_xenplace (good, &o, &e) == 0, "%s", e);
+  g_autofree char *text = NULL;
+  ck_assert (g_file_get_contents (out, &text, NULL, NULL));
+  ck_assert_msg (strstr (text, ",start,x3Cc5SuJo2,25,65537,"), "%s", text);
+  g_unlink (out);
+
+  /* a file whose open bucket is '>32': 30 vCPUs are refused there */
+  g_autofree char *in = xp_test_write (dir, "vmtable.csv",
+                                       "a1,s,d,0,100,50,10,20,Interactive,2,4\n"
+                                       "a2,s,d,10,100,50,10,20,Interactive,>32,>64\n");
+  const char *above[] = { "trace", "import", "--format", "azure-v1", in, "--over-cores", "30", "-o", out, NULL };
+  g_autofree char *o2 = NULL, *e2 = NULL;
+  ck_assert_int_ne (run_xenplace (above, &o2, &e2), 0);
+  ck_assert_msg (strstr (e2, "vmtable.csv:2:10: field 'vmcorecountbucket': --over-cores 30 is below the minimum of the "
+                             "'>32' bucket, 33 vCPUs") && count_lines (e2) == 1, "%s", e2);
+  ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 /* replay --out that cannot be written (a missing directory, a directory)
  * is refused before the simulation runs, not after it: a long replay is
  * not thrown away at the end. The topology here makes the run itself
@@ -592,6 +639,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_output_is_an_input);
   tcase_add_test (tc, test_bench_run_bad_input_output);
   tcase_add_test (tc, test_import_over_cores);
+  tcase_add_test (tc, test_import_over_below_bucket);
   tcase_add_test (tc, test_replay_out_checked_first);
   tcase_add_test (tc, test_replay_plugin_recorded);
   suite_add_tcase (s, tc);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,8 +125,6 @@ install_cleanup_handlers (gpointer unused)
 static int
 tmp_register (const char *tmp)
 {
-  static GOnce once = G_ONCE_INIT;
-  g_once (&once, install_cleanup_handlers, NULL);
   if (strlen (tmp) >= PATH_MAX)
     return -1;
   for (int i = 0; i < TMP_SLOTS; i++)
@@ -149,8 +148,21 @@ XpAtomicFile *
 xp_atomic_file_open (const char *path, GError **error)
 {
   g_autofree char *tmp = g_strdup_printf ("%s.tmp-XXXXXX", path);
+  /* The handlers are in place before the first file exists, and the
+   * cleanup signals are held in this thread from the file's creation until
+   * it is in the table: otherwise a signal in between (the very moment a
+   * caller sees the file appear) would leave it behind. In a process with
+   * other threads such a signal may still go to one of them in that window. */
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, install_cleanup_handlers, NULL);
+  sigset_t hold, saved;
+  sigemptyset (&hold);
+  for (guint i = 0; i < G_N_ELEMENTS (cleanup_signals); i++)
+    sigaddset (&hold, cleanup_signals[i]);
+  pthread_sigmask (SIG_BLOCK, &hold, &saved);
   int fd = g_mkstemp (tmp);
   int slot = fd >= 0 ? tmp_register (tmp) : -1;
+  pthread_sigmask (SIG_SETMASK, &saved, NULL);
   FILE *file = NULL;
   if (fd >= 0)
     {

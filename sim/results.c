@@ -53,6 +53,25 @@ add_pages_array (XpJsonOut *o, const char *name, const XpPages *v, guint n)
 #define SET_DBL(o, k, v) xp_json_out_double (o, k, v)
 
 /* The whole results file, in order; @reduced adds run.reduced. */
+/* "name=value" strings as a JSON object: integers as numbers, anything
+ * else as strings, in the order given. */
+static void
+write_params (XpJsonOut *o, const char *member, const GPtrArray *params)
+{
+  xp_json_out_begin_object (o, member);
+  for (guint i = 0; i < params->len; i++)
+    {
+      const char *kv = params->pdata[i], *eq = strchr (kv, '=');
+      g_autofree char *name = g_strndup (kv, eq - kv);
+      gint64 v;
+      if (g_ascii_string_to_signed (eq + 1, 10, 0, G_MAXINT64, &v, NULL))
+        SET_INT (o, name, v);
+      else
+        SET_STR (o, name, eq + 1);
+    }
+  xp_json_out_end_object (o);
+}
+
 static void
 emit (const XpRun *run, const XpResultsReduced *reduced, XpJsonOut *o)
 {
@@ -95,18 +114,16 @@ emit (const XpRun *run, const XpResultsReduced *reduced, XpJsonOut *o)
    * made with other parameters can be told apart (bench resume and merge
    * compare them) */
   g_autoptr (GPtrArray) xen_params = xp_xen_params_list (&cfg->xen);
-  xp_json_out_begin_object (o, "xen_params");
-  for (guint i = 0; i < xen_params->len; i++)
+  write_params (o, "xen_params", xen_params);
+  /* likewise the toolstack's (as --ts names them) and, with the CPU model,
+   * the credit scheduler's (as --credit names them) */
+  g_autoptr (GPtrArray) ts_params = xp_toolstack_params_list (&cfg->toolstack);
+  write_params (o, "toolstack_params", ts_params);
+  if (cfg->cpu_model)
     {
-      const char *kv = xen_params->pdata[i], *eq = strchr (kv, '=');
-      g_autofree char *name = g_strndup (kv, eq - kv);
-      gint64 v;
-      if (g_ascii_string_to_signed (eq + 1, 10, 0, G_MAXINT64, &v, NULL))
-        SET_INT (o, name, v);
-      else
-        SET_STR (o, name, eq + 1);
+      g_autoptr (GPtrArray) credit_params = xp_credit_params_list (&cfg->credit);
+      write_params (o, "credit_params", credit_params);
     }
-  xp_json_out_end_object (o);
   if (reduced)
     {
       xp_json_out_begin_object (o, "reduced");

@@ -239,6 +239,42 @@ xp_toolstack_params_set (XpToolstackParams *p, const char *assignment, GError **
   return TRUE;
 }
 
+GPtrArray *
+xp_toolstack_params_list (const XpToolstackParams *p)
+{
+  static const char *const guest_names[] = { [XP_GUEST_HVM] = "hvm", [XP_GUEST_PVH] = "pvh", [XP_GUEST_PV] = "pv" };
+  gboolean xenopsd = p->kind == XP_TOOLSTACK_XENOPSD;
+  GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (a, g_strdup_printf ("builders=%u", p->builders));
+  if (xenopsd)
+    {
+      g_ptr_array_add (a, g_strdup_printf ("generation=%s", p->generation == XP_XENOPSD_OLD ? "old" : "current"));
+      g_ptr_array_add (a, g_strdup_printf ("mem_pnode_exact=%d", p->mem_pnode_exact ? 1 : 0));
+    }
+  else
+    g_ptr_array_add (a, g_strdup_printf ("claim_mode=%d", p->claim_mode ? 1 : 0));
+  g_ptr_array_add (a, g_strdup_printf ("populate_rate=%" G_GUINT64_FORMAT, p->populate_bytes_per_sec));
+  g_ptr_array_add (a, g_strdup_printf ("scrub_rate=%" G_GUINT64_FORMAT, p->scrub_bytes_per_sec));
+  g_ptr_array_add (a, g_strdup_printf ("chunk=%" G_GUINT64_FORMAT, (guint64) p->populate_chunk_pages << XP_PAGE_SHIFT));
+  g_ptr_array_add (a, g_strdup_printf ("video=%" G_GUINT64_FORMAT, p->video_mib));
+  g_ptr_array_add (a, g_strdup_printf ("mmio_hole=%" G_GUINT64_FORMAT, p->mmio_hole_bytes));
+  g_ptr_array_add (a, g_strdup_printf ("guest=%s", guest_names[p->guest_type]));
+  if (xenopsd)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ptr_array_add (a, g_strdup_printf ("shadow_multiplier=%s", g_ascii_dtostr (buf, sizeof buf, p->shadow_multiplier)));
+    }
+  const struct { const char *name; XpTime ns; } ms[] = {
+    { "create_ms", p->create_ns }, { "build_pre_ms", p->build_pre_ns }, { "placement_ms", p->placement_ns },
+    { "device_model_ms", p->device_model_ns }, { "unpause_ms", p->unpause_ns }, { "destroy_ms", p->destroy_ns },
+    { "free_mem_retry_ms", p->free_mem_retry_ns }, { "free_mem_timeout_ms", p->free_mem_timeout_ns },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (ms); i++)
+    if (xenopsd || strncmp (ms[i].name, "free_mem_", 9) != 0)
+      g_ptr_array_add (a, g_strdup_printf ("%s=%" G_GUINT64_FORMAT, ms[i].name, (guint64) (ms[i].ns / XP_NSEC_PER_MSEC)));
+  return a;
+}
+
 /* ---- memory figures --------------------------------------------------------- */
 
 /* xenopsd Memory.HVM shadow_mib (ocaml/xapi-idl/memory/memory.ml). */

@@ -76,6 +76,11 @@ void xp_toolstack_params_init (XpToolstackParams *p, XpToolstackKind kind);
  * create_ms=..., ... */
 gboolean xp_toolstack_params_set (XpToolstackParams *p, const char *assignment, GError **error);
 const char *xp_toolstack_kind_name (XpToolstackKind kind);
+/* Every parameter that applies to @p's kind, defaults included, as
+ * "name=value" in a fixed order and in the form xp_toolstack_params_set()
+ * takes back (durations in ms, rates and sizes in bytes, video in MiB):
+ * what a results file records. Free with g_ptr_array_unref(). */
+GPtrArray *xp_toolstack_params_list (const XpToolstackParams *p);
 gboolean xp_toolstack_kind_parse (const char *name, XpToolstackKind *out);
 
 typedef enum {

@@ -566,6 +566,57 @@ START_TEST (test_good_run_is_reproducible)
 }
 END_TEST
 
+/* A results file lists the toolstack's and the credit scheduler's
+ * parameters with their defaults, in the units --ts and --credit take, so
+ * that runs made with other parameters can be told apart; without the CPU
+ * model there are no credit parameters. Defaults from
+ * xp_toolstack_params_init() and xp_credit_params_init_defaults(). */
+START_TEST (test_replay_params_recorded)
+{
+  g_autofree char *dir = xp_test_tmpdir ();
+  g_autofree char *out = g_build_filename (dir, "r.json", NULL);
+  const char *args[] = { "replay", "-t", "generic-2n", "-f", "tests/data/bench/tiny.csv", "-p", "first-fit",
+                         "--ts", "builders=7", "--ts", "placement_ms=3", "--ts", "shadow_multiplier=1.5",
+                         "--credit", "tslice_ms=10", "--credit", "mean_burst_us=2500", "--quiet", "-o", out, NULL };
+  g_autofree char *o1 = NULL, *e1 = NULL;
+  ck_assert_msg (run_xenplace (args, &o1, &e1) == 0, "%s", e1);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  ck_assert (json_parser_load_from_file (p, out, NULL));
+  JsonObject *run = json_object_get_object_member (json_node_get_object (json_parser_get_root (p)), "run");
+  g_autoptr (JsonGenerator) g = json_generator_new ();
+  json_generator_set_root (g, json_object_get_member (run, "toolstack_params"));
+  g_autofree char *ts = json_generator_to_data (g, NULL);
+  ck_assert_str_eq (ts, "{\"builders\":7,\"generation\":\"current\",\"mem_pnode_exact\":1,"
+                        "\"populate_rate\":8589934592,\"scrub_rate\":4294967296,\"chunk\":1073741824,"
+                        "\"video\":8,\"mmio_hole\":268435456,\"guest\":\"hvm\",\"shadow_multiplier\":\"1.5\","
+                        "\"create_ms\":30,\"build_pre_ms\":20,\"placement_ms\":3,\"device_model_ms\":300,"
+                        "\"unpause_ms\":5,\"destroy_ms\":100,\"free_mem_retry_ms\":1000,"
+                        "\"free_mem_timeout_ms\":64000}");
+  json_generator_set_root (g, json_object_get_member (run, "credit_params"));
+  g_autofree char *cr = json_generator_to_data (g, NULL);
+  ck_assert_str_eq (cr, "{\"tslice_ms\":10,\"ratelimit_us\":1000,\"load_balance_ratelimit_us\":1000,"
+                        "\"vcpu_migration_delay_us\":0,\"weight\":256,\"boost\":1,\"tickle_one_idle\":1,"
+                        "\"mean_burst_us\":2500,\"demand_ppm\":1000000,\"dom0_demand_ppm\":0}");
+
+  /* xl: its own parameters only; no CPU model, no credit parameters */
+  const char *xl[] = { "replay", "-t", "generic-2n", "-f", "tests/data/bench/tiny.csv", "-p", "first-fit",
+                       "--toolstack", "xl", "--ts", "claim_mode=0", "--no-cpu-model", "--quiet", "-o", out, NULL };
+  g_autofree char *o2 = NULL, *e2 = NULL;
+  ck_assert_msg (run_xenplace (xl, &o2, &e2) == 0, "%s", e2);
+  g_autoptr (JsonParser) p2 = json_parser_new ();
+  ck_assert (json_parser_load_from_file (p2, out, NULL));
+  run = json_object_get_object_member (json_node_get_object (json_parser_get_root (p2)), "run");
+  ck_assert (!json_object_has_member (run, "credit_params"));
+  json_generator_set_root (g, json_object_get_member (run, "toolstack_params"));
+  g_autofree char *ts2 = json_generator_to_data (g, NULL);
+  ck_assert_str_eq (ts2, "{\"builders\":4,\"claim_mode\":0,\"populate_rate\":8589934592,"
+                         "\"scrub_rate\":4294967296,\"chunk\":1073741824,\"video\":8,\"mmio_hole\":268435456,"
+                         "\"guest\":\"hvm\",\"create_ms\":30,\"build_pre_ms\":20,\"placement_ms\":1,"
+                         "\"device_model_ms\":300,\"unpause_ms\":5,\"destroy_ms\":100}");
+  xp_test_rmtree (dir);
+}
+END_TEST
+
 /* Path of a module built by `make check` (libtool puts it in .libs/). */
 static char *
 plugin_path (const char *name)
@@ -636,6 +687,7 @@ xp_test_cli_suite (void)
   tcase_add_test (tc, test_good_run_is_reproducible);
   tcase_add_test (tc, test_compare_speed_margin);
   tcase_add_test (tc, test_signal_removes_temp_file);
+  tcase_add_test (tc, test_replay_params_recorded);
   tcase_add_test (tc, test_output_is_an_input);
   tcase_add_test (tc, test_bench_run_bad_input_output);
   tcase_add_test (tc, test_import_over_cores);

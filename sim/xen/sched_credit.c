@@ -1514,6 +1514,24 @@ xp_credit_params_check (const XpCreditParams *p, GError **error)
   return xp_workload_params_check (&p->workload, error);
 }
 
+GPtrArray *
+xp_credit_params_list (const XpCreditParams *p)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (a, g_strdup_printf ("tslice_ms=%u", p->tslice_ms));
+  g_ptr_array_add (a, g_strdup_printf ("ratelimit_us=%u", p->ratelimit_us));
+  g_ptr_array_add (a, g_strdup_printf ("load_balance_ratelimit_us=%u", p->load_balance_ratelimit_us));
+  g_ptr_array_add (a, g_strdup_printf ("vcpu_migration_delay_us=%u", p->vcpu_migration_delay_us));
+  g_ptr_array_add (a, g_strdup_printf ("weight=%u", p->default_weight));
+  g_ptr_array_add (a, g_strdup_printf ("boost=%d", p->boost ? 1 : 0));
+  g_ptr_array_add (a, g_strdup_printf ("tickle_one_idle=%d", p->tickle_one_idle ? 1 : 0));
+  g_ptr_array_add (a, g_strdup_printf ("mean_burst_us=%" G_GUINT64_FORMAT,
+                                       (guint64) (p->workload.mean_burst_ns / XP_NSEC_PER_USEC)));
+  g_ptr_array_add (a, g_strdup_printf ("demand_ppm=%u", p->workload.default_demand_ppm));
+  g_ptr_array_add (a, g_strdup_printf ("dom0_demand_ppm=%u", p->workload.dom0_demand_ppm));
+  return a;
+}
+
 gboolean
 xp_credit_params_set (XpCreditParams *p, const char *assignment, GError **error)
 {

@@ -65,6 +65,9 @@ void xp_credit_params_init_defaults (XpCreditParams *p);
  * mean_burst_us, demand_ppm (default domU demand), dom0_demand_ppm. */
 gboolean xp_credit_params_set (XpCreditParams *p, const char *assignment, GError **error);
 gboolean xp_credit_params_check (const XpCreditParams *p, GError **error);
+/* Every parameter xp_credit_params_set() takes, as "name=value" in a fixed
+ * order and in its units: what a results file records. */
+GPtrArray *xp_credit_params_list (const XpCreditParams *p);
 
 /* Install the credit scheduler on @xen (which must have an event queue).
  * Domains that already exist (dom0) get their vCPUs inserted and, if not

@@ -9,8 +9,9 @@
 #include "sim/util.h"
 #include "policies/builtins.h"
 
-/* "NAME:key=value,key=value" for a plugin named NAME. The strings point
- * into a copy kept alive by @params' first element. */
+/* "NAME:key=value,key=value" for a plugin named NAME. Each element of
+ * @params is one block holding its XpPolicyParam and the strings it points
+ * to, so freeing the element frees them. */
 static gboolean
 parse_plugin_params (const XpPolicy *policy, const char *spec, GPtrArray *params, GError **error)
 {
@@ -33,14 +34,15 @@ parse_plugin_params (const XpPolicy *policy, const char *spec, GPtrArray *params
           g_strfreev (pairs);
           return FALSE;
         }
-      *eq = '\0';
-      XpPolicyParam *p = g_new (XpPolicyParam, 1);
-      p->key = pairs[i];
-      p->value = eq + 1;
+      gsize len = strlen (pairs[i]) + 1;
+      XpPolicyParam *p = g_malloc (sizeof *p + len);
+      char *text = memcpy ((char *) (p + 1), pairs[i], len);
+      text[eq - pairs[i]] = '\0';
+      p->key = text;
+      p->value = text + (eq - pairs[i]) + 1;
       g_ptr_array_add (params, p);
     }
-  /* the split strings live as long as the process: a command runs once */
-  g_free (pairs);
+  g_strfreev (pairs);
   /* keys the plugin does not take are refused here, as in a scenario */
   g_autofree XpPolicyParam *flat = g_new0 (XpPolicyParam, params->len + 1);
   for (guint i = 0; i < params->len; i++)

@@ -1438,7 +1438,7 @@ write_plugin_scenario (const char *dir, const char *name, const char *policies, 
  * and differ per plugin and per parameter set. */
 START_TEST (test_scenario_plugin)
 {
-  g_autofree char *names[2] = { NULL, NULL };
+  char *names[2] = { NULL, NULL };
   g_autofree char *tmp = xp_test_tmpdir ();
   for (guint k = 0; k < 2; k++)
     {
@@ -1483,6 +1483,8 @@ START_TEST (test_scenario_plugin)
                     "plugins-example.so__generic-2n__tiny__xl__xen4.17__nc-off|../plugins/example.so xl\n"
                     "plugins-example.so-start=1__generic-2n__tiny__xenopsd__xen4.17__nc-off|../plugins/example.so:start=1 xenopsd\n"
                     "plugins-example.so-start=1__generic-2n__tiny__xl__xen4.17__nc-off|../plugins/example.so:start=1 xl\n");
+  g_free (names[0]);
+  g_free (names[1]);
   xp_test_rmtree (tmp);
 }
 END_TEST

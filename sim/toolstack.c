@@ -23,7 +23,7 @@ typedef struct {
   XpVm vm;              /* first: XpVm* and VmRun* are interchangeable */
   Step step;
   XpMeminit *meminit;   /* from placement until the memory is populated */
-  XpTime wait_started;
+  guint free_mem_waits;          /* wait_xen_free_mem's delays so far */
   gboolean holds_builder;
   gboolean holds_numa_mutex;
   gboolean policy_consulted;   /* the policy was told about this domain */
@@ -819,7 +819,6 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
           fail_build (ts, r, "max_vcpus: %s", g_strerror (-rc));
           return;
         }
-      r->wait_started = now (ts);
       schedule_step (ts, r, xl ? STEP_PLACE : STEP_WAIT_FREE_MEM, ts->p.create_ns);
       return;
 
@@ -834,12 +833,17 @@ vm_step (XpEventQueue *q, gpointer a, gpointer b)
             schedule_step (ts, r, STEP_BUILD_PRE, 0);
             return;
           }
-        if (rc < 0 || pi.scrub_pages == 0 || now (ts) - r->wait_started >= ts->p.free_mem_timeout_ns)
+        /* like upstream, the time waited is the number of delays so far
+         * (not the time since the request: the create step before it
+         * does not count) */
+        if (rc < 0 || pi.scrub_pages == 0
+            || (XpTime) r->free_mem_waits * ts->p.free_mem_retry_ns >= ts->p.free_mem_timeout_ns)
           {
             fail_build (ts, r, "Not_enough_memory: need %" G_GUINT64_FORMAT " KiB free, host has %" G_GUINT64_FORMAT " KiB",
                         need_kib, rc == 0 ? pi.free_pages * 4 : 0);
             return;
           }
+        r->free_mem_waits++;
         schedule_step (ts, r, STEP_WAIT_FREE_MEM, ts->p.free_mem_retry_ns);
         return;
       }

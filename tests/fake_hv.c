@@ -32,6 +32,7 @@ f_physinfo (XpHv *hv, XpPhysinfo *o)
   o->nr_nodes = f->n_nodes;
   o->free_pages = total_free (f);
   o->outstanding_pages = f->outstanding;
+  o->scrub_pages = f->scrub_pages;
   return 0;
 }
 

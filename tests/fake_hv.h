@@ -11,6 +11,7 @@ typedef struct {
   guint n_nodes, n_cpus;
   XpPages node_free[8];
   XpPages outstanding;
+  XpPages scrub_pages;            /* what physinfo reports as waiting to be scrubbed */
   gboolean fail_order[19];        /* populate of this order returns 0 */
   XpPages pages_4k_limit;         /* order-0 pages that may still succeed (G_MAXUINT64: all) */
   int claim_node_rc;              /* what claim_pages_node returns (default -ENOSYS) */

@@ -389,6 +389,40 @@ START_TEST (test_not_enough_memory)
 }
 END_TEST
 
+/* wait_xen_free_mem while Xen still has pages to scrub: xenopsd checks,
+ * sleeps a second and checks again, and gives up once the seconds it slept
+ * reach the limit; the create step before the first check does not count.
+ * create 2 s, retry 1 s, limit 3 s: checks at 2, 3, 4 and 5 s (slept 0, 1,
+ * 2, 3 s), the last fails, so the VM fails at 5 s. Defaults (create 30 ms,
+ * 64 s): it fails at 64.03 s, after 64 sleeps. */
+START_TEST (test_free_mem_wait_counts_sleeps)
+{
+  static const struct { XpTime create, retry, timeout, fails_at; } cases[] = {
+    { 2 * XP_NSEC_PER_SEC, XP_NSEC_PER_SEC, 3 * XP_NSEC_PER_SEC, 5 * XP_NSEC_PER_SEC },
+    { 30 * XP_NSEC_PER_MSEC, XP_NSEC_PER_SEC, 64 * XP_NSEC_PER_SEC, 64 * XP_NSEC_PER_SEC + 30 * XP_NSEC_PER_MSEC },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Fix x;
+      fix_init (&x, XP_TOOLSTACK_XENOPSD);
+      x.f.node_free[0] = x.f.node_free[1] = 4 * XP_PAGES_PER_GIB;
+      x.f.scrub_pages = 1;   /* never done: worth waiting for */
+      x.p.create_ns = cases[i].create;
+      x.p.free_mem_retry_ns = cases[i].retry;
+      x.p.free_mem_timeout_ns = cases[i].timeout;
+      fix_start (&x);
+      XpVm *vm = xp_toolstack_start (x.ts, "big", 4, 16384, NULL, 1000000);
+      while (xp_event_run_one (x.q))
+        ;
+      ck_assert_int_eq (vm->state, XP_VM_FAILED);
+      ck_assert_ptr_nonnull (strstr (vm->failure, "Not_enough_memory"));
+      ck_assert_msg (vm->stop_time == cases[i].fails_at, "case %u: failed at %" G_GINT64_FORMAT, i,
+                     (gint64) vm->stop_time);
+      fix_free (&x);
+    }
+}
+END_TEST
+
 /* xl: a claim beyond free memory fails the build (libxl: domain destroyed). */
 START_TEST (test_xl_claim_enomem)
 {
@@ -703,6 +737,7 @@ xp_test_toolstack_suite (void)
   tcase_add_test (tc, test_view_has_domains);
   tcase_add_test (tc, test_numa_mutex);
   tcase_add_test (tc, test_not_enough_memory);
+  tcase_add_test (tc, test_free_mem_wait_counts_sleeps);
   tcase_add_test (tc, test_xl_claim_enomem);
   tcase_add_test (tc, test_stop_while_building);
   tcase_add_test (tc, test_unpausing_hook);

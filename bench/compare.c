@@ -297,6 +297,18 @@ xp_bench_compare (const XpSummary *base, const XpSummary *cur, GPtrArray *extra,
           return NULL;
         }
     }
+  for (guint i = 0; i < base->tolerances->len; i++)
+    {
+      /* a misspelt metric in the scenario's [gate] would otherwise be
+       * compared exactly without a word */
+      const XpTolerance *t = base->tolerances->pdata[i];
+      if (!summary_has_metric (base, t->metric) && !summary_has_metric (cur, t->metric))
+        {
+          g_set_error (error, XP_ERROR, XP_ERROR_INVALID,
+                       "the baseline's [gate] %s: no such metric in either summary", t->metric);
+          return NULL;
+        }
+    }
   if (base->max_vms != cur->max_vms || base->max_seeds != cur->max_seeds)
     {
       /* a reduced run is a quick check, never a stand-in for a full one */

@@ -486,6 +486,16 @@ START_TEST (test_compare)
     ck_assert (r4 == NULL);
     xp_assert_error_contains (error, "--tolerance sprad: no such metric");
     g_clear_error (&error);
+    /* so is one of the baseline's [gate] */
+    XpTolerance *gate = g_new0 (XpTolerance, 1);
+    gate->metric = g_strdup ("mean_localty");
+    gate->value = 0.01;
+    g_ptr_array_add (base->tolerances, gate);
+    g_autoptr (XpCompareResult) r5 = xp_bench_compare (base, cur, NULL, -1, NULL, NULL, &error);
+    ck_assert (r5 == NULL);
+    xp_assert_error_contains (error, "the baseline's [gate] mean_localty: no such metric");
+    g_clear_error (&error);
+    g_ptr_array_remove_index (base->tolerances, base->tolerances->len - 1);
   }
   /* speed: 1.0 s → 1.3 s is slower with the default 25 % margin, within a 50 % one */
   {

@@ -9,53 +9,6 @@
 #include "sim/util.h"
 #include "policies/builtins.h"
 
-/* "NAME:key=value,key=value" for a plugin named NAME. Each element of
- * @params is one block holding its XpPolicyParam and the strings it points
- * to, so freeing the element frees them. */
-static gboolean
-parse_plugin_params (const XpPolicy *policy, const char *spec, GPtrArray *params, GError **error)
-{
-  const char *colon = strchr (spec, ':');
-  g_autofree char *name = colon ? g_strndup (spec, colon - spec) : g_strdup (spec);
-  if (strcmp (name, policy->name) != 0)
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "--policy '%s' does not name the plugin's policy '%s'", name, policy->name);
-      return FALSE;
-    }
-  if (!colon)
-    return TRUE;
-  char **pairs = g_strsplit (colon + 1, ",", -1);
-  for (guint i = 0; pairs[i]; i++)
-    {
-      char *eq = strchr (pairs[i], '=');
-      if (!eq || eq == pairs[i])
-        {
-          g_set_error (error, XP_ERROR, XP_ERROR_PARSE, "--policy: parameter '%s': expected key=value", pairs[i]);
-          g_strfreev (pairs);
-          return FALSE;
-        }
-      gsize len = strlen (pairs[i]) + 1;
-      XpPolicyParam *p = g_malloc (sizeof *p + len);
-      char *text = memcpy ((char *) (p + 1), pairs[i], len);
-      text[eq - pairs[i]] = '\0';
-      p->key = text;
-      p->value = text + (eq - pairs[i]) + 1;
-      g_ptr_array_add (params, p);
-    }
-  g_strfreev (pairs);
-  /* keys the plugin does not take are refused here, as in a scenario */
-  g_autofree XpPolicyParam *flat = g_new0 (XpPolicyParam, params->len + 1);
-  for (guint i = 0; i < params->len; i++)
-    flat[i] = *(XpPolicyParam *) params->pdata[i];
-  g_autoptr (GError) local = NULL;
-  if (!xp_policy_check_params (policy, flat, params->len, &local))
-    {
-      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "--policy '%s': %s", spec, local->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 typedef struct {
   guint64 events;
   gdouble wall;
@@ -197,8 +150,7 @@ xp_cmd_replay (int argc, char **argv)
       if (!cfg.policy)
         goto fail;
       /* the plugin's parameters come as --policy NAME:key=value,... */
-      params = g_ptr_array_new_with_free_func (g_free);
-      if (policy_spec && !parse_plugin_params (cfg.policy, policy_spec, params, &error))
+      if (policy_spec && !(params = xp_policy_parse_spec_for (cfg.policy, policy_spec, &error)))
         goto fail;
       plugin_sha256 = xp_policy_plugin_sha256 (plugin, &error);
       if (!plugin_sha256)

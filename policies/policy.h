@@ -155,6 +155,10 @@ const XpPolicy *xp_policy_parse_spec (const char *spec, GPtrArray **params_out, 
 /* A spec whose name part (before the first ':') ends in ".so" or
  * contains a '/' names a plugin file: "FILE.so[:key=value,...]". (So a
  * plugin's path cannot contain ':'.) */
+/* The parameters of @spec, "NAME[:key=value,...]" with NAME @policy's own
+ * name (a plugin given by its file), parsed and checked as
+ * xp_policy_parse_spec() does; NULL and @error otherwise. */
+GPtrArray *xp_policy_parse_spec_for (const XpPolicy *policy, const char *spec, GError **error);
 gboolean xp_policy_spec_is_plugin (const char *spec);
 /* The plugin file of such a spec, resolved against @dir when relative
  * (@dir NULL: the current directory); NULL for a built-in's spec. */

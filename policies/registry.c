@@ -178,6 +178,22 @@ parse_params (const XpPolicy *policy, const char *spec, const char *items_text, 
   return g_steal_pointer (&params);
 }
 
+/* @policy with the parameters after @spec's first ':' (if any), checked;
+ * NULL on error. */
+static const XpPolicy *
+with_params (const XpPolicy *policy, const char *spec, GPtrArray **params_out, GError **error)
+{
+  const char *colon = strchr (spec, ':');
+  GPtrArray *params = parse_params (policy, spec, colon ? colon + 1 : NULL, error);
+  if (!params)
+    return NULL;
+  if (params_out)
+    *params_out = params;
+  else
+    g_ptr_array_unref (params);
+  return policy;
+}
+
 const XpPolicy *
 xp_policy_parse_spec (const char *spec, GPtrArray **params_out, GError **error)
 {
@@ -193,14 +209,24 @@ xp_policy_parse_spec (const char *spec, GPtrArray **params_out, GError **error)
                    "policy spec '%s': unknown policy '%s' (valid policies: %s)", spec, name, names);
       return NULL;
     }
-  GPtrArray *params = parse_params (policy, spec, colon ? colon + 1 : NULL, error);
-  if (!params)
-    return NULL;
-  if (params_out)
-    *params_out = params;
-  else
-    g_ptr_array_unref (params);
-  return policy;
+  return with_params (policy, spec, params_out, error);
+}
+
+GPtrArray *
+xp_policy_parse_spec_for (const XpPolicy *policy, const char *spec, GError **error)
+{
+  g_return_val_if_fail (policy != NULL && spec != NULL, NULL);
+  const char *colon = strchr (spec, ':');
+  g_autofree char *name = colon ? g_strndup (spec, colon - spec) : g_strdup (spec);
+  g_strstrip (name);
+  if (strcmp (name, policy->name) != 0)
+    {
+      g_set_error (error, XP_ERROR, XP_ERROR_INVALID, "policy spec '%s' does not name the policy '%s'", spec,
+                   policy->name);
+      return NULL;
+    }
+  GPtrArray *params = NULL;
+  return with_params (policy, spec, &params, error) ? params : NULL;
 }
 
 gboolean
@@ -232,17 +258,7 @@ xp_policy_parse_spec_in (const char *spec, const char *dir, GPtrArray **params_o
     return xp_policy_parse_spec (spec, params_out, error);
   g_autofree char *path = xp_policy_spec_plugin_path (spec, dir);
   const XpPolicy *policy = xp_policy_load_plugin (path, error);
-  if (!policy)
-    return NULL;
-  const char *colon = strchr (spec, ':');
-  GPtrArray *params = parse_params (policy, spec, colon ? colon + 1 : NULL, error);
-  if (!params)
-    return NULL;
-  if (params_out)
-    *params_out = params;
-  else
-    g_ptr_array_unref (params);
-  return policy;
+  return policy ? with_params (policy, spec, params_out, error) : NULL;
 }
 
 char *

@@ -72,7 +72,7 @@ mirror_domain (XpHv *source, XpHv *model, guint32 domid, guint n_nodes, GError *
       if (source->ops->node_getaffinity (source, domid, &want) == 0
           && model->ops->node_getaffinity (model, domid, &have) == 0)
         {
-          XpNodemask all = n_nodes >= 64 ? XP_NODEMASK_ALL : xp_nodemask_of (n_nodes) - 1;
+          XpNodemask all = xp_nodemask_first_n (n_nodes);
           want &= all;
           if (want && want != (have & all))
             rc = model->ops->node_setaffinity (model, domid, want);

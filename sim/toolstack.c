@@ -575,7 +575,7 @@ static char *
 invalid_decision (const XpToolstack *ts, const XpPlacement *d)
 {
   guint n = ts->topo->n_nodes;
-  XpNodemask host = n >= XP_MAX_NODES ? XP_NODEMASK_ALL : xp_nodemask_of (n) - 1;
+  XpNodemask host = xp_nodemask_first_n (n);
   if ((guint) d->affinity > XP_AFFINITY_HARD)
     return g_strdup_printf ("affinity %d is not an XpAffinityKind", (int) d->affinity);
   if ((guint) d->claim > XP_CLAIM_NODE)
@@ -754,8 +754,7 @@ xenopsd_place (XpToolstack *ts, VmRun *r, guint *populate_node)
 static void
 xl_unplaced_affinity (XpToolstack *ts, VmRun *r)
 {
-  guint bits = (ts->topo->n_nodes + 7) / 8 * 8;
-  XpNodemask map = bits >= XP_MAX_NODES ? XP_NODEMASK_ALL : (xp_nodemask_of (bits) - 1);
+  XpNodemask map = xp_nodemask_first_n ((ts->topo->n_nodes + 7) / 8 * 8);
   XpCpumask cpus;
   xp_topology_nodes_cpumask (ts->topo, map, &cpus);
   for (guint v = 0; v < r->vm.vcpus && !xp_cpumask_empty (&cpus); v++)

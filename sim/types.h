@@ -40,6 +40,8 @@ typedef guint64 XpNodemask;
 #define XP_NODEMASK_ALL   G_GUINT64_CONSTANT (0xFFFFFFFFFFFFFFFF)
 
 static inline XpNodemask xp_nodemask_of (guint node) { return G_GUINT64_CONSTANT (1) << node; }
+/* Nodes 0 .. @n - 1 (all of them from XP_MAX_NODES on). */
+static inline XpNodemask xp_nodemask_first_n (guint n) { return n >= XP_MAX_NODES ? XP_NODEMASK_ALL : xp_nodemask_of (n) - 1; }
 static inline gboolean xp_nodemask_test (XpNodemask m, guint node) { return (m >> node) & 1; }
 static inline guint xp_nodemask_weight (XpNodemask m) { return (guint) __builtin_popcountll (m); }
 static inline guint xp_nodemask_first (XpNodemask m) { return m ? (guint) __builtin_ctzll (m) : XP_MAX_NODES; }

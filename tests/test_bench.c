@@ -1389,25 +1389,12 @@ END_TEST
 
 /* ---- plugins in scenarios ------------------------------------------------- */
 
-/* Path of a module built by `make check` (libtool puts it in .libs/). */
-static char *
-plugin_path (const char *name)
-{
-  const char *top = g_getenv ("XP_BUILDDIR");
-  if (!top)
-    top = g_getenv ("XP_SRCDIR");
-  if (!top)
-    top = XP_SRCDIR;
-  g_autofree char *file = g_strdup_printf ("%s.so", name);
-  return g_build_filename (top, "policies", "plugins", ".libs", file, NULL);
-}
-
 /* Copy the built module @name to DIR/plugins/AS, with @extra bytes
  * appended (a different build: other bytes, the same code). */
 static void
 copy_plugin (const char *dir, const char *name, const char *as, const char *extra)
 {
-  g_autofree char *src = plugin_path (name);
+  g_autofree char *src = xp_test_plugin_path (name);
   g_autofree char *data = NULL;
   gsize len = 0;
   ck_assert_msg (g_file_get_contents (src, &data, &len, NULL), "cannot read %s (built by make check)", src);

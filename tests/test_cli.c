@@ -617,19 +617,6 @@ START_TEST (test_replay_params_recorded)
 }
 END_TEST
 
-/* Path of a module built by `make check` (libtool puts it in .libs/). */
-static char *
-plugin_path (const char *name)
-{
-  const char *top = g_getenv ("XP_BUILDDIR");
-  if (!top)
-    top = g_getenv ("XP_SRCDIR");
-  if (!top)
-    top = XP_SRCDIR;
-  g_autofree char *file = g_strdup_printf ("%s.so", name);
-  return g_build_filename (top, "policies", "plugins", ".libs", file, NULL);
-}
-
 /* A replay under a plugin records the plugin: run.policy as a scenario
  * writes it (FILE.so:key=value,...), the plugin's name, its file and the
  * file's SHA-256; --results-plugin names the file as a scenario does.
@@ -637,7 +624,7 @@ plugin_path (const char *name)
 START_TEST (test_replay_plugin_recorded)
 {
   g_autofree char *dir = xp_test_tmpdir ();
-  g_autofree char *so = plugin_path ("example");
+  g_autofree char *so = xp_test_plugin_path ("example");
   g_autofree char *out = g_build_filename (dir, "r.json", NULL);
   const char *args[] = { "replay", "-t", "generic-2n", "-f", "tests/data/bench/tiny.csv", "--policy-plugin", so,
                          "-p", "example-round-robin:start=1", "--results-plugin", "../plugins/example.so",

@@ -5,22 +5,9 @@
 #include "tests/policy_testutil.h"
 #include "policies/builtins.h"
 
-/* Path of a module built by `make check` (libtool puts it in .libs/). */
-static char *
-plugin_path (const char *name)
-{
-  const char *top = g_getenv ("XP_BUILDDIR");
-  if (!top)
-    top = g_getenv ("XP_SRCDIR");
-  if (!top)
-    top = XP_SRCDIR;
-  g_autofree char *file = g_strdup_printf ("%s.so", name);
-  return g_build_filename (top, "policies", "plugins", ".libs", file, NULL);
-}
-
 START_TEST (test_example_plugin_places)
 {
-  g_autofree char *path = plugin_path ("example");
+  g_autofree char *path = xp_test_plugin_path ("example");
   g_autoptr (GError) error = NULL;
   const XpPolicy *p = xp_policy_load_plugin (path, &error);
   ck_assert_msg (p != NULL, "load: %s", error ? error->message : "?");
@@ -74,21 +61,21 @@ START_TEST (test_plugin_errors)
   xp_test_rmtree (dir);
 
   /* a module without the entry symbol */
-  g_autofree char *noentry = plugin_path ("example_noentry");
+  g_autofree char *noentry = xp_test_plugin_path ("example_noentry");
   ck_assert_ptr_null (xp_policy_load_plugin (noentry, &error));
   xp_assert_error_contains (error, noentry);
   xp_assert_error_contains (error, "no symbol 'xenplace_policy_entry'");
   g_clear_error (&error);
 
   /* a module built for another ABI version */
-  g_autofree char *badabi = plugin_path ("example_badabi");
+  g_autofree char *badabi = xp_test_plugin_path ("example_badabi");
   ck_assert_ptr_null (xp_policy_load_plugin (badabi, &error));
   xp_assert_error_contains (error, badabi);
   xp_assert_error_contains (error, "plugin ABI version 42, but this xenplace needs version 1");
   g_clear_error (&error);
 
   /* a table with a NULL function */
-  g_autofree char *nullplace = plugin_path ("example_nullplace");
+  g_autofree char *nullplace = xp_test_plugin_path ("example_nullplace");
   ck_assert_ptr_null (xp_policy_load_plugin (nullplace, &error));
   xp_assert_error_contains (error, nullplace);
   xp_assert_error_contains (error, "plugin policy field 'place' is NULL or empty");
@@ -197,7 +184,7 @@ START_TEST (test_plugin_spec)
   g_autofree char *abs = xp_policy_spec_plugin_path ("/x/mine.so", "/d/sc");
   ck_assert_str_eq (abs, "/x/mine.so");
 
-  g_autofree char *path = plugin_path ("example");
+  g_autofree char *path = xp_test_plugin_path ("example");
   g_autofree char *dir = g_path_get_dirname (path);
   g_autoptr (GError) error = NULL;
   GPtrArray *params = NULL;

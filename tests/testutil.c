@@ -12,6 +12,18 @@ xp_test_srcpath (const char *relative)
 }
 
 char *
+xp_test_plugin_path (const char *name)
+{
+  const char *top = g_getenv ("XP_BUILDDIR");
+  if (!top)
+    top = g_getenv ("XP_SRCDIR");
+  if (!top)
+    top = XP_SRCDIR;
+  g_autofree char *file = g_strdup_printf ("%s.so", name);
+  return g_build_filename (top, "policies", "plugins", ".libs", file, NULL);
+}
+
+char *
 xp_test_tmpdir (void)
 {
   GError *error = NULL;

@@ -10,6 +10,9 @@ char *xp_test_srcpath (const char *relative);
 /* A fresh temporary directory, removed with xp_test_rmtree(). */
 char *xp_test_tmpdir (void);
 void xp_test_rmtree (const char *dir);
+/* Path of the policy plugin NAME.so built by `make check` (libtool puts it
+ * in policies/plugins/.libs/ of the build tree). */
+char *xp_test_plugin_path (const char *name);
 /* Write @contents to DIR/NAME; returns the path. */
 char *xp_test_write (const char *dir, const char *name, const char *contents);
 

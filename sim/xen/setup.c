@@ -308,7 +308,7 @@ xp_xen_new (const XpTopology *topo, const XpXenBehaviour *behaviour,
   xen->behaviour = *behaviour;
   xen->params = *params;
   xen->events = events;
-  xen->online_nodes = topo->n_nodes == 64 ? XP_NODEMASK_ALL : (xp_nodemask_of (topo->n_nodes) - 1);
+  xen->online_nodes = xp_nodemask_first_n (topo->n_nodes);
   xp_cpumask_fill (&xen->online_cpus, topo->n_cpus);
   xen->domain_by_id = g_new0 (XpDomain *, XP_DOMID_FIRST_RESERVED);
   xen->domain_list = g_ptr_array_new ();

@@ -954,6 +954,49 @@ START_TEST (test_run_jobs_and_resume)
 }
 END_TEST
 
+/* Scenarios @old_text and @new_text (written as TMP/old.ini and
+ * TMP/new.ini) and their plans, whose first runs have the same name. */
+static void
+old_new_plans (const char *tmp, const char *old_text, const char *new_text, XpScenario **s_old, XpScenario **s_new,
+               XpBenchPlan **p_old, XpBenchPlan **p_new)
+{
+  g_autofree char *path_old = xp_test_write (tmp, "old.ini", old_text);
+  g_autofree char *path_new = xp_test_write (tmp, "new.ini", new_text);
+  g_autoptr (GError) error = NULL;
+  *s_old = xp_scenario_load (path_old, &error);
+  *s_new = xp_scenario_load (path_new, &error);
+  ck_assert_msg (*s_old && *s_new, "%s", error ? error->message : "");
+  *p_old = xp_bench_plan_new (*s_old, &error);
+  *p_new = xp_bench_plan_new (*s_new, &error);
+  ck_assert (*p_old && *p_new);
+  ck_assert_str_eq (((XpBenchRun *) (*p_old)->runs->pdata[0])->name, ((XpBenchRun *) (*p_new)->runs->pdata[0])->name);
+}
+
+/* @resumed holds @p_new's one run made under other inputs: resume re-runs
+ * it (its file then contains @needle), the summary is that of a fresh run
+ * into @fresh, and a second resume finds it done. */
+static void
+assert_resume_reruns (XpBenchPlan *p_new, const char *resumed, const char *fresh, const char *run_path,
+                      const char *needle)
+{
+  g_autoptr (GError) error = NULL;
+  XpBenchRunOptions o = { 1, FALSE };
+  XpBenchRunStats st;
+  ck_assert_msg (xp_bench_run (p_new, resumed, &o, &st, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq (st.executed, 1);
+  ck_assert_uint_eq (st.skipped, 0);
+  ck_assert_msg (xp_bench_run (p_new, fresh, &o, &st, &error), "%s", error ? error->message : "");
+  g_autofree char *sum_r = g_build_filename (resumed, "summary.json", NULL);
+  g_autofree char *sum_f = g_build_filename (fresh, "summary.json", NULL);
+  g_autofree char *tr = read_text (sum_r), *tf = read_text (sum_f);
+  ck_assert_str_eq (tr, tf);
+  g_autofree char *new_text = read_text (run_path);
+  ck_assert_ptr_nonnull (strstr (new_text, needle));
+  ck_assert (xp_bench_run (p_new, resumed, &o, &st, &error));
+  ck_assert_uint_eq (st.executed, 0);
+  ck_assert_uint_eq (st.skipped, 1);
+}
+
 /* Policy parameters from a [policy.NAME] group are no part of a run's
  * name: a results file made before the group changed is the run of
  * another policy spec. Resume re-runs it, so the resumed directory's
@@ -968,17 +1011,11 @@ START_TEST (test_run_resume_policy_params)
   g_autofree char *head = g_strdup_printf ("[scenario]\nname = p\nseeds = 1\npolicies = xenopsd\n"
                                            "topologies = generic-2n\ntraces = %s\n", trace);
   g_autofree char *any = g_strconcat (head, "[policy.xenopsd]\nmode = any\n", NULL);
-  g_autofree char *path_old = xp_test_write (tmp, "old.ini", head);
-  g_autofree char *path_new = xp_test_write (tmp, "new.ini", any);
   g_autoptr (GError) error = NULL;
-  g_autoptr (XpScenario) s_old = xp_scenario_load (path_old, &error);
-  g_autoptr (XpScenario) s_new = xp_scenario_load (path_new, &error);
-  ck_assert_msg (s_old && s_new, "%s", error ? error->message : "");
-  g_autoptr (XpBenchPlan) p_old = xp_bench_plan_new (s_old, &error);
-  g_autoptr (XpBenchPlan) p_new = xp_bench_plan_new (s_new, &error);
-  ck_assert (p_old && p_new);
+  g_autoptr (XpScenario) s_old = NULL, s_new = NULL;
+  g_autoptr (XpBenchPlan) p_old = NULL, p_new = NULL;
+  old_new_plans (tmp, head, any, &s_old, &s_new, &p_old, &p_new);
   const XpBenchRun *r_old = p_old->runs->pdata[0], *r_new = p_new->runs->pdata[0];
-  ck_assert_str_eq (r_old->name, r_new->name);
   ck_assert_str_eq (r_new->policy_spec, "xenopsd:mode=any");
 
   g_autofree char *resumed = g_build_filename (tmp, "resumed", NULL), *fresh = g_build_filename (tmp, "fresh", NULL);
@@ -995,23 +1032,10 @@ START_TEST (test_run_resume_policy_params)
   xp_assert_error_contains (error, "run.policy: 'xenopsd', expected 'xenopsd:mode=any'");
   g_clear_error (&error);
 
-  /* resume re-runs it, and the summary is the fresh one's */
-  ck_assert_msg (xp_bench_run (p_new, resumed, &o, &st, &error), "%s", error ? error->message : "");
-  ck_assert_uint_eq (st.executed, 1);
-  ck_assert_uint_eq (st.skipped, 0);
-  ck_assert_msg (xp_bench_run (p_new, fresh, &o, &st, &error), "%s", error ? error->message : "");
-  g_autofree char *sum_r = g_build_filename (resumed, "summary.json", NULL);
-  g_autofree char *sum_f = g_build_filename (fresh, "summary.json", NULL);
-  g_autofree char *tr = read_text (sum_r), *tf = read_text (sum_f);
-  ck_assert_str_eq (tr, tf);
+  /* resume re-runs it, the summary is the fresh one's, and then it is done */
+  assert_resume_reruns (p_new, resumed, fresh, run_path, "\"policy\" : \"xenopsd:mode=any\"");
   g_autofree char *new_text = read_text (run_path);
-  ck_assert_ptr_nonnull (strstr (new_text, "\"policy\" : \"xenopsd:mode=any\""));
   ck_assert_str_ne (old_text, new_text);
-
-  /* and now it is done */
-  ck_assert (xp_bench_run (p_new, resumed, &o, &st, &error));
-  ck_assert_uint_eq (st.executed, 0);
-  ck_assert_uint_eq (st.skipped, 1);
   xp_test_rmtree (tmp);
 }
 END_TEST
@@ -1031,17 +1055,12 @@ START_TEST (test_run_resume_xen_params)
   g_autofree char *head = g_strdup_printf ("[scenario]\nname = x\nseeds = 1\npolicies = xenopsd\n"
                                            "topologies = generic-2n\ntraces = %s\n", trace);
   g_autofree char *slow = g_strconcat (head, "xen_params = scrub_rate=1GiB;dom0_vcpus=4\n", NULL);
-  g_autofree char *path_old = xp_test_write (tmp, "old.ini", head);
-  g_autofree char *path_new = xp_test_write (tmp, "new.ini", slow);
   g_autoptr (GError) error = NULL;
-  g_autoptr (XpScenario) s_old = xp_scenario_load (path_old, &error);
-  g_autoptr (XpScenario) s_new = xp_scenario_load (path_new, &error);
-  ck_assert_msg (s_old && s_new, "%s", error ? error->message : "");
-  g_autoptr (XpBenchPlan) p_old = xp_bench_plan_new (s_old, &error);
-  g_autoptr (XpBenchPlan) p_new = xp_bench_plan_new (s_new, &error);
-  ck_assert (p_old && p_new);
+  g_autoptr (XpScenario) s_old = NULL, s_new = NULL;
+  g_autoptr (XpBenchPlan) p_old = NULL, p_new = NULL;
+  old_new_plans (tmp, head, slow, &s_old, &s_new, &p_old, &p_new);
+  g_autofree char *path_new = g_build_filename (tmp, "new.ini", NULL);
   const XpBenchRun *r_old = p_old->runs->pdata[0], *r_new = p_new->runs->pdata[0];
-  ck_assert_str_eq (r_old->name, r_new->name);
 
   g_autofree char *resumed = g_build_filename (tmp, "resumed", NULL), *fresh = g_build_filename (tmp, "fresh", NULL);
   XpBenchRunOptions o = { 1, FALSE };
@@ -1092,22 +1111,8 @@ START_TEST (test_run_resume_xen_params)
   ck_assert_msg (xp_bench_merge (resumed, NULL, &error), "%s", error ? error->message : "");
   ck_assert (g_file_set_contents (run_path, old_text, -1, NULL));
 
-  /* resume re-runs it, and the summary is the fresh one's */
-  ck_assert_msg (xp_bench_run (p_new, resumed, &o, &st, &error), "%s", error ? error->message : "");
-  ck_assert_uint_eq (st.executed, 1);
-  ck_assert_uint_eq (st.skipped, 0);
-  ck_assert_msg (xp_bench_run (p_new, fresh, &o, &st, &error), "%s", error ? error->message : "");
-  g_autofree char *sum_r = g_build_filename (resumed, "summary.json", NULL);
-  g_autofree char *sum_f = g_build_filename (fresh, "summary.json", NULL);
-  g_autofree char *tr = read_text (sum_r), *tf = read_text (sum_f);
-  ck_assert_str_eq (tr, tf);
-  g_autofree char *new_text = read_text (run_path);
-  ck_assert_ptr_nonnull (strstr (new_text, "\"scrub_rate\" : 1073741824"));
-
-  /* and now it is done */
-  ck_assert (xp_bench_run (p_new, resumed, &o, &st, &error));
-  ck_assert_uint_eq (st.executed, 0);
-  ck_assert_uint_eq (st.skipped, 1);
+  /* resume re-runs it, the summary is the fresh one's, and then it is done */
+  assert_resume_reruns (p_new, resumed, fresh, run_path, "\"scrub_rate\" : 1073741824");
   xp_test_rmtree (tmp);
 }
 END_TEST

@@ -349,6 +349,21 @@ guest_ram_pages (XpToolstack *ts, const XpVm *vm)
   return XP_MIB_TO_PAGES (mib);
 }
 
+/* Every vCPU's hard or soft affinity to @cpus (not empty). */
+static void
+set_vcpus_affinity (XpToolstack *ts, VmRun *r, const XpCpumask *cpus, XpAffinityKind kind)
+{
+  for (guint v = 0; v < r->vm.vcpus; v++)
+    {
+      XpCpumask m = *cpus;
+      int rc = kind == XP_AFFINITY_HARD ? ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, &m, NULL)
+                                        : ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, NULL, &m);
+      if (rc < 0)
+        g_debug ("vm %s: vcpu %u affinity: %s", r->vm.name, v, g_strerror (-rc));
+    }
+}
+
+/* The placement's affinity to the CPUs of @nodes, recorded as the VM's. */
 static void
 set_affinity (XpToolstack *ts, VmRun *r, XpNodemask nodes, XpAffinityKind kind)
 {
@@ -356,14 +371,7 @@ set_affinity (XpToolstack *ts, VmRun *r, XpNodemask nodes, XpAffinityKind kind)
   xp_topology_nodes_cpumask (ts->topo, nodes, &cpus);
   if (kind == XP_AFFINITY_NONE || nodes == 0 || xp_cpumask_empty (&cpus))
     return;
-  for (guint v = 0; v < r->vm.vcpus; v++)
-    {
-      XpCpumask m = cpus;
-      int rc = kind == XP_AFFINITY_HARD ? ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, &m, NULL)
-                                        : ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, NULL, &m);
-      if (rc < 0)
-        g_debug ("vm %s: vcpu %u affinity: %s", r->vm.name, v, g_strerror (-rc));
-    }
+  set_vcpus_affinity (ts, r, &cpus, kind);
   r->vm.affinity_nodes = nodes;
   r->vm.affinity_kind = kind;
 }
@@ -552,13 +560,8 @@ finish_build (XpToolstack *ts, VmRun *r)
 static void
 apply_user_affinity (XpToolstack *ts, VmRun *r)
 {
-  if (!r->vm.hard_affinity)
-    return;
-  for (guint v = 0; v < r->vm.vcpus; v++)
-    {
-      XpCpumask m = *r->vm.hard_affinity;
-      ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, &m, NULL);
-    }
+  if (r->vm.hard_affinity)
+    set_vcpus_affinity (ts, r, r->vm.hard_affinity, XP_AFFINITY_HARD);
 }
 
 static gboolean
@@ -757,13 +760,8 @@ xl_unplaced_affinity (XpToolstack *ts, VmRun *r)
   XpNodemask map = xp_nodemask_first_n ((ts->topo->n_nodes + 7) / 8 * 8);
   XpCpumask cpus;
   xp_topology_nodes_cpumask (ts->topo, map, &cpus);
-  for (guint v = 0; v < r->vm.vcpus && !xp_cpumask_empty (&cpus); v++)
-    {
-      XpCpumask m = cpus;
-      int rc = ts->hv->ops->vcpu_setaffinity (ts->hv, r->vm.domid, v, NULL, &m);
-      if (rc < 0)
-        g_debug ("vm %s: vcpu %u soft affinity: %s", r->vm.name, v, g_strerror (-rc));
-    }
+  if (!xp_cpumask_empty (&cpus))
+    set_vcpus_affinity (ts, r, &cpus, XP_AFFINITY_SOFT);
   ts->hv->ops->node_setaffinity (ts->hv, r->vm.domid, map);
 }
 
